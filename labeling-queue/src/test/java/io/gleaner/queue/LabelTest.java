@@ -1,0 +1,48 @@
+package io.gleaner.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LabelTest {
+    @Test
+    void acceptsTheEndsOfTheActionRange() {
+        Label label = new Label("stopped_vehicle", -1f, 1f);
+
+        assertThat(label.steering()).isEqualTo(-1f);
+        assertThat(label.acceleration()).isEqualTo(1f);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   "})
+    void rejectsABlankScene(String scene) {
+        assertThatThrownBy(() -> new Label(scene, 0f, 0f))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scene is blank");
+    }
+
+    @Test
+    void rejectsAMissingScene() {
+        assertThatThrownBy(() -> new Label(null, 0f, 0f)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1.0001f, -1.5f})
+    void rejectsSteeringOutsideTheRange(float steering) {
+        assertThatThrownBy(() -> new Label("clear_road", steering, 0f))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("steering is " + steering)
+                .hasMessageContaining("[-1, 1]");
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {Float.NaN, Float.POSITIVE_INFINITY, 2f, -1.0001f})
+    void rejectsAccelerationOutsideTheRange(float acceleration) {
+        assertThatThrownBy(() -> new Label("clear_road", 0f, acceleration))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("acceleration is " + acceleration);
+    }
+}

@@ -1,0 +1,266 @@
+package io.gleaner.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(EmbeddedPostgresExtension.class)
+class TaskQueueIT {
+    private static final Duration LONG_LEASE = Duration.ofMinutes(5);
+    /** Short enough to wait out, long enough that a slow CI machine does not expire it mid-test. */
+    private static final Duration SHORT_LEASE = Duration.ofSeconds(2);
+    private static final Label LABEL = new Label("pedestrian_crossing", 0.0f, -1.0f);
+
+    private DataSource dataSource;
+    private TaskStore store;
+    private TaskQueue queue;
+
+    @BeforeEach
+    void setUp(DataSource dataSource) {
+        this.dataSource = dataSource;
+        this.store = new TaskStore(dataSource);
+        this.queue = new TaskQueue(dataSource);
+        queue.ensureLabeler("alice", "labeler");
+        queue.ensureLabeler("bob", "labeler");
+    }
+
+    @Test
+    void claimsHighestPriorityFirstThenOldestTask() {
+        store.insert(EdgeCases.edgeCase("low", 0.1));
+        store.insert(EdgeCases.edgeCase("high", 0.9));
+        store.insert(EdgeCases.edgeCase("mid-a", 0.5));
+        store.insert(EdgeCases.edgeCase("mid-b", 0.5));
+
+        List<Task> first = queue.claim("alice", 3, LONG_LEASE);
+        List<Task> rest = queue.claim("alice", 3, LONG_LEASE);
+
+        assertThat(first).extracting(Task::frameId).containsExactly("high", "mid-a", "mid-b");
+        assertThat(rest).extracting(Task::frameId).containsExactly("low");
+    }
+
+    @Test
+    void aClaimedTaskCarriesTheFrameAndTheLease() {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.7));
+        Instant before = Instant.now();
+
+        Task task = queue.claim("alice", 1, LONG_LEASE).get(0);
+
+        assertThat(task.frameId()).isEqualTo("frame-1");
+        assertThat(task.vehicleId()).isEqualTo("vehicle-3");
+        assertThat(task.imageEncoding()).isEqualTo("IMAGE_ENCODING_PNG");
+        assertThat(task.width()).isEqualTo(64);
+        assertThat(task.height()).isEqualTo(48);
+        assertThat(task.imageBytes()).isEqualTo(EdgeCases.imageBytes("frame-1"));
+        assertThat(task.humanSteering()).isEqualTo(-0.25f);
+        assertThat(task.humanAcceleration()).isEqualTo(0.5f);
+        assertThat(task.modelVersion()).isEqualTo("7");
+        assertThat(task.priority()).isEqualTo(0.7);
+        assertThat(task.leaseExpiresAt())
+                .isBetween(before.plus(LONG_LEASE).minusSeconds(5), before.plus(LONG_LEASE).plusSeconds(5));
+    }
+
+    @Test
+    void aLeasedTaskIsNotClaimableByAnotherLabelerUntilTheLeaseExpires() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task leased = queue.claim("alice", 1, SHORT_LEASE).get(0);
+
+        assertThat(queue.claim("bob", 1, LONG_LEASE)).isEmpty();
+
+        List<Task> reclaimed = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> queue.claim("bob", 1, LONG_LEASE), tasks -> !tasks.isEmpty());
+        assertThat(reclaimed).extracting(Task::taskId).containsExactly(leased.taskId());
+        assertThat(longValue("SELECT attempts FROM edge_case_tasks")).isEqualTo(2);
+        assertThat(stringValue("SELECT lease_owner FROM edge_case_tasks")).isEqualTo("bob");
+        assertThatThrownBy(() -> queue.submitLabel(leased.taskId(), "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("leased to bob");
+    }
+
+    @Test
+    void theOwnerCannotLabelAfterItsLeaseExpired() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task task = queue.claim("alice", 1, SHORT_LEASE).get(0);
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> queue.stats().pending() == 1);
+
+        assertThatThrownBy(() -> queue.submitLabel(task.taskId(), "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("expired")
+                .hasMessageContaining("claim again");
+        assertThat(longValue("SELECT count(*) FROM labels")).isZero();
+    }
+
+    @Test
+    void submitByANonOwnerFailsAndWritesNothing() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task task = queue.claim("alice", 1, LONG_LEASE).get(0);
+
+        assertThatThrownBy(() -> queue.submitLabel(task.taskId(), "bob", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("task " + task.taskId() + " is leased to alice")
+                .hasMessageContaining("not to bob");
+
+        assertThat(longValue("SELECT count(*) FROM labels")).isZero();
+        assertThat(stringValue("SELECT state::text FROM edge_case_tasks")).isEqualTo("leased");
+        assertThat(stringValue("SELECT lease_owner FROM edge_case_tasks")).isEqualTo("alice");
+    }
+
+    @Test
+    void submitOfAnUnclaimedOrUnknownTaskFails() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        long taskId = longValue("SELECT task_id FROM edge_case_tasks");
+
+        assertThatThrownBy(() -> queue.submitLabel(taskId, "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("is pending, not leased to alice");
+        assertThatThrownBy(() -> queue.submitLabel(999L, "alice", LABEL))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("task 999 does not exist");
+    }
+
+    @Test
+    void submitLabelStoresTheLabelAndEndsTheLease() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task task = queue.claim("alice", 1, LONG_LEASE).get(0);
+
+        long labelId = queue.submitLabel(task.taskId(), "alice", new Label("stopped_vehicle", -0.5f, -1f));
+
+        assertThat(labelId).isPositive();
+        assertThat(stringValue("SELECT state::text || ' ' || coalesce(lease_owner, 'none')"
+                + " || ' ' || coalesce(lease_expires_at::text, 'none') FROM edge_case_tasks"))
+                .isEqualTo("labeled none none");
+        assertThat(stringValue("SELECT labeler_id || ' ' || scene || ' ' || steering || ' ' || acceleration"
+                + " FROM labels")).isEqualTo("alice stopped_vehicle -0.5 -1");
+        assertThatThrownBy(() -> queue.submitLabel(task.taskId(), "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("is labeled");
+    }
+
+    @Test
+    void labeledTasksAreNeverClaimedAgain() {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.9));
+        store.insert(EdgeCases.edgeCase("frame-2", 0.1));
+        Task first = queue.claim("alice", 1, SHORT_LEASE).get(0);
+        queue.submitLabel(first.taskId(), "alice", LABEL);
+
+        List<Task> next = queue.claim("bob", 10, LONG_LEASE);
+
+        assertThat(next).extracting(Task::frameId).containsExactly("frame-2");
+        assertThat(queue.claim("bob", 10, LONG_LEASE)).isEmpty();
+    }
+
+    @Test
+    void aReleasedTaskIsClaimableAtOnce() {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task task = queue.claim("alice", 1, LONG_LEASE).get(0);
+
+        assertThat(queue.release(task.taskId(), "bob")).isFalse();
+        assertThat(queue.release(task.taskId(), "alice")).isTrue();
+        assertThat(queue.release(task.taskId(), "alice")).isFalse();
+
+        assertThat(queue.claim("bob", 1, LONG_LEASE)).extracting(Task::taskId).containsExactly(task.taskId());
+    }
+
+    @Test
+    void labeledAfterReturnsLabelsInAscendingOrderWithTheirImages() {
+        for (int i = 1; i <= 4; i++) {
+            store.insert(EdgeCases.edgeCase("frame-" + i, 1.0 - i / 10.0));
+        }
+        List<Task> tasks = queue.claim("alice", 4, LONG_LEASE);
+        long first = queue.submitLabel(tasks.get(2).taskId(), "alice", new Label("clear_road", 0f, 0.5f));
+        long second = queue.submitLabel(tasks.get(0).taskId(), "alice", new Label("stopped_vehicle", 0f, -1f));
+        long third = queue.submitLabel(tasks.get(3).taskId(), "alice", new Label("pedestrian_crossing", 0.25f, -1f));
+
+        List<LabeledExample> all = queue.labeledAfter(0);
+        List<LabeledExample> after = queue.labeledAfter(first);
+
+        assertThat(all).extracting(LabeledExample::labelId).containsExactly(first, second, third);
+        assertThat(all).extracting(LabeledExample::frameId).containsExactly("frame-3", "frame-1", "frame-4");
+        assertThat(after).extracting(LabeledExample::labelId).containsExactly(second, third);
+        LabeledExample example = all.get(0);
+        assertThat(example.taskId()).isEqualTo(tasks.get(2).taskId());
+        assertThat(example.imageEncoding()).isEqualTo("IMAGE_ENCODING_PNG");
+        assertThat(example.width()).isEqualTo(64);
+        assertThat(example.height()).isEqualTo(48);
+        assertThat(example.imageBytes()).isEqualTo(EdgeCases.imageBytes("frame-3"));
+        assertThat(example.scene()).isEqualTo("clear_road");
+        assertThat(example.steering()).isEqualTo(0f);
+        assertThat(example.acceleration()).isEqualTo(0.5f);
+        assertThat(queue.labeledAfter(third)).isEmpty();
+    }
+
+    @Test
+    void statsCountEachStateAndTheLabels() {
+        for (int i = 1; i <= 5; i++) {
+            store.insert(EdgeCases.edgeCase("frame-" + i, i));
+        }
+        List<Task> claimed = queue.claim("alice", 3, LONG_LEASE);
+        queue.submitLabel(claimed.get(0).taskId(), "alice", LABEL);
+
+        assertThat(queue.stats()).isEqualTo(new QueueStats(2, 2, 1, 0, 1));
+    }
+
+    @Test
+    void ensureLabelerUpsertsTheRoleAndRejectsUnknownRoles() throws SQLException {
+        queue.ensureLabeler("carol", "labeler");
+        queue.ensureLabeler("carol", "admin");
+
+        assertThat(stringValue("SELECT role::text FROM labelers WHERE labeler_id = 'carol'")).isEqualTo("admin");
+        assertThatThrownBy(() -> queue.ensureLabeler("carol", "root"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("role 'root' is unknown");
+    }
+
+    @Test
+    void anUnregisteredLabelerCannotSubmitAndTheLeaseSurvives() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task task = queue.claim("mallory", 1, LONG_LEASE).get(0);
+
+        assertThatThrownBy(() -> queue.submitLabel(task.taskId(), "mallory", LABEL))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("labeler mallory is not registered");
+        assertThat(stringValue("SELECT state::text FROM edge_case_tasks")).isEqualTo("leased");
+        assertThat(longValue("SELECT count(*) FROM labels")).isZero();
+    }
+
+    @Test
+    void claimRejectsANonPositiveLeaseOrCount() {
+        assertThatThrownBy(() -> queue.claim("alice", 1, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a lease must be positive");
+        assertThatThrownBy(() -> queue.claim("alice", 0, LONG_LEASE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1");
+    }
+
+    private long longValue(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement(sql);
+                ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private String stringValue(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement(sql);
+                ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

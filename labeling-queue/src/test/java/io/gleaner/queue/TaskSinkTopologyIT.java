@@ -1,0 +1,104 @@
+package io.gleaner.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.EdgeCase;
+import io.gleaner.schema.v1.FrameEvent;
+import java.net.ConnectException;
+import java.util.Map;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** The sink topology exactly as production builds it, driven by TopologyTestDriver into a real PostgreSQL. */
+@ExtendWith(EmbeddedPostgresExtension.class)
+class TaskSinkTopologyIT {
+    private DataSource dataSource;
+
+    @BeforeEach
+    void setUp(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    @Test
+    void theSameEdgeCaseTwiceMakesOneTask() {
+        EdgeCase edgeCase = EdgeCases.edgeCase("frame-1", 0.8);
+
+        try (TopologyTestDriver driver = driver(new TaskStore(dataSource))) {
+            TestInputTopic<String, EdgeCase> edgeCases = input(driver);
+            edgeCases.pipeInput("frame-1", edgeCase);
+            edgeCases.pipeInput("frame-1", edgeCase);
+
+            assertThat(new TaskQueue(dataSource).stats()).isEqualTo(new QueueStats(1, 0, 0, 0, 0));
+            assertThat(total(driver, "inserted-total")).isEqualTo(1.0);
+            assertThat(total(driver, "already-present-total")).isEqualTo(1.0);
+            assertThat(total(driver, "rejected-total")).isZero();
+        }
+    }
+
+    @Test
+    void anEdgeCaseThatCanNeverBecomeATaskIsCountedAndSkipped() {
+        EdgeCase noFrameId = EdgeCase.newBuilder()
+                .setScored(EdgeCases.edgeCase("x", 0.5).getScored().toBuilder().setFrame(FrameEvent.newBuilder()))
+                .build();
+
+        try (TopologyTestDriver driver = driver(new TaskStore(dataSource))) {
+            TestInputTopic<String, EdgeCase> edgeCases = input(driver);
+            edgeCases.pipeInput("bad", noFrameId);
+            edgeCases.pipeInput("frame-2", EdgeCases.edgeCase("frame-2", 0.5));
+
+            assertThat(total(driver, "rejected-total")).isEqualTo(1.0);
+            assertThat(new TaskQueue(dataSource).stats().pending()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDatabaseFailureFailsTheStreamTaskInsteadOfSkippingTheEdgeCase() {
+        PGSimpleDataSource unreachable = new PGSimpleDataSource();
+        unreachable.setServerNames(new String[] {"127.0.0.1"});
+        unreachable.setPortNumbers(new int[] {1});
+        unreachable.setConnectTimeout(2);
+
+        try (TopologyTestDriver driver = driver(new TaskStore(unreachable))) {
+            assertThatThrownBy(() -> input(driver).pipeInput("frame-3", EdgeCases.edgeCase("frame-3", 0.5)))
+                    .isInstanceOf(StreamsException.class)
+                    .hasRootCauseInstanceOf(ConnectException.class)
+                    .satisfies(e -> assertThat(e).hasStackTraceContaining("QueueDatabaseException"));
+        }
+    }
+
+    private static TopologyTestDriver driver(TaskStore store) {
+        StreamsBuilder builder = new StreamsBuilder();
+        TaskSinkTopology.build(builder, store);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, TaskSinkTopology.APPLICATION_ID);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        return new TopologyTestDriver(builder.build(), props);
+    }
+
+    private static TestInputTopic<String, EdgeCase> input(TopologyTestDriver driver) {
+        return driver.createInputTopic(Topics.EDGE_CASES.name(),
+                Topics.EDGE_CASES.keySerde().serializer(), Topics.EDGE_CASES.valueSerde().serializer());
+    }
+
+    private static double total(TopologyTestDriver driver, String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals(TaskSinkTopology.METRICS_GROUP))
+                .filter(e -> e.getKey().name().equals(name))
+                .map(Map.Entry::getValue)
+                .map(Metric::metricValue)
+                .mapToDouble(v -> ((Number) v).doubleValue())
+                .sum();
+    }
+}

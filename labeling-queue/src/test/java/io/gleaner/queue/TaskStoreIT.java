@@ -1,0 +1,121 @@
+package io.gleaner.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gleaner.schema.v1.EdgeCase;
+import io.gleaner.schema.v1.Image;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(EmbeddedPostgresExtension.class)
+class TaskStoreIT {
+    private DataSource dataSource;
+    private TaskStore store;
+
+    @BeforeEach
+    void setUp(DataSource dataSource) {
+        this.dataSource = dataSource;
+        this.store = new TaskStore(dataSource);
+    }
+
+    @Test
+    void insertingTheSameFrameTwiceMakesOneTask() throws SQLException {
+        EdgeCase edgeCase = EdgeCases.edgeCase("frame-1", 0.9);
+
+        assertThat(store.insert(edgeCase)).isTrue();
+        assertThat(store.insert(edgeCase.toBuilder().setPriority(0.1).build())).isFalse();
+
+        assertThat(count("SELECT count(*) FROM edge_case_tasks")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM edge_case_tasks WHERE priority = 0.9")).isEqualTo(1);
+    }
+
+    @Test
+    void storesEveryFieldOfTheEdgeCase() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-2", 0.625));
+
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement("""
+                        SELECT frame_id, vehicle_id, capture_time, image_encoding, image_width, image_height,
+                               image_bytes, image_uri, human_steering, human_accel, model_version,
+                               scene_probabilities = '{"clear_road": 0.25, "pedestrian_crossing": 0.75}'::jsonb,
+                               predicted_steering, predicted_accel,
+                               triggers = '[{"name": "action_disagreement", "score": 0.875, "threshold": 0.5}]'::jsonb,
+                               priority, state::text, attempts, lease_owner, lease_expires_at, harvested_at
+                        FROM edge_case_tasks
+                        """);
+                ResultSet rs = st.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString("frame_id")).isEqualTo("frame-2");
+            assertThat(rs.getString("vehicle_id")).isEqualTo("vehicle-3");
+            assertThat(rs.getObject("capture_time", OffsetDateTime.class).toInstant())
+                    .isEqualTo(Instant.ofEpochMilli(EdgeCases.CAPTURE_TIME_MS));
+            assertThat(rs.getString("image_encoding")).isEqualTo("IMAGE_ENCODING_PNG");
+            assertThat(rs.getInt("image_width")).isEqualTo(64);
+            assertThat(rs.getInt("image_height")).isEqualTo(48);
+            assertThat(rs.getBytes("image_bytes")).isEqualTo(EdgeCases.imageBytes("frame-2"));
+            assertThat(rs.getString("image_uri")).isNull();
+            assertThat(rs.getFloat("human_steering")).isEqualTo(-0.25f);
+            assertThat(rs.getFloat("human_accel")).isEqualTo(0.5f);
+            assertThat(rs.getString("model_version")).isEqualTo("7");
+            assertThat(rs.getBoolean(12)).as("scene_probabilities as {class: p}").isTrue();
+            assertThat(rs.getFloat("predicted_steering")).isEqualTo(0.125f);
+            assertThat(rs.getFloat("predicted_accel")).isEqualTo(-0.5f);
+            assertThat(rs.getBoolean(15)).as("triggers as [{name, score, threshold}]").isTrue();
+            assertThat(rs.getDouble("priority")).isEqualTo(0.625);
+            assertThat(rs.getString("state")).isEqualTo("pending");
+            assertThat(rs.getInt("attempts")).isZero();
+            assertThat(rs.getString("lease_owner")).isNull();
+            assertThat(rs.getObject("lease_expires_at")).isNull();
+            assertThat(rs.getObject("harvested_at", OffsetDateTime.class).toInstant())
+                    .isEqualTo(Instant.ofEpochMilli(EdgeCases.HARVESTED_TIME_MS));
+        }
+    }
+
+    @Test
+    void anImageStoredByUriKeepsTheUriAndNoBytes() throws SQLException {
+        EdgeCase byUri = EdgeCases.edgeCase("frame-3", 0.5);
+        byUri = byUri.toBuilder()
+                .setScored(byUri.getScored().toBuilder().setFrame(byUri.getScored().getFrame().toBuilder()
+                        .setImage(byUri.getScored().getFrame().getImage().toBuilder().setUri("file:///frames/3.png"))))
+                .build();
+
+        assertThat(store.insert(byUri)).isTrue();
+
+        assertThat(count("SELECT count(*) FROM edge_case_tasks WHERE image_bytes IS NULL"
+                + " AND image_uri = 'file:///frames/3.png'")).isEqualTo(1);
+    }
+
+    @Test
+    void anEdgeCaseWithoutAnImageIsRejectedAndNothingIsWritten() throws SQLException {
+        EdgeCase noImage = EdgeCases.edgeCase("frame-4", 0.5);
+        noImage = noImage.toBuilder()
+                .setScored(noImage.getScored().toBuilder().setFrame(noImage.getScored().getFrame().toBuilder()
+                        .setImage(Image.newBuilder().setWidth(64).setHeight(48))))
+                .build();
+        EdgeCase rejected = noImage;
+
+        assertThatThrownBy(() -> store.insert(rejected))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("frame-4")
+                .hasMessageContaining("neither image bytes nor an image URI");
+        assertThat(count("SELECT count(*) FROM edge_case_tasks")).isZero();
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement(sql);
+                ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

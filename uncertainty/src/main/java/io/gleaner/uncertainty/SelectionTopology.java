@@ -1,0 +1,80 @@
+package io.gleaner.uncertainty;
+
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.ScoredFrame;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The selection stage: {@code frames.scored} → {@link SelectionPolicy} → {@code edge-cases}.
+ *
+ * <p>Each well-formed scored frame is scored by the acquisition functions and harvested when its
+ * combined score is in the top {@code keepFraction} of a rolling window of recent scores. Harvested
+ * frames go to {@code edge-cases} keyed by frame id, as an {@code EdgeCase} with the triggers
+ * that fired and priority = combined score. A frame that cannot be scored (no probabilities, no
+ * actions, NaN) goes to {@code frames.dlq} with a reason header instead of stopping the stream.
+ *
+ * <p>The window is per stream task (per input partition, so per group of vehicles) and lives in
+ * the changelogged store {@value #WINDOW_STORE}: slot {@code i} of the ring under key {@code i},
+ * the number of scores ever added under {@link #ADDED_KEY} and the ring's capacity under
+ * {@link #CAPACITY_KEY}. A restarted or migrated task restores it and resumes with the same
+ * window; if {@code windowSize} changed, the newest scores are kept.
+ */
+public final class SelectionTopology {
+    /** The Kafka Streams application id of this stage. */
+    public static final String APPLICATION_ID = "gleaner-selection";
+    /** The state store holding each task's rolling window of combined scores. */
+    public static final String WINDOW_STORE = "selection-score-window";
+    /** Key in {@link #WINDOW_STORE} of the number of scores ever added to the window. */
+    public static final int ADDED_KEY = -1;
+    /** Key in {@link #WINDOW_STORE} of the ring's capacity, i.e. the window size it was written with. */
+    public static final int CAPACITY_KEY = -2;
+
+    private static final String BRANCH_PREFIX = "scored-frames-";
+    private static final String MALFORMED = "malformed";
+    private static final String WELL_FORMED = "well-formed";
+
+    private SelectionTopology() {}
+
+    /** Adds the stage to {@code builder}, with counters nobody reads. */
+    public static void build(StreamsBuilder builder, SelectionConfig config) {
+        build(builder, config, new SelectionMetrics());
+    }
+
+    /** Adds the stage to {@code builder}, counting frames seen, harvested and malformed in {@code metrics}. */
+    public static void build(StreamsBuilder builder, SelectionConfig config, SelectionMetrics metrics) {
+        Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(metrics, "metrics");
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(WINDOW_STORE), Serdes.Integer(), Serdes.Double()));
+
+        KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
+                Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
+                        .withName("frames-scored-source"));
+
+        Map<String, KStream<String, ScoredFrame>> branches = scored
+                .split(Named.as(BRANCH_PREFIX))
+                .branch((vehicleId, frame) -> ScoredFrameCheck.check(frame).isPresent(), Branched.as(MALFORMED))
+                .defaultBranch(Branched.as(WELL_FORMED));
+
+        branches.get(BRANCH_PREFIX + MALFORMED)
+                .process(() -> new MalformedFrameProcessor(metrics), Named.as("malformed-scored-frame-to-dlq"))
+                .to(Topics.FRAMES_DLQ.name(), Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
+                        .withName("frames-dlq-sink"));
+
+        branches.get(BRANCH_PREFIX + WELL_FORMED)
+                .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"), WINDOW_STORE)
+                .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
+                        .withName("edge-cases-sink"));
+    }
+}
