@@ -1,0 +1,79 @@
+package io.gleaner.ingest;
+
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.FrameEvent;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The ingest stage: {@code frames.raw} → validate → dedup by frame id → {@code frames.valid}, with
+ * every rejected record routed to {@code frames.dlq} (original key and bytes, reason headers).
+ *
+ * <p>Records are read as bytes and parsed inside the topology, so a bad record is routed and
+ * counted, never thrown: nothing that arrives on {@code frames.raw} can stop the stream. Accepted
+ * frames are keyed by their vehicle id, which keeps one vehicle's frames in order. The dedup store
+ * is local to a partition; that is enough because a vehicle's frames, re-sent ones included, are
+ * keyed by the vehicle and so always land on the same partition.
+ */
+public final class IngestTopology {
+    /** The Kafka Streams {@code application.id} of this stage. */
+    public static final String APPLICATION_ID = "gleaner-ingest";
+    /** Frame ids accepted within the dedup retention, with the wall-clock time they were first seen. */
+    public static final String SEEN_FRAME_IDS_STORE = "ingest-seen-frame-ids";
+
+    private static final String ROUTE_PREFIX = "ingest-route-";
+    private static final String VALID_BRANCH = "valid";
+    private static final String REJECTED_BRANCH = "rejected";
+
+    private IngestTopology() {}
+
+    /** Adds the stage to {@code builder}, counting into a metrics object nobody reads. */
+    public static void build(StreamsBuilder builder, IngestConfig config) {
+        build(builder, config, new IngestMetrics());
+    }
+
+    /** Adds the stage to {@code builder}, counting accepted, duplicate and rejected records in {@code metrics}. */
+    public static void build(StreamsBuilder builder, IngestConfig config, IngestMetrics metrics) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(metrics, "metrics");
+        StoreBuilder<KeyValueStore<String, Long>> seenFrameIds = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SEEN_FRAME_IDS_STORE), Serdes.String(), Serdes.Long());
+        builder.addStateStore(seenFrameIds);
+
+        // The key is read as bytes too: a rejected record goes to the DLQ with its key exactly as sent.
+        KStream<byte[], Verdict> verdicts = builder
+                .stream(Topics.FRAMES_RAW.name(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("ingest-frames-raw-source"))
+                .process(() -> new ValidateAndDedupProcessor(config, metrics),
+                        Named.as("ingest-validate-and-dedup"), SEEN_FRAME_IDS_STORE);
+
+        Map<String, KStream<byte[], Verdict>> routes = verdicts
+                .split(Named.as(ROUTE_PREFIX))
+                .branch((key, verdict) -> verdict.accepted(), Branched.as(VALID_BRANCH))
+                .defaultBranch(Branched.as(REJECTED_BRANCH));
+
+        routes.get(ROUTE_PREFIX + VALID_BRANCH)
+                .map((key, verdict) -> KeyValue.pair(verdict.frame().getVehicleId(), verdict.frame()),
+                        Named.as("ingest-key-by-vehicle"))
+                .to(Topics.FRAMES_VALID.name(),
+                        Produced.<String, FrameEvent>with(Topics.FRAMES_VALID.keySerde(), Topics.FRAMES_VALID.valueSerde())
+                                .withName("ingest-frames-valid-sink"));
+
+        routes.get(ROUTE_PREFIX + REJECTED_BRANCH)
+                .mapValues(Verdict::originalValue, Named.as("ingest-original-bytes"))
+                .to(Topics.FRAMES_DLQ.name(),
+                        Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
+                                .withName("ingest-frames-dlq-sink"));
+    }
+}

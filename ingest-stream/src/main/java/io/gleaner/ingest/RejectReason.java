@@ -1,0 +1,47 @@
+package io.gleaner.ingest;
+
+/**
+ * Why a record was sent to {@code frames.dlq}. The {@link #code()} is written to the
+ * {@code DlqHeaders.REASON} header and used as a metric label, so codes never change once released.
+ */
+public enum RejectReason {
+    /** The record had no value (a tombstone) or an empty one. */
+    EMPTY_MESSAGE("empty-message"),
+    /** The value was larger than {@code ingest.max-message-bytes}; it was not parsed. */
+    MESSAGE_TOO_LARGE("message-too-large"),
+    /** The value is not a {@code FrameEvent} protobuf. */
+    UNPARSEABLE_PROTOBUF("unparseable-protobuf"),
+    MISSING_FRAME_ID("missing-frame-id"),
+    MISSING_VEHICLE_ID("missing-vehicle-id"),
+    /** No image, or an image with neither inline bytes nor a URI. */
+    MISSING_IMAGE("missing-image"),
+    /** The image encoding is unspecified or unknown to this version. */
+    MISSING_ENCODING("missing-encoding"),
+    /** Declared width, height or channels are zero, negative or impossible for the encoding. */
+    INVALID_IMAGE_DIMENSIONS("invalid-image-dimensions"),
+    /** The inline image is larger than {@code ingest.max-image-bytes}. */
+    IMAGE_TOO_LARGE("image-too-large"),
+    /** Width or height (from the header, or declared) exceeds {@code ingest.max-width/max-height}. */
+    IMAGE_DIMENSIONS_TOO_LARGE("image-dimensions-too-large"),
+    /** The bytes carry the declared format's signature but its header cannot be read. */
+    UNREADABLE_IMAGE_HEADER("unreadable-image-header"),
+    /** The size in the image header differs from the declared width and height. */
+    IMAGE_HEADER_MISMATCH("image-header-mismatch"),
+    /** The image bytes are not in the declared encoding (e.g. a PNG declared as JPEG). */
+    ENCODING_MISMATCH("encoding-mismatch"),
+    /** A RAW image whose byte count is not width x height x channels. */
+    RAW_SIZE_MISMATCH("raw-size-mismatch"),
+    /** The human action is missing, not finite, or outside [-1, 1]. */
+    INVALID_ACTION("invalid-action");
+
+    private final String code;
+
+    RejectReason(String code) {
+        this.code = code;
+    }
+
+    /** The short, stable code written to the DLQ reason header, e.g. {@code image-too-large}. */
+    public String code() {
+        return code;
+    }
+}

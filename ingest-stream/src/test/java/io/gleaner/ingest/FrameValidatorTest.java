@@ -1,0 +1,160 @@
+package io.gleaner.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.schema.v1.DriverAction;
+import io.gleaner.schema.v1.FrameEvent;
+import io.gleaner.schema.v1.Image;
+import io.gleaner.schema.v1.ImageEncoding;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class FrameValidatorTest {
+    private final FrameValidator validator = new FrameValidator(IngestConfig.defaults());
+
+    @Test
+    void acceptsWellFormedPngFrame() {
+        FrameEvent frame = TestFrames.pngFrame("f-1", "vehicle-00").build();
+        assertThat(validator.validate(frame.toByteArray())).isEqualTo(new ValidationResult.Valid(frame));
+    }
+
+    @Test
+    void acceptsWellFormedJpegAndRawFrames() {
+        FrameEvent jpeg = TestFrames.frame("f-2", "v", ImageEncoding.IMAGE_ENCODING_JPEG, 320, 200,
+                TestFrames.jpegHeader(0xC0, 320, 200)).build();
+        FrameEvent raw = TestFrames.frame("f-3", "v", ImageEncoding.IMAGE_ENCODING_RAW, 4, 2, new byte[4 * 2 * 3]).build();
+        assertThat(validator.validateFrame(jpeg)).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(validator.validateFrame(raw)).isInstanceOf(ValidationResult.Valid.class);
+    }
+
+    @Test
+    void tombstoneAndEmptyValueAreEmptyMessages() {
+        assertThat(reasonOf(validator.validate(null))).isEqualTo(RejectReason.EMPTY_MESSAGE);
+        assertThat(reasonOf(validator.validate(new byte[0]))).isEqualTo(RejectReason.EMPTY_MESSAGE);
+    }
+
+    @Test
+    void oversizedMessageIsRejectedBeforeParsing() {
+        FrameValidator small = new FrameValidator(new IngestConfig(100, 50, 64, 64, Duration.ofMinutes(1)));
+        // 101 bytes of garbage: were it parsed, the reason would be unparseable-protobuf.
+        byte[] garbage = new byte[101];
+        assertThat(small.validate(garbage)).isEqualTo(new Rejection(RejectReason.MESSAGE_TOO_LARGE,
+                "record is 101 bytes, limit is 100 (ingest.max-message-bytes); send large images by URI"));
+    }
+
+    @Test
+    void garbageIsUnparseableAndNamesTheException() {
+        Rejection rejection = (Rejection) validator.validate("not a protobuf at all".getBytes(StandardCharsets.UTF_8));
+        assertThat(rejection.reason()).isEqualTo(RejectReason.UNPARSEABLE_PROTOBUF);
+        assertThat(rejection.exception()).isEqualTo("com.google.protobuf.InvalidProtocolBufferException$InvalidWireTypeException");
+        assertThat(rejection.detail()).startsWith("record of 21 bytes (first bytes: 6e 6f 74 20 61 20 70 72)");
+    }
+
+    @Test
+    void missingIdsAreRejected() {
+        assertThat(reasonOf(validator.validateFrame(TestFrames.pngFrame("", "v").build())))
+                .isEqualTo(RejectReason.MISSING_FRAME_ID);
+        assertThat(reasonOf(validator.validateFrame(TestFrames.pngFrame("f", " ").build())))
+                .isEqualTo(RejectReason.MISSING_VEHICLE_ID);
+    }
+
+    @Test
+    void missingImageOrEncodingIsRejected() {
+        assertThat(reasonOf(validator.validateFrame(TestFrames.pngFrame("f", "v").clearImage().build())))
+                .isEqualTo(RejectReason.MISSING_IMAGE);
+        FrameEvent noEncoding = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_UNSPECIFIED, 64, 64,
+                TestFrames.pngHeader(64, 64)).build();
+        assertThat(reasonOf(validator.validateFrame(noEncoding))).isEqualTo(RejectReason.MISSING_ENCODING);
+    }
+
+    @Test
+    void uriImageIsAcceptedUnlessBlankOrDeclaredTooLarge() {
+        Image.Builder byUri = Image.newBuilder()
+                .setEncoding(ImageEncoding.IMAGE_ENCODING_JPEG).setWidth(640).setHeight(480).setUri("s3://fleet/f.jpg");
+        FrameEvent.Builder frame = TestFrames.pngFrame("f", "v").setImage(byUri);
+        assertThat(validator.validateFrame(frame.build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(reasonOf(validator.validateFrame(frame.setImage(byUri.setUri("  ")).build())))
+                .isEqualTo(RejectReason.MISSING_IMAGE);
+        assertThat(reasonOf(validator.validateFrame(frame.setImage(byUri.setUri("s3://x").setWidth(5000)).build())))
+                .isEqualTo(RejectReason.IMAGE_DIMENSIONS_TOO_LARGE);
+    }
+
+    @Test
+    void imageBytesAboveLimitAreRejected() {
+        FrameValidator small = new FrameValidator(new IngestConfig(10_000, 32, 64, 64, Duration.ofMinutes(1)));
+        assertThat(small.validateFrame(TestFrames.pngFrame("f7", "v").build()))
+                .isEqualTo(new Rejection(RejectReason.IMAGE_TOO_LARGE,
+                        "frame f7: image is 33 bytes, limit is 32 (ingest.max-image-bytes)"));
+    }
+
+    @Test
+    void hugePngHeaderIsRejectedFromTheHeaderAlone() {
+        FrameEvent frame = TestFrames.frame("7f3a", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64,
+                TestFrames.pngHeader(30_000, 30_000)).build();
+        assertThat(validator.validateFrame(frame)).isEqualTo(new Rejection(RejectReason.IMAGE_DIMENSIONS_TOO_LARGE,
+                "frame 7f3a: PNG header is 30000x30000 px, limit is 1024x1024 (ingest.max-width/max-height)"));
+    }
+
+    @Test
+    void headerSizeMustMatchDeclaredSize() {
+        FrameEvent frame = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64,
+                TestFrames.pngHeader(64, 32)).build();
+        assertThat(validator.validateFrame(frame)).isEqualTo(new Rejection(RejectReason.IMAGE_HEADER_MISMATCH,
+                "frame f: PNG header says 64x32 px but the frame declares 64x64"));
+    }
+
+    @Test
+    void pngDeclaredAsJpegIsAnEncodingMismatch() {
+        FrameEvent frame = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_JPEG, 64, 64,
+                TestFrames.pngHeader(64, 64)).build();
+        assertThat(validator.validateFrame(frame)).isEqualTo(new Rejection(RejectReason.ENCODING_MISMATCH,
+                "frame f: image is declared JPEG but its bytes are a PNG"));
+    }
+
+    @Test
+    void truncatedHeaderIsUnreadable() {
+        byte[] truncated = java.util.Arrays.copyOf(TestFrames.pngHeader(64, 64), 12);
+        Rejection rejection = (Rejection) validator.validateFrame(
+                TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64, truncated).build());
+        assertThat(rejection.reason()).isEqualTo(RejectReason.UNREADABLE_IMAGE_HEADER);
+        assertThat(rejection.exception()).isEqualTo(IllegalArgumentException.class.getName());
+    }
+
+    @Test
+    void rawByteCountMustMatchDimensions() {
+        FrameEvent frame = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_RAW, 4, 2, new byte[23]).build();
+        assertThat(validator.validateFrame(frame)).isEqualTo(new Rejection(RejectReason.RAW_SIZE_MISMATCH,
+                "frame f: RAW image is 23 bytes but 4x2x3 needs 24"));
+    }
+
+    @Test
+    void actionMustBeFiniteAndWithinUnitRange() {
+        FrameEvent.Builder frame = TestFrames.pngFrame("f", "v");
+        assertThat(validator.validateFrame(frame.setHumanAction(action(0f, 1.5f)).build()))
+                .isEqualTo(new Rejection(RejectReason.INVALID_ACTION,
+                        "frame f: human action is steering 0.0, acceleration 1.5; both must be finite and within [-1, 1]"));
+        assertThat(reasonOf(validator.validateFrame(frame.setHumanAction(action(Float.NaN, 0f)).build())))
+                .isEqualTo(RejectReason.INVALID_ACTION);
+        assertThat(reasonOf(validator.validateFrame(frame.clearHumanAction().build())))
+                .isEqualTo(RejectReason.INVALID_ACTION);
+        assertThat(validator.validateFrame(frame.setHumanAction(action(-1f, 1f)).build()))
+                .isInstanceOf(ValidationResult.Valid.class);
+    }
+
+    @Test
+    void rawBytesThatAreReallyAPngAreAnEncodingMismatch() {
+        FrameEvent frame = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_RAW, 64, 64,
+                TestFrames.pngHeader(64, 64)).build();
+        assertThat(reasonOf(validator.validateFrame(frame))).isEqualTo(RejectReason.ENCODING_MISMATCH);
+    }
+
+    private static DriverAction action(float steering, float acceleration) {
+        return DriverAction.newBuilder().setSteering(steering).setAcceleration(acceleration).build();
+    }
+
+    private static RejectReason reasonOf(ValidationResult result) {
+        assertThat(result).isInstanceOf(Rejection.class);
+        return ((Rejection) result).reason();
+    }
+}

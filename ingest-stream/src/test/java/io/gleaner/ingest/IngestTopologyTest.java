@@ -1,0 +1,205 @@
+package io.gleaner.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gleaner.schema.DlqHeaders;
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.DriverAction;
+import io.gleaner.schema.v1.FrameEvent;
+import io.gleaner.schema.v1.ImageEncoding;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IngestTopologyTest {
+    private static final IngestConfig CONFIG = new IngestConfig(4096, 2048, 1024, 1024, Duration.ofMinutes(10));
+
+    @TempDir
+    Path stateDir;
+
+    private final IngestMetrics metrics = new IngestMetrics();
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> raw;
+    private TestOutputTopic<String, FrameEvent> valid;
+    private TestOutputTopic<byte[], byte[]> dlq;
+
+    private Topology start() {
+        StreamsBuilder builder = new StreamsBuilder();
+        IngestTopology.build(builder, CONFIG, metrics);
+        Topology topology = builder.build();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, IngestTopology.APPLICATION_ID);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(topology, props);
+        raw = driver.createInputTopic(Topics.FRAMES_RAW.name(), new ByteArraySerializer(), new ByteArraySerializer());
+        valid = driver.createOutputTopic(Topics.FRAMES_VALID.name(), new StringDeserializer(),
+                Topics.FRAMES_VALID.valueSerde().deserializer());
+        dlq = driver.createOutputTopic(Topics.FRAMES_DLQ.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return topology;
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    @Test
+    void goodFrameReachesFramesValidKeyedByVehicle() {
+        start();
+        FrameEvent frame = TestFrames.pngFrame("f-1", "vehicle-03").build();
+        raw.pipeInput(key("vehicle-03"), frame.toByteArray());
+
+        assertThat(valid.readKeyValuesToList()).containsExactly(KeyValue.pair("vehicle-03", frame));
+        assertThat(dlq.isEmpty()).isTrue();
+        assertThat(metrics.accepted()).isEqualTo(1);
+        assertThat(metrics.rejectedTotal()).isZero();
+    }
+
+    @Test
+    void garbageBytesGoToDlqWithOriginalKeyBytesAndSource() {
+        start();
+        byte[] key = {(byte) 0xC3, 0x28, 0x00}; // not even UTF-8: must come back byte for byte
+        byte[] garbage = "not a protobuf at all".getBytes(StandardCharsets.UTF_8);
+        raw.pipeInput(new TestRecord<>(key, garbage));
+
+        TestRecord<byte[], byte[]> rejected = dlq.readRecord();
+        assertThat(rejected.key()).isEqualTo(key);
+        assertThat(rejected.value()).isEqualTo(garbage);
+        assertThat(header(rejected, DlqHeaders.REASON)).isEqualTo("unparseable-protobuf");
+        assertThat(header(rejected, DlqHeaders.EXCEPTION)).isEqualTo("com.google.protobuf.InvalidProtocolBufferException$InvalidWireTypeException");
+        assertThat(header(rejected, DlqHeaders.DETAIL)).startsWith("record of 21 bytes");
+        assertThat(header(rejected, DlqHeaders.SOURCE_TOPIC)).isEqualTo(Topics.FRAMES_RAW.name());
+        assertThat(header(rejected, DlqHeaders.SOURCE_PARTITION)).isEqualTo("0");
+        assertThat(header(rejected, DlqHeaders.SOURCE_OFFSET)).isEqualTo("0");
+        assertThat(valid.isEmpty()).isTrue();
+        assertThat(metrics.rejected(RejectReason.UNPARSEABLE_PROTOBUF)).isEqualTo(1);
+    }
+
+    @Test
+    void eachKindOfBadRecordLandsInDlqWithItsReasonAndOriginalBytes() {
+        start();
+        byte[] oversized = TestFrames.frame("big", "v", ImageEncoding.IMAGE_ENCODING_RAW, 40, 40, new byte[40 * 40 * 3])
+                .build().toByteArray();
+        byte[] hugePng = TestFrames.frame("7f3a", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64,
+                TestFrames.pngHeader(30_000, 30_000)).build().toByteArray();
+        byte[] pngAsJpeg = TestFrames.frame("jpg", "v", ImageEncoding.IMAGE_ENCODING_JPEG, 64, 64,
+                TestFrames.pngHeader(64, 64)).build().toByteArray();
+        byte[] badAction = TestFrames.pngFrame("act", "v")
+                .setHumanAction(DriverAction.newBuilder().setSteering(3f)).build().toByteArray();
+        List<byte[]> bad = List.of(oversized, hugePng, pngAsJpeg, badAction);
+        bad.forEach(value -> raw.pipeInput(key("v"), value));
+
+        List<TestRecord<byte[], byte[]>> rejected = dlq.readRecordsToList();
+        assertThat(rejected).extracting(r -> header(r, DlqHeaders.REASON)).containsExactly(
+                "message-too-large", "image-dimensions-too-large", "encoding-mismatch", "invalid-action");
+        assertThat(rejected).extracting(TestRecord::value).containsExactlyElementsOf(bad);
+        assertThat(rejected).extracting(TestRecord::key).allSatisfy(k -> assertThat(k).isEqualTo(key("v")));
+        assertThat(header(rejected.get(1), DlqHeaders.DETAIL)).isEqualTo(
+                "frame 7f3a: PNG header is 30000x30000 px, limit is 1024x1024 (ingest.max-width/max-height)");
+        assertThat(rejected.get(1).headers().lastHeader(DlqHeaders.EXCEPTION)).isNull();
+        assertThat(valid.isEmpty()).isTrue();
+        assertThat(metrics.rejectedTotal()).isEqualTo(4);
+        assertThat(metrics.rejected(RejectReason.IMAGE_DIMENSIONS_TOO_LARGE)).isEqualTo(1);
+    }
+
+    @Test
+    void tombstoneGoesToDlqInsteadOfStoppingTheStream() {
+        start();
+        raw.pipeInput(new TestRecord<>(key("v"), null));
+        raw.pipeInput(key("v"), TestFrames.pngFrame("after", "v").build().toByteArray());
+
+        TestRecord<byte[], byte[]> rejected = dlq.readRecord();
+        assertThat(rejected.value()).isNull();
+        assertThat(header(rejected, DlqHeaders.REASON)).isEqualTo("empty-message");
+        assertThat(valid.readValue().getFrameId()).isEqualTo("after");
+    }
+
+    @Test
+    void duplicateFrameIdReachesFramesValidOnceAndIsCounted() {
+        start();
+        byte[] frame = TestFrames.pngFrame("dup", "v").build().toByteArray();
+        raw.pipeInput(key("v"), frame);
+        raw.pipeInput(key("v"), frame);
+
+        assertThat(valid.readValuesToList()).extracting(FrameEvent::getFrameId).containsExactly("dup");
+        assertThat(dlq.isEmpty()).isTrue();
+        assertThat(metrics.duplicates()).isEqualTo(1);
+        assertThat(metrics.accepted()).isEqualTo(1);
+    }
+
+    @Test
+    void frameIdIsForgottenAfterTheRetention() {
+        start();
+        byte[] frame = TestFrames.pngFrame("again", "v").build().toByteArray();
+        raw.pipeInput(key("v"), frame);
+        driver.advanceWallClockTime(CONFIG.dedupRetention().plusMinutes(1));
+        raw.pipeInput(key("v"), frame);
+
+        assertThat(valid.readValuesToList()).hasSize(2);
+        assertThat(driver.<String, Long>getKeyValueStore(IngestTopology.SEEN_FRAME_IDS_STORE).get("again")).isNotNull();
+    }
+
+    @Test
+    void rejectedFrameIdIsNotRememberedSoACorrectedResendPasses() {
+        start();
+        FrameEvent.Builder frame = TestFrames.pngFrame("fixed", "v");
+        raw.pipeInput(key("v"), frame.setHumanAction(DriverAction.newBuilder().setSteering(9f)).build().toByteArray());
+        raw.pipeInput(key("v"), frame.setHumanAction(DriverAction.newBuilder().setSteering(0.1f)).build().toByteArray());
+
+        assertThat(dlq.readRecordsToList()).hasSize(1);
+        assertThat(valid.readValuesToList()).extracting(FrameEvent::getFrameId).containsExactly("fixed");
+    }
+
+    @Test
+    void framesOfOneVehicleKeepTheirOrderAcrossRejections() {
+        start();
+        for (int i = 0; i < 20; i++) {
+            raw.pipeInput(key("vehicle-01"), TestFrames.pngFrame("f-" + i, "vehicle-01").build().toByteArray());
+            if (i % 5 == 0) {
+                raw.pipeInput(key("vehicle-01"), new byte[] {(byte) 0xFF});
+            }
+        }
+
+        assertThat(valid.readValuesToList()).extracting(FrameEvent::getFrameId)
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "f-" + i).toList());
+        assertThat(dlq.readRecordsToList()).hasSize(4);
+    }
+
+    @Test
+    void everyProcessorAndStoreIsNamed() {
+        String description = start().describe().toString();
+        assertThat(description).contains("ingest-frames-raw-source", "ingest-validate-and-dedup",
+                "ingest-frames-valid-sink", "ingest-frames-dlq-sink", IngestTopology.SEEN_FRAME_IDS_STORE);
+        assertThat(description).doesNotContain("KSTREAM-");
+    }
+
+    private static byte[] key(String vehicleId) {
+        return vehicleId.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,62 @@
+package io.gleaner.ingest;
+
+import com.google.protobuf.ByteString;
+import io.gleaner.schema.v1.DriverAction;
+import io.gleaner.schema.v1.FrameEvent;
+import io.gleaner.schema.v1.Image;
+import io.gleaner.schema.v1.ImageEncoding;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/** Frames and image headers built byte by byte, so tests control exactly what ingest sees. */
+final class TestFrames {
+    private TestFrames() {}
+
+    /** The first 33 bytes of a PNG: signature and a complete IHDR chunk declaring {@code width x height}. */
+    static byte[] pngHeader(long width, long height) {
+        ByteBuffer ihdr = ByteBuffer.allocate(17);
+        ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII));
+        ihdr.putInt((int) width).putInt((int) height);
+        ihdr.put(new byte[] {8, 2, 0, 0, 0});
+        CRC32 crc = new CRC32();
+        crc.update(ihdr.array());
+        return ByteBuffer.allocate(33)
+                .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})
+                .putInt(13)
+                .put(ihdr.array())
+                .putInt((int) crc.getValue())
+                .array();
+    }
+
+    /** A JPEG start: SOI, an APP0 segment, then a SOFn segment declaring {@code width x height}. */
+    static byte[] jpegHeader(int sofMarker, int width, int height) {
+        return new byte[] {
+            (byte) 0xFF, (byte) 0xD8,
+            (byte) 0xFF, (byte) 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+            (byte) 0xFF, (byte) sofMarker, 0x00, 0x11, 8,
+            (byte) (height >> 8), (byte) height, (byte) (width >> 8), (byte) width,
+            3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1
+        };
+    }
+
+    static FrameEvent.Builder pngFrame(String frameId, String vehicleId) {
+        return frame(frameId, vehicleId, ImageEncoding.IMAGE_ENCODING_PNG, 64, 64, pngHeader(64, 64));
+    }
+
+    static FrameEvent.Builder frame(
+            String frameId, String vehicleId, ImageEncoding encoding, int width, int height, byte[] data) {
+        return FrameEvent.newBuilder()
+                .setFrameId(frameId)
+                .setVehicleId(vehicleId)
+                .setCamera("front")
+                .setCaptureTimeMs(1_000L)
+                .setImage(Image.newBuilder()
+                        .setEncoding(encoding)
+                        .setWidth(width)
+                        .setHeight(height)
+                        .setChannels(3)
+                        .setData(ByteString.copyFrom(data)))
+                .setHumanAction(DriverAction.newBuilder().setSteering(0.25f).setAcceleration(-0.5f));
+    }
+}
