@@ -1,0 +1,84 @@
+package io.gleaner.scorer;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Counters of one scorer instance, summed over its stream tasks, for the app's metrics endpoint.
+ * Thread-safe; readers see each value as of some recent moment.
+ */
+public final class ScorerMetrics {
+    private final ModelHolder holder;
+    private final AtomicLong framesScored = new AtomicLong();
+    private final AtomicLong framesSkipped = new AtomicLong();
+    private final AtomicLong framesWaiting = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong lastBatchLatencyNanos = new AtomicLong();
+    private final AtomicLong modelLoadFailures = new AtomicLong();
+    private final AtomicReference<String> lastModelLoadError = new AtomicReference<>("");
+
+    /** Metrics of the instance that serves the models of {@code holder}. */
+    public ScorerMetrics(ModelHolder holder) {
+        this.holder = Objects.requireNonNull(holder, "holder");
+    }
+
+    /** Frames written to {@code frames.scored}. */
+    public long framesScored() {
+        return framesScored.get();
+    }
+
+    /** Frames dropped because their image could not be preprocessed. */
+    public long framesSkipped() {
+        return framesSkipped.get();
+    }
+
+    /** Frames buffered and not yet scored (for instance while no model is available). */
+    public long framesWaiting() {
+        return framesWaiting.get();
+    }
+
+    /** Inference calls made. */
+    public long batches() {
+        return batches.get();
+    }
+
+    /** Wall-clock milliseconds the last batch took, from preprocessing to the last output. */
+    public double lastBatchLatencyMillis() {
+        return lastBatchLatencyNanos.get() / 1e6;
+    }
+
+    /** Model updates refused (bad digest, unreadable artifact, ...). */
+    public long modelLoadFailures() {
+        return modelLoadFailures.get();
+    }
+
+    /** Why the last refused model update was refused, {@code ""} if none was. */
+    public String lastModelLoadError() {
+        return lastModelLoadError.get();
+    }
+
+    /** The model version now served, {@code ""} when none. */
+    public String modelVersion() {
+        return holder.currentVersion();
+    }
+
+    void batchScored(int scored, long nanos) {
+        framesScored.addAndGet(scored);
+        batches.incrementAndGet();
+        lastBatchLatencyNanos.set(nanos);
+    }
+
+    void frameSkipped() {
+        framesSkipped.incrementAndGet();
+    }
+
+    void waitingChanged(long delta) {
+        framesWaiting.addAndGet(delta);
+    }
+
+    void modelLoadFailed(String reason) {
+        modelLoadFailures.incrementAndGet();
+        lastModelLoadError.set(reason);
+    }
+}

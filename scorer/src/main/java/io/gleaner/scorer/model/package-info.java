@@ -1,0 +1,7 @@
+/**
+ * The driving model: its network (a small conv backbone with a scene head and an action head),
+ * its on-disk artifact (DJL parameters plus {@code manifest.json} with the SHA-256 of the
+ * parameters), image preprocessing, and batched inference. Everything here that touches DJL
+ * first calls {@link io.gleaner.scorer.model.DjlRuntime#ensureOffline()}.
+ */
+package io.gleaner.scorer.model;
