@@ -1,0 +1,37 @@
+package io.gleaner.app;
+
+import io.gleaner.scorer.model.DjlRuntime;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gleaner} command: the demo and every role of the data engine. */
+@Command(name = "gleaner",
+        mixinStandardHelpOptions = true,
+        version = "gleaner 0.1.0",
+        description = "Gleaner: a streaming active-learning data engine for fleet camera data.",
+        subcommands = {
+                DemoCommand.class,
+                RoleCommands.Migrate.class,
+                RoleCommands.CreateTopics.class,
+                RoleCommands.Ingest.class,
+                RoleCommands.Score.class,
+                RoleCommands.Select.class,
+                RoleCommands.QueueSink.class,
+                RoleCommands.Retrain.class,
+                RoleCommands.Simulate.class,
+                RoleCommands.OracleLabeler.class,
+                CommandLine.HelpCommand.class})
+public final class GleanerCommand implements Runnable {
+
+    public static void main(String[] args) {
+        // Before anything can load the DJL engine: it must never reach the network.
+        DjlRuntime.ensureOffline();
+        int exitCode = new CommandLine(new GleanerCommand()).execute(args);
+        System.exit(exitCode);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,325 @@
+package io.gleaner.app;
+
+import io.gleaner.app.demo.TruthOracleLabeler;
+import io.gleaner.app.infra.TopicAdmin;
+import io.gleaner.ingest.IngestConfig;
+import io.gleaner.ingest.IngestMetrics;
+import io.gleaner.ingest.IngestTopology;
+import io.gleaner.ingest.sim.FleetSimulator;
+import io.gleaner.ingest.sim.FramePublisher;
+import io.gleaner.ingest.sim.Scenario;
+import io.gleaner.ingest.sim.SimulatorConfig;
+import io.gleaner.ingest.sim.TruthLog;
+import io.gleaner.queue.TaskQueue;
+import io.gleaner.queue.TaskSinkTopology;
+import io.gleaner.queue.TaskStore;
+import io.gleaner.retrain.ModelPublisher;
+import io.gleaner.retrain.ModelRegistry;
+import io.gleaner.retrain.RetrainConfig;
+import io.gleaner.retrain.RetrainService;
+import io.gleaner.retrain.SeedTrainer;
+import io.gleaner.retrain.TrainingConfig;
+import io.gleaner.schema.Migrations;
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.FrameEvent;
+import io.gleaner.schema.v1.ModelUpdate;
+import io.gleaner.scorer.ModelHolder;
+import io.gleaner.scorer.ScorerConfig;
+import io.gleaner.scorer.ScorerMetrics;
+import io.gleaner.scorer.ScorerTopology;
+import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.ModelSpec;
+import io.gleaner.uncertainty.SelectionConfig;
+import io.gleaner.uncertainty.SelectionMetrics;
+import io.gleaner.uncertainty.SelectionTopology;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * One subcommand per role, so that production runs each as its own process (see compose/).
+ * Each only wires configuration to the module that does the work, and stops on SIGTERM.
+ */
+final class RoleCommands {
+    private static final Logger LOG = LoggerFactory.getLogger(RoleCommands.class);
+
+    private RoleCommands() {}
+
+    /** Options every Streams role shares. */
+    static final class StreamsOptions {
+        @Option(names = "--state-dir", defaultValue = "${env:GLEANER_STATE_DIR:-gleaner-data/state}",
+                description = "Kafka Streams state folder (default ${DEFAULT-VALUE}).")
+        Path stateDir;
+
+        @Option(names = "--at-least-once",
+                description = "Use at-least-once processing instead of exactly_once_v2 (not recommended).")
+        boolean atLeastOnce;
+    }
+
+    /** Runs one Streams stage until the process is told to stop. */
+    private static int runStage(String applicationId, ConnectionOptions connection, StreamsOptions options,
+                                Consumer<StreamsBuilder> topology, Runnable onStop) throws InterruptedException {
+        Properties props = StreamsStage.properties(applicationId, connection.bootstrapServers(), options.stateDir,
+                !options.atLeastOnce);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (StreamsStage stage = StreamsStage.start(applicationId, props, topology, Duration.ofMinutes(5))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, applicationId + "-shutdown"));
+            stopped.await();
+            onStop.run();
+        }
+        return 0;
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Apply the database migrations (run once, before the roles start).")
+    static final class Migrate implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+
+        @Override
+        public Integer call() {
+            var result = Migrations.migrate(connection.database().dataSource());
+            System.out.printf("database at schema version %s (%d migrations applied)%n",
+                    result.targetSchemaVersion, result.migrationsExecuted);
+            return 0;
+        }
+    }
+
+    @Command(name = "create-topics", mixinStandardHelpOptions = true, description = "Create Gleaner's topics that are missing.")
+    static final class CreateTopics implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+
+        @Option(names = "--partitions", defaultValue = "6", description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--replication-factor", defaultValue = "1", description = "Replication factor (default ${DEFAULT-VALUE}).")
+        short replication;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            List<String> created = TopicAdmin.createMissing(connection.bootstrapServers(), partitions, replication);
+            System.out.println(created.isEmpty() ? "all topics exist" : "created " + String.join(", ", created));
+            return 0;
+        }
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Validate and deduplicate frames.raw into frames.valid; bad records go to frames.dlq.")
+    static final class Ingest implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+        @Mixin StreamsOptions streams;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            IngestMetrics metrics = new IngestMetrics();
+            return runStage(IngestTopology.APPLICATION_ID, connection, streams,
+                    b -> IngestTopology.build(b, IngestConfig.defaults(), metrics),
+                    () -> LOG.info("ingest stopped: {}", metrics));
+        }
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Score frames.valid with the live model into frames.scored, following model-updates.")
+    static final class Score implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+        @Mixin StreamsOptions streams;
+
+        @Option(names = "--batch-size", defaultValue = "64", description = "Frames per inference batch (default ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            ScorerConfig defaults = ScorerConfig.defaults();
+            ScorerConfig config = new ScorerConfig(defaults.modelName(), batchSize, defaults.maxBatchDelay());
+            try (ModelHolder holder = new ModelHolder()) {
+                ScorerMetrics metrics = new ScorerMetrics(holder);
+                return runStage(ScorerTopology.APPLICATION_ID, connection, streams,
+                        b -> ScorerTopology.build(b, config, holder, metrics),
+                        () -> LOG.info("scorer stopped after {} frames", metrics.framesScored()));
+            }
+        }
+    }
+
+    @Command(name = "select", mixinStandardHelpOptions = true,
+            description = "Score uncertainty on frames.scored and harvest the top fraction into edge-cases.")
+    static final class Select implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+        @Mixin StreamsOptions streams;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            SelectionMetrics metrics = new SelectionMetrics();
+            return runStage(SelectionTopology.APPLICATION_ID, connection, streams,
+                    b -> SelectionTopology.build(b, SelectionConfig.defaults(), metrics),
+                    () -> LOG.info("selection stopped: {} seen, {} harvested", metrics.framesSeen(), metrics.harvested()));
+        }
+    }
+
+    @Command(name = "queue-sink", mixinStandardHelpOptions = true,
+            description = "Write edge-cases into the PostgreSQL labeling queue (idempotent).")
+    static final class QueueSink implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+        @Mixin StreamsOptions streams;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            TaskStore store = new TaskStore(connection.database().dataSource());
+            return runStage(TaskSinkTopology.APPLICATION_ID, connection, streams,
+                    b -> TaskSinkTopology.build(b, store), () -> LOG.info("queue sink stopped"));
+        }
+    }
+
+    @Command(name = "retrain", mixinStandardHelpOptions = true,
+            description = "Fine-tune the live model when enough new labels exist, gate it, and publish it to model-updates.")
+    static final class Retrain implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+
+        @Option(names = "--models-dir", defaultValue = "${env:GLEANER_MODELS_DIR:-gleaner-data/models}",
+                description = "Where model artifacts are written; scorers must see the same path (default ${DEFAULT-VALUE}).")
+        Path modelsDir;
+
+        @Option(names = "--min-new-labels", defaultValue = "100", description = "Labels that trigger a fine-tune (default ${DEFAULT-VALUE}).")
+        int minNewLabels;
+
+        @Option(names = "--interval", defaultValue = "PT30S", description = "How often to check (ISO-8601 duration, default ${DEFAULT-VALUE}).")
+        Duration interval;
+
+        @Option(names = "--seed-frames", defaultValue = "2000",
+                description = "With no live model, train the seed on this many frames from frames.valid (default ${DEFAULT-VALUE}).")
+        int seedFrames;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            var dataSource = connection.database().dataSource();
+            ModelRegistry registry = new ModelRegistry(dataSource, ModelSpec.DEFAULT_MODEL_NAME);
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (Producer<String, ModelUpdate> producer = new KafkaProducer<>(props,
+                    Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
+                RetrainService service = new RetrainService(dataSource, new TaskQueue(dataSource), registry,
+                        new ModelPublisher(producer),
+                        RetrainConfig.defaults().withMinNewLabels(minNewLabels).withModelsDir(modelsDir));
+                if (registry.live().isEmpty()) {
+                    List<FrameEvent> frames = readValidFrames(seedFrames);
+                    try (DrivingModel seed = SeedTrainer.train(ModelSpec.defaults(Scenario.labels()), frames,
+                            TrainingConfig.defaults())) {
+                        service.bootstrap(seed);
+                    }
+                }
+                CountDownLatch stopped = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "retrain-shutdown"));
+                do {
+                    service.runIfDue().ifPresent(run -> LOG.info("retrain run {}: {} v{} ({})",
+                            run.runId(), run.outcome().databaseValue(), run.candidateVersion(), run.reason()));
+                } while (!stopped.await(interval.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            return 0;
+        }
+
+        private List<FrameEvent> readValidFrames(int count) {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "gleaner-retrain-seed");
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            List<FrameEvent> frames = new ArrayList<>(count);
+            try (KafkaConsumer<String, FrameEvent> consumer = new KafkaConsumer<>(props,
+                    Topics.FRAMES_VALID.keySerde().deserializer(), Topics.FRAMES_VALID.valueSerde().deserializer())) {
+                consumer.subscribe(List.of(Topics.FRAMES_VALID.name()));
+                while (frames.size() < count) {
+                    consumer.poll(Duration.ofSeconds(1)).forEach(r -> frames.add(r.value()));
+                    LOG.info("seed model: {}/{} frames read from {}", frames.size(), count, Topics.FRAMES_VALID);
+                }
+            }
+            return frames.subList(0, count);
+        }
+    }
+
+    @Command(name = "simulate", mixinStandardHelpOptions = true,
+            description = "Publish simulated fleet frames to frames.raw; truth goes to a file, out of band.")
+    static final class Simulate implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+
+        @Option(names = "--frames", defaultValue = "10000", description = "Frames to publish (default ${DEFAULT-VALUE}).")
+        int frames;
+
+        @Option(names = "--rate", defaultValue = "0", description = "Frames per second, 0 = as fast as possible (default ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Simulation seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--truth-file", defaultValue = "${env:GLEANER_TRUTH_FILE:-gleaner-data/truth.jsonl}",
+                description = "Where the out-of-band truth goes (default ${DEFAULT-VALUE}).")
+        Path truthFile;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            FleetSimulator fleet = new FleetSimulator(SimulatorConfig.defaults().withSeed(seed));
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+            int chunk = 100;
+            long started = System.nanoTime();
+            try (Producer<String, byte[]> producer = new KafkaProducer<>(props,
+                    Topics.FRAMES_RAW.keySerde().serializer(), Topics.FRAMES_RAW.valueSerde().serializer());
+                 TruthLog truth = TruthLog.create(truthFile)) {
+                for (int sent = 0; sent < frames; sent += chunk) {
+                    FramePublisher.publish(producer, fleet.next(Math.min(chunk, frames - sent)), truth);
+                    long due = rate > 0 ? (long) ((sent + chunk) / rate * 1e9) : 0;
+                    long ahead = started + due - System.nanoTime();
+                    if (ahead > 0) {
+                        TimeUnit.NANOSECONDS.sleep(ahead); // rate control: the fleet's pace, not a wait for state
+                    }
+                    System.out.printf("\rpublished %d/%d frames", Math.min(sent + chunk, frames), frames);
+                }
+            }
+            System.out.println();
+            return 0;
+        }
+    }
+
+    @Command(name = "oracle-labeler", mixinStandardHelpOptions = true,
+            description = "Stand-in for people: label queued tasks from the simulator's truth file.")
+    static final class OracleLabeler implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+
+        @Option(names = "--truth-file", defaultValue = "${env:GLEANER_TRUTH_FILE:-gleaner-data/truth.jsonl}",
+                description = "The simulator's truth file (default ${DEFAULT-VALUE}).")
+        Path truthFile;
+
+        @Option(names = "--interval", defaultValue = "PT5S", description = "How often to look for work (default ${DEFAULT-VALUE}).")
+        Duration interval;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            TruthOracleLabeler labeler = new TruthOracleLabeler(new TaskQueue(connection.database().dataSource()),
+                    () -> TruthLog.read(truthFile));
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "labeler-shutdown"));
+            do {
+                int labeled = labeler.labelAllPending();
+                if (labeled > 0) {
+                    LOG.info("labeled {} tasks", labeled);
+                }
+            } while (!stopped.await(interval.toMillis(), TimeUnit.MILLISECONDS));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.gleaner.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one stage's topology as its own Kafka Streams application. This is the only place a
+ * stage's {@code Properties} are made: the stages themselves only add to a {@link StreamsBuilder}.
+ */
+public final class StreamsStage implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsStage.class);
+
+    private final String applicationId;
+    private final KafkaStreams streams;
+
+    private StreamsStage(String applicationId, KafkaStreams streams) {
+        this.applicationId = applicationId;
+        this.streams = streams;
+    }
+
+    /**
+     * The Streams configuration every stage shares: exactly-once v2 unless {@code exactlyOnce}
+     * is false, one state folder per application.
+     */
+    public static Properties properties(String applicationId, String bootstrapServers, Path stateRoot,
+                                        boolean exactlyOnce) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(applicationId).toString());
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return props;
+    }
+
+    /** Builds the topology with {@code topology}, starts it and waits until it is RUNNING. */
+    public static StreamsStage start(String applicationId, Properties props, Consumer<StreamsBuilder> topology,
+                                     Duration startTimeout) throws InterruptedException {
+        StreamsBuilder builder = new StreamsBuilder();
+        topology.accept(builder);
+        Topology built = builder.build(props);
+        KafkaStreams streams = new KafkaStreams(built, props);
+        CountDownLatch running = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            LOG.debug("{}: {} -> {}", applicationId, before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+        });
+        // A failing record (a database that is down, say) kills the stream thread before its
+        // offset commits; replacing the thread retries it, so nothing is skipped.
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("{}: stream thread failed, replacing it: {}", applicationId, e.toString(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        if (!running.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            streams.close(Duration.ofSeconds(10));
+            throw new IllegalStateException(applicationId + " did not reach RUNNING within " + startTimeout
+                    + " (state " + streams.state() + "); is the broker at "
+                    + props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) + " reachable?");
+        }
+        LOG.info("{} running", applicationId);
+        return new StreamsStage(applicationId, streams);
+    }
+
+    public String applicationId() {
+        return applicationId;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

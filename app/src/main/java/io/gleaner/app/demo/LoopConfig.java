@@ -1,0 +1,60 @@
+package io.gleaner.app.demo;
+
+import io.gleaner.ingest.sim.SimulatorConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How one run of the whole active-learning loop is shaped.
+ *
+ * @param rounds stream → harvest → label → retrain cycles
+ * @param framesPerRound fleet frames published per round
+ * @param seedFrames unlabeled frames the first model is behaviour-cloned on
+ * @param seedEpochs epochs of seed training
+ * @param evalFramesPerScenario frames of each scenario in the fixed evaluation set
+ * @param minNewLabels labels that must accumulate before a fine-tune starts
+ * @param simulator the fleet; the seed set and evaluation set use other seeds of it
+ * @param poisonRecords garbage records published in the first round, to show the DLQ at work
+ * @param workDir where models, truth and Streams state go
+ * @param drainTimeout how long a round may wait for the stages to catch up
+ */
+public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int seedEpochs, int evalFramesPerScenario,
+                         int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
+                         Duration drainTimeout) {
+    public LoopConfig {
+        Objects.requireNonNull(simulator, "simulator");
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        positive("rounds", rounds);
+        positive("frames-per-round", framesPerRound);
+        positive("seed-frames", seedFrames);
+        positive("seed-epochs", seedEpochs);
+        positive("eval-frames-per-scenario", evalFramesPerScenario);
+        positive("min-new-labels", minNewLabels);
+        if (poisonRecords < 0) {
+            throw new IllegalArgumentException("demo.poison-records is " + poisonRecords + "; it must be >= 0");
+        }
+    }
+
+    /** The demo's shape: about 3 minutes on 2 CPU cores. */
+    public static LoopConfig defaults(Path workDir) {
+        return new LoopConfig(5, 1500, 2000, 4, 60, 40, SimulatorConfig.defaults(), 3, workDir, Duration.ofMinutes(3));
+    }
+
+    public LoopConfig withRounds(int newRounds) {
+        return new LoopConfig(newRounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
+                simulator, poisonRecords, workDir, drainTimeout);
+    }
+
+    public LoopConfig withFramesPerRound(int newFramesPerRound) {
+        return new LoopConfig(rounds, newFramesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
+                simulator, poisonRecords, workDir, drainTimeout);
+    }
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("demo." + name + " is " + value + "; it must be > 0");
+        }
+    }
+}
