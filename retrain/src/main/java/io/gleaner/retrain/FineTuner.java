@@ -1,0 +1,95 @@
+package io.gleaner.retrain;
+
+import io.gleaner.queue.LabeledExample;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.ModelManifest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fine-tunes a saved model on human labels: the corrected action and the scene. Frames that
+ * {@link HeldOutSplit} holds out never reach training, whoever calls, so the evaluation gate
+ * always judges on frames the candidate has not seen.
+ */
+public final class FineTuner {
+    private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
+
+    /** What {@code ModelManifest.method} says of a model this class trained. */
+    public static final String METHOD = "fine-tune";
+
+    private FineTuner() {}
+
+    /** As {@link #fineTune(Path, String, List, TrainingConfig)}, trusting the SHA-256 in the parent's manifest. */
+    public static DrivingModel fineTune(Path parentArtifact, List<LabeledExample> examples, TrainingConfig config) {
+        return fineTune(parentArtifact, null, examples, config);
+    }
+
+    /**
+     * Loads the parent artifact (its parameters checked against {@code expectedSha256}, or only
+     * against its manifest when that is null) and trains it on the examples that are not held out.
+     * Returns the trained, unsaved model; the caller owns and closes it.
+     *
+     * @throws IllegalArgumentException when a label's scene is not one of the parent's classes,
+     *     an image cannot be decoded, or every example is held out
+     */
+    public static DrivingModel fineTune(Path parentArtifact, String expectedSha256, List<LabeledExample> examples,
+            TrainingConfig config) {
+        HeldOutSplit split = HeldOutSplit.of(examples, config.heldOutEvery());
+        if (split.training().isEmpty()) {
+            throw new IllegalArgumentException("all " + examples.size() + " labeled examples are held out (one frame in "
+                    + config.heldOutEvery() + " is); collect more labels before fine-tuning");
+        }
+        DrivingModel model = DrivingModel.load(parentArtifact, expectedSha256);
+        try {
+            restoreInputDescription(model);
+            List<TrainingExample> training = toTrainingExamples(model, split.training());
+            TrainingReport report = TrainingLoop.fit(model, training, config);
+            LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out): loss %.4f -> %.4f, %.1f images/s",
+                    model.manifest().modelName(), model.version(), training.size(), split.heldOut().size(),
+                    report.firstEpochLoss(), report.lastEpochLoss(), report.imagesPerSecond()));
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * DJL restores a loaded block's weights and input shapes but not its input names, and
+     * {@code Model.save} then fails with "key value size mismatch". Initialising the block again
+     * sets the names; it leaves parameters that already have values untouched.
+     */
+    private static void restoreInputDescription(DrivingModel model) {
+        ModelManifest manifest = model.manifest();
+        model.block().initialize(model.djlModel().getNDManager(), DataType.FLOAT32,
+                new Shape(1, manifest.inputChannels(), manifest.inputHeight(), manifest.inputWidth()));
+    }
+
+    /** Decodes each example through the model's preprocessing and maps its scene to the model's class index. */
+    static List<TrainingExample> toTrainingExamples(DrivingModel model, List<LabeledExample> examples) {
+        List<String> classes = model.sceneClasses();
+        List<TrainingExample> training = new ArrayList<>(examples.size());
+        for (LabeledExample example : examples) {
+            int sceneIndex = classes.indexOf(example.scene());
+            if (sceneIndex < 0) {
+                throw new IllegalArgumentException("label " + example.labelId() + " (frame " + example.frameId()
+                        + "): scene '" + example.scene() + "' is not one of model " + model.manifest().modelName()
+                        + "'s classes " + classes + "; fix the label or train a model that knows this class");
+            }
+            float[] input;
+            try {
+                input = model.preprocess(LabeledImages.imageOf(example));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("label " + example.labelId() + " (frame " + example.frameId()
+                        + "): " + e.getMessage(), e);
+            }
+            training.add(new TrainingExample(input, example.steering(), example.acceleration(), sceneIndex));
+        }
+        return training;
+    }
+}

@@ -1,0 +1,83 @@
+package io.gleaner.retrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.gleaner.queue.LabeledExample;
+import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.Prediction;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gate with two real models: one trained on the evaluation frames themselves, one untrained. */
+class EvaluationGateTest {
+    private static final List<LabeledExample> HELD_OUT = DrivingScenes.labeled("gate", 48, 9L);
+    private static final EvaluationGate GATE = EvaluationGate.defaults();
+
+    private static DrivingModel good;
+    private static DrivingModel untrained;
+
+    @BeforeAll
+    static void trainTheGoodModel() {
+        good = DrivingModel.create(DrivingScenes.spec(), 21L);
+        TrainingLoop.fit(good, FineTuner.toTrainingExamples(good, HELD_OUT), new TrainingConfig(8, 16, 3e-3f, 21L, 5));
+        untrained = DrivingModel.create(DrivingScenes.spec(), 22L);
+    }
+
+    @AfterAll
+    static void close() {
+        good.close();
+        untrained.close();
+    }
+
+    @Test
+    void aWorseCandidateIsNeverPromoted() {
+        GateDecision decision = GATE.decide(good, untrained, HELD_OUT, List.of());
+
+        assertThat(decision.promote()).isFalse();
+        assertThat(decision.candidateMetrics().get(EvaluationGate.ACTION_MAE))
+                .isGreaterThan(decision.liveMetrics().get(EvaluationGate.ACTION_MAE));
+        assertThat(decision.reason()).contains("is worse than").contains("48 held-out labels");
+    }
+
+    @Test
+    void aBetterCandidateIsPromoted() {
+        GateDecision decision = GATE.decide(untrained, good, HELD_OUT, List.of());
+
+        assertThat(decision.promote()).isTrue();
+        assertThat(decision.reason()).contains("is not worse than");
+    }
+
+    @Test
+    void anEqualCandidateIsPromoted() {
+        assertThat(GATE.decide(good, good, HELD_OUT, List.of()).promote()).isTrue();
+    }
+
+    @Test
+    void withTooFewHeldOutLabelsTheGateJudgesOnTheTrainingLabelsAndSaysSo() {
+        List<LabeledExample> threeHeldOut = HELD_OUT.subList(0, 3);
+
+        GateDecision decision = GATE.decide(good, untrained, threeHeldOut, HELD_OUT);
+
+        assertThat(decision.candidateMetrics().get(EvaluationGate.EXAMPLES)).isEqualTo(48.0);
+        assertThat(decision.reason()).contains("48 training labels").contains("only 3 labels are held out");
+        assertThat(decision.promote()).isFalse();
+    }
+
+    @Test
+    void actionErrorIsTheMeanOfHalfTheSummedAbsoluteErrors() {
+        List<LabeledExample> two = HELD_OUT.subList(0, 2);
+        List<Prediction> predictions = good.predict(two.stream()
+                .map(e -> good.preprocess(LabeledImages.imageOf(e)))
+                .toList());
+        double expected = 0;
+        for (int i = 0; i < 2; i++) {
+            expected += (Math.abs(predictions.get(i).steering() - two.get(i).steering())
+                    + Math.abs(predictions.get(i).acceleration() - two.get(i).acceleration())) / 2 / 2;
+        }
+
+        assertThat(EvaluationGate.evaluate(good, two).get(EvaluationGate.ACTION_MAE)).isCloseTo(expected, within(1e-6));
+    }
+}

@@ -1,0 +1,71 @@
+package io.gleaner.retrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gleaner.queue.LabeledExample;
+import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.ModelArtifact;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FineTunerTest {
+    private static final TrainingConfig ONE_EPOCH = TrainingConfig.fineTuneDefaults().withEpochs(1);
+
+    private static ModelArtifact savedParent(Path dir) {
+        try (DrivingModel parent = DrivingModel.create(DrivingScenes.spec(), 1L)) {
+            return parent.save(dir.resolve("v1"), "1", "", SeedTrainer.METHOD, Map.of());
+        }
+    }
+
+    @Test
+    void anUnknownSceneIsAnErrorNamingItAndTheKnownClasses(@TempDir Path dir) {
+        ModelArtifact parent = savedParent(dir);
+        List<LabeledExample> examples = new ArrayList<>(DrivingScenes.labeled("fine", 8, 2L));
+        LabeledExample valid = examples.stream()
+                .filter(e -> !HeldOutSplit.isHeldOut(e.frameId(), ONE_EPOCH.heldOutEvery()))
+                .findFirst()
+                .orElseThrow();
+        examples.add(new LabeledExample(99, 99, valid.frameId(), valid.imageEncoding(), valid.width(), valid.height(),
+                valid.imageBytes(), "fog", 0f, 0f));
+
+        assertThatThrownBy(() -> FineTuner.fineTune(parent.dir(), parent.sha256(), examples, ONE_EPOCH))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("label 99")
+                .hasMessageContaining("'fog'")
+                .hasMessageContaining("[clear_road, pedestrian_crossing, stopped_vehicle]");
+    }
+
+    @Test
+    void aTamperedParentIsNotLoaded(@TempDir Path dir) {
+        ModelArtifact parent = savedParent(dir);
+        String otherSha = "0".repeat(64);
+
+        assertThatThrownBy(() -> FineTuner.fineTune(parent.dir(), otherSha, DrivingScenes.labeled("t", 8, 2L), ONE_EPOCH))
+                .hasMessageContaining(otherSha);
+    }
+
+    @Test
+    void theFineTunedModelKeepsTheParentsClassesChangesItsWeightsAndCanBeSaved(@TempDir Path dir) {
+        ModelArtifact parent = savedParent(dir);
+        List<LabeledExample> examples = DrivingScenes.labeled("tune", 16, 4L);
+
+        try (DrivingModel tuned = FineTuner.fineTune(parent.dir(), examples, ONE_EPOCH);
+                DrivingModel original = DrivingModel.load(parent.dir(), parent.sha256())) {
+            assertThat(tuned.sceneClasses()).isEqualTo(DrivingScenes.CLASSES);
+            double tunedMae = EvaluationGate.evaluate(tuned, examples).get(EvaluationGate.ACTION_MAE);
+            assertThat(tunedMae)
+                    .isNotEqualTo(EvaluationGate.evaluate(original, examples).get(EvaluationGate.ACTION_MAE));
+
+            ModelArtifact saved = tuned.save(dir.resolve("v2"), "2", "1", FineTuner.METHOD, Map.of());
+            try (DrivingModel reloaded = DrivingModel.load(saved.dir(), saved.sha256())) {
+                assertThat(EvaluationGate.evaluate(reloaded, examples).get(EvaluationGate.ACTION_MAE))
+                        .isEqualTo(tunedMae);
+            }
+        }
+    }
+}
