@@ -46,6 +46,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -201,7 +202,8 @@ final class RoleCommands {
         Duration interval;
 
         @Option(names = "--seed-frames", defaultValue = "2000",
-                description = "With no live model, train the seed on this many frames from frames.valid (default ${DEFAULT-VALUE}).")
+                description = "Frames read from frames.valid at start: replayed in every fine-tune, and the seed's training set"
+                        + " when no model is live (default ${DEFAULT-VALUE}).")
         int seedFrames;
 
         @Override
@@ -213,11 +215,12 @@ final class RoleCommands {
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             try (Producer<String, ModelUpdate> producer = new KafkaProducer<>(props,
                     Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
+                // Ordinary driving to replay in every fine-tune (and to clone the seed from, when none is live).
+                List<FrameEvent> frames = readValidFrames(seedFrames);
                 RetrainService service = new RetrainService(dataSource, new TaskQueue(dataSource), registry,
                         new ModelPublisher(producer),
-                        RetrainConfig.defaults().withMinNewLabels(minNewLabels).withModelsDir(modelsDir));
+                        RetrainConfig.defaults().withMinNewLabels(minNewLabels).withModelsDir(modelsDir), frames);
                 if (registry.live().isEmpty()) {
-                    List<FrameEvent> frames = readValidFrames(seedFrames);
                     try (DrivingModel seed = SeedTrainer.train(ModelSpec.defaults(Scenario.labels()), frames,
                             TrainingConfig.defaults())) {
                         service.bootstrap(seed);
@@ -236,13 +239,15 @@ final class RoleCommands {
         private List<FrameEvent> readValidFrames(int count) {
             Properties props = new Properties();
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, "gleaner-retrain-seed");
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             List<FrameEvent> frames = new ArrayList<>(count);
             try (KafkaConsumer<String, FrameEvent> consumer = new KafkaConsumer<>(props,
                     Topics.FRAMES_VALID.keySerde().deserializer(), Topics.FRAMES_VALID.valueSerde().deserializer())) {
-                consumer.subscribe(List.of(Topics.FRAMES_VALID.name()));
+                // No consumer group: every start reads the same frames from the beginning.
+                List<TopicPartition> partitions = consumer.partitionsFor(Topics.FRAMES_VALID.name()).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
                 while (frames.size() < count) {
                     consumer.poll(Duration.ofSeconds(1)).forEach(r -> frames.add(r.value()));
                     LOG.info("seed model: {}/{} frames read from {}", frames.size(), count, Topics.FRAMES_VALID);

@@ -14,8 +14,12 @@ import ai.djl.training.loss.Loss;
  */
 public final class DrivingLoss extends Loss {
 
-    public DrivingLoss() {
+    private final float sceneWeight;
+
+    /** @param sceneWeight how much the scene cross-entropy counts against the action error */
+    public DrivingLoss(float sceneWeight) {
         super("driving-loss");
+        this.sceneWeight = sceneWeight;
     }
 
     @Override
@@ -28,6 +32,6 @@ public final class DrivingLoss extends Loss {
         NDArray actionMse = action.sub(actionTarget).square().mean();
         NDArray labeledRows = sceneOneHot.sum().maximum(1f);
         NDArray sceneCrossEntropy = sceneLogits.logSoftmax(1).mul(sceneOneHot).sum().neg().div(labeledRows);
-        return actionMse.add(sceneCrossEntropy);
+        return actionMse.add(sceneCrossEntropy.mul(sceneWeight));
     }
 }

@@ -4,6 +4,7 @@ import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelArtifact;
+import io.gleaner.schema.v1.FrameEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,14 +39,25 @@ public final class RetrainService {
     private final ModelRegistry registry;
     private final ModelPublisher publisher;
     private final RetrainConfig config;
+    private final List<FrameEvent> replay;
 
     public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
             RetrainConfig config) {
+        this(dataSource, taskQueue, registry, publisher, config, List.of());
+    }
+
+    /**
+     * @param replay unlabeled frames of ordinary driving mixed into every fine-tune so the model
+     *     does not forget it (see {@link FineTuner}); may be empty
+     */
+    public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
+            RetrainConfig config, List<FrameEvent> replay) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.taskQueue = Objects.requireNonNull(taskQueue, "taskQueue");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.config = Objects.requireNonNull(config, "config");
+        this.replay = List.copyOf(replay);
         if (!registry.modelName().equals(config.modelName())) {
             throw new IllegalArgumentException("the registry is for model " + registry.modelName()
                     + " but retrain.model-name is " + config.modelName() + "; use one name for both");
@@ -120,7 +132,8 @@ public final class RetrainService {
     private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split) {
         Path baseDir = Path.of(base.artifactUri());
         int candidateVersion = registry.nextVersion();
-        try (DrivingModel candidate = FineTuner.fineTune(baseDir, base.artifactSha256(), examples, config.fineTune());
+        try (DrivingModel candidate = FineTuner.fineTune(baseDir, base.artifactSha256(), examples, replay,
+                config.fineTune());
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
             GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), split.training());
             ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),

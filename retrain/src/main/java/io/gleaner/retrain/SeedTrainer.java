@@ -34,18 +34,7 @@ public final class SeedTrainer {
         }
         DrivingModel model = DrivingModel.create(spec, config.seed());
         try {
-            List<TrainingExample> examples = new ArrayList<>(frames.size());
-            for (FrameEvent frame : frames) {
-                float[] input;
-                try {
-                    input = model.preprocess(frame.getImage());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("frame " + frame.getFrameId() + ": " + e.getMessage(), e);
-                }
-                examples.add(TrainingExample.actionOnly(input,
-                        clamp(frame.getHumanAction().getSteering()),
-                        clamp(frame.getHumanAction().getAcceleration())));
-            }
+            List<TrainingExample> examples = behaviourCloningExamples(model, frames);
             TrainingReport report = TrainingLoop.fit(model, examples, config);
             LOG.info(String.format("seed model %s: %d frames, loss %.4f -> %.4f, %.1f images/s",
                     spec.modelName(), frames.size(), report.firstEpochLoss(), report.lastEpochLoss(),
@@ -55,6 +44,23 @@ public final class SeedTrainer {
             model.close();
             throw e;
         }
+    }
+
+    /** Each frame's image as the model's input, with the human's action as the target and no scene. */
+    static List<TrainingExample> behaviourCloningExamples(DrivingModel model, List<FrameEvent> frames) {
+        List<TrainingExample> examples = new ArrayList<>(frames.size());
+        for (FrameEvent frame : frames) {
+            float[] input;
+            try {
+                input = model.preprocess(frame.getImage());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("frame " + frame.getFrameId() + ": " + e.getMessage(), e);
+            }
+            examples.add(TrainingExample.actionOnly(input,
+                    clamp(frame.getHumanAction().getSteering()),
+                    clamp(frame.getHumanAction().getAcceleration())));
+        }
+        return examples;
     }
 
     // Sensor noise can push a recorded action a hair past the range the tanh head can reach.

@@ -72,7 +72,7 @@ public final class TrainingLoop {
         djlModel.getBlock().freezeParameters(false, parameter -> parameter.getType() != Parameter.Type.RUNNING_MEAN
                 && parameter.getType() != Parameter.Type.RUNNING_VAR);
 
-        DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(new DrivingLoss())
+        DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(new DrivingLoss(config.sceneLossWeight()))
                 .optDevices(new Device[] {djlModel.getNDManager().getDevice()})
                 .optOptimizer(Optimizer.adam()
                         .optLearningRateTracker(Tracker.fixed(config.learningRate()))

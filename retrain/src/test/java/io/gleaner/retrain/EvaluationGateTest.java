@@ -22,7 +22,7 @@ class EvaluationGateTest {
     @BeforeAll
     static void trainTheGoodModel() {
         good = DrivingModel.create(DrivingScenes.spec(), 21L);
-        TrainingLoop.fit(good, FineTuner.toTrainingExamples(good, HELD_OUT), new TrainingConfig(8, 16, 3e-3f, 21L, 5));
+        TrainingLoop.fit(good, FineTuner.toTrainingExamples(good, HELD_OUT), new TrainingConfig(8, 16, 3e-3f, 21L, 5, 1f));
         untrained = DrivingModel.create(DrivingScenes.spec(), 22L);
     }
 

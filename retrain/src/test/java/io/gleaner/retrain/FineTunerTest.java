@@ -33,7 +33,7 @@ class FineTunerTest {
         examples.add(new LabeledExample(99, 99, valid.frameId(), valid.imageEncoding(), valid.width(), valid.height(),
                 valid.imageBytes(), "fog", 0f, 0f));
 
-        assertThatThrownBy(() -> FineTuner.fineTune(parent.dir(), parent.sha256(), examples, ONE_EPOCH))
+        assertThatThrownBy(() -> FineTuner.fineTune(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("label 99")
                 .hasMessageContaining("'fog'")
@@ -45,7 +45,7 @@ class FineTunerTest {
         ModelArtifact parent = savedParent(dir);
         String otherSha = "0".repeat(64);
 
-        assertThatThrownBy(() -> FineTuner.fineTune(parent.dir(), otherSha, DrivingScenes.labeled("t", 8, 2L), ONE_EPOCH))
+        assertThatThrownBy(() -> FineTuner.fineTune(parent.dir(), otherSha, DrivingScenes.labeled("t", 8, 2L), List.of(), ONE_EPOCH))
                 .hasMessageContaining(otherSha);
     }
 

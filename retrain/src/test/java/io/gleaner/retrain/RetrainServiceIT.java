@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(EmbeddedPostgresExtension.class)
 class RetrainServiceIT {
     private static final String MODEL = DrivingScenes.spec().modelName();
-    private static final TrainingConfig SEED_TRAINING = new TrainingConfig(6, 16, 3e-3f, 17L, 5);
+    private static final TrainingConfig SEED_TRAINING = new TrainingConfig(6, 16, 3e-3f, 17L, 5, 1f);
 
     private DataSource dataSource;
     private TaskStore store;
@@ -141,7 +141,7 @@ class RetrainServiceIT {
 
     @Test
     void aCandidateThatBeatsTheLiveModelIsPromotedAndAnnounced() throws SQLException {
-        RetrainService service = service(20, new TrainingConfig(6, 16, 3e-3f, 23L, 5));
+        RetrainService service = service(20, new TrainingConfig(6, 16, 3e-3f, 23L, 5, 1f));
         // The seed copied a driver who always did the opposite of the right thing.
         bootstrap(service, false);
         label("many", 48, 7L);
@@ -168,7 +168,7 @@ class RetrainServiceIT {
     @Test
     void aCandidateWorseThanTheLiveModelIsRejectedAndNeverAnnounced() throws SQLException {
         // Adam at learning rate 1 throws the weights far off: the fine-tune ruins a good model.
-        RetrainService service = service(20, new TrainingConfig(1, 8, 1f, 23L, 5));
+        RetrainService service = service(20, new TrainingConfig(1, 8, 1f, 23L, 5, 1f));
         bootstrap(service, true);
         label("many", 48, 7L);
 

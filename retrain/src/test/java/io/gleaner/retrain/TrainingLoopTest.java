@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TrainingLoopTest {
-    private static final TrainingConfig QUICK = new TrainingConfig(6, 16, 3e-3f, 11L, 5);
+    private static final TrainingConfig QUICK = new TrainingConfig(6, 16, 3e-3f, 11L, 5, 1f);
 
     private static List<TrainingExample> examples(DrivingModel model, int n) {
         return FineTuner.toTrainingExamples(model, DrivingScenes.labeled("train", n, 5L));

@@ -106,11 +106,15 @@ public final class GleanerLoop {
                      Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer());
              TruthLog truthLog = TruthLog.create(truthFile)) {
 
+            // The unlabeled frames the seed is cloned from are replayed in every fine-tune.
+            List<FrameEvent> unlabeled = new FleetSimulator(config.simulator().withSeed(seed + SEED_SET_SEED_OFFSET))
+                    .next(config.seedFrames()).stream().map(SimulatedFrame::event).toList();
             RetrainService retrain = new RetrainService(dataSource, queue, registry, new ModelPublisher(updateProducer),
                     RetrainConfig.defaults()
                             .withMinNewLabels(config.minNewLabels())
-                            .withModelsDir(config.workDir().resolve("models")));
-            ActionErrorProbe.ActionError first = bootstrapSeedModel(retrain, registry, probe, seed);
+                            .withModelsDir(config.workDir().resolve("models")),
+                    unlabeled);
+            ActionErrorProbe.ActionError first = bootstrapSeedModel(retrain, registry, probe, unlabeled, seed);
 
             IngestMetrics ingestMetrics = new IngestMetrics();
             SelectionMetrics selectionMetrics = new SelectionMetrics();
@@ -168,10 +172,9 @@ public final class GleanerLoop {
     }
 
     private ActionErrorProbe.ActionError bootstrapSeedModel(RetrainService retrain, ModelRegistry registry,
-                                                            ActionErrorProbe probe, long seed) {
+                                                            ActionErrorProbe probe, List<FrameEvent> unlabeled,
+                                                            long seed) {
         if (registry.live().isEmpty()) {
-            List<FrameEvent> unlabeled = new FleetSimulator(config.simulator().withSeed(seed + SEED_SET_SEED_OFFSET))
-                    .next(config.seedFrames()).stream().map(SimulatedFrame::event).toList();
             LOG.info("training the seed model on {} unlabeled frames (behaviour cloning of the human actions)",
                     unlabeled.size());
             try (DrivingModel seedModel = SeedTrainer.train(ModelSpec.defaults(Scenario.labels()), unlabeled,

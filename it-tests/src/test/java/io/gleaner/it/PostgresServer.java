@@ -1,0 +1,108 @@
+package io.gleaner.it;
+
+import io.gleaner.app.infra.DatabaseEndpoint;
+import io.gleaner.app.infra.EmbeddedDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * The test JVM's PostgreSQL server, on which every test class gets a database of its own.
+ * In order of preference: the server {@code GLEANER_IT_DB_URL} names (CI starts the machine's
+ * cluster and sets it; the role needs CREATEDB), a Testcontainers PostgreSQL when Docker is
+ * there, the embedded (zonky) server otherwise.
+ */
+final class PostgresServer implements AutoCloseable {
+    static final String URL_ENV = "GLEANER_IT_DB_URL";
+    static final String USER_ENV = "GLEANER_IT_DB_USER";
+    static final String PASSWORD_ENV = "GLEANER_IT_DB_PASSWORD";
+    static final String IMAGE = "postgres:16-alpine";
+
+    private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(\\?.*)?$");
+
+    private final DatabaseEndpoint admin;
+    private final String backend;
+    private final AutoCloseable stop;
+
+    private PostgresServer(DatabaseEndpoint admin, String backend, AutoCloseable stop) {
+        this.admin = admin;
+        this.backend = backend;
+        this.stop = stop;
+    }
+
+    static PostgresServer start(boolean dockerAvailable) throws IOException {
+        String url = System.getenv(URL_ENV);
+        if (url != null && !url.isBlank()) {
+            DatabaseEndpoint given = new DatabaseEndpoint(url, System.getenv(USER_ENV), System.getenv(PASSWORD_ENV));
+            withDatabase(given, "probe"); // fail now, not per class, when the URL has no database part
+            return new PostgresServer(given, "existing server from " + URL_ENV + " (" + url + ")", () -> { });
+        }
+        if (dockerAvailable) {
+            PostgreSQLContainer container = new PostgreSQLContainer(IMAGE);
+            container.start();
+            return new PostgresServer(
+                    new DatabaseEndpoint(container.getJdbcUrl(), container.getUsername(), container.getPassword()),
+                    "Testcontainers " + IMAGE, container::stop);
+        }
+        Path dataDir = Files.createTempDirectory("gleaner-it-postgres");
+        EmbeddedDatabase database = EmbeddedDatabase.start(dataDir);
+        return new PostgresServer(database.endpoint(),
+                "embedded zonky PostgreSQL (no Docker engine, " + URL_ENV + " unset)", () -> {
+                    database.close();
+                    ScratchFolder.delete(dataDir);
+                });
+    }
+
+    String backend() {
+        return backend;
+    }
+
+    /** Creates an empty database with a random name, so that classes and runs never share tables. */
+    DatabaseEndpoint createDatabase() {
+        String name = "gleaner_it_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        execute("CREATE DATABASE " + name);
+        return withDatabase(admin, name);
+    }
+
+    void dropDatabase(DatabaseEndpoint database) {
+        Matcher matcher = URL.matcher(database.jdbcUrl());
+        if (matcher.matches() && matcher.group(2).startsWith("gleaner_it_")) {
+            // FORCE: a stream thread that has not let go of its connection must not keep the database alive.
+            execute("DROP DATABASE IF EXISTS " + matcher.group(2) + " WITH (FORCE)");
+        }
+    }
+
+    private void execute(String sql) {
+        try (Connection connection = admin.dataSource().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("'" + sql + "' failed on " + admin.jdbcUrl() + " as '" + admin.user()
+                    + "': " + e.getMessage() + " (the integration tests make one database per test class;"
+                    + " the role needs CREATEDB)", e);
+        }
+    }
+
+    private static DatabaseEndpoint withDatabase(DatabaseEndpoint server, String database) {
+        Matcher matcher = URL.matcher(server.jdbcUrl());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("cannot tell the database in '" + server.jdbcUrl() + "' ("
+                    + URL_ENV + "); use jdbc:postgresql://host:port/database");
+        }
+        String parameters = matcher.group(3) == null ? "" : matcher.group(3);
+        return new DatabaseEndpoint(matcher.group(1) + database + parameters, server.user(), server.password());
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop.close();
+    }
+}

@@ -1,0 +1,176 @@
+package io.gleaner.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.gleaner.app.StreamsStage;
+import io.gleaner.app.infra.TopicAdmin;
+import io.gleaner.queue.TaskSinkTopology;
+import io.gleaner.queue.TaskStore;
+import io.gleaner.schema.Migrations;
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.DriverAction;
+import io.gleaner.schema.v1.EdgeCase;
+import io.gleaner.schema.v1.FrameEvent;
+import io.gleaner.schema.v1.Image;
+import io.gleaner.schema.v1.ImageEncoding;
+import io.gleaner.schema.v1.ScoredFrame;
+import io.gleaner.schema.v1.Trigger;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DESIGN.md, Storage: "The sink from edge-cases is idempotent, so a replay never duplicates a
+ * task" — checked with the real queue-sink stage, a real producer and PostgreSQL, across a
+ * restart of the stage.
+ */
+@ExtendWith(GleanerInfrastructure.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class QueueSinkReplayIT {
+    private static final Duration STAGE_START_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration SINK_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Every record goes to this partition, so that once a marker record sent after the
+     * duplicates is in the table, the sink has processed the duplicates too.
+     */
+    private static final int PARTITION = 0;
+
+    private String bootstrapServers;
+    private DataSource dataSource;
+    @TempDir
+    Path stateRoot;
+
+    @BeforeAll
+    void migrateAndCreateTopics(Infrastructure infrastructure) throws InterruptedException {
+        bootstrapServers = infrastructure.kafkaBootstrapServers();
+        dataSource = infrastructure.database().dataSource();
+        Migrations.migrate(dataSource);
+        TopicAdmin.createMissing(bootstrapServers, 2, (short) 1);
+    }
+
+    @Test
+    void anEdgeCasePublishedTwiceAndAgainAfterARestartMakesOneTask() throws Exception {
+        EdgeCase edgeCase = edgeCase("replayed-" + UUID.randomUUID(), 0.75);
+        String frameId = edgeCase.getScored().getFrame().getFrameId();
+        try (Producer<String, EdgeCase> producer = producer()) {
+            try (StreamsStage sink = startSink()) {
+                send(producer, edgeCase);
+                send(producer, edgeCase);
+                awaitSinkPassed(producer, "marker-before-restart-");
+                assertThat(tasksFor(frameId)).as("tasks for %s after publishing it twice", frameId).isEqualTo(1);
+            }
+
+            try (StreamsStage sink = startSink()) {
+                send(producer, edgeCase);
+                awaitSinkPassed(producer, "marker-after-restart-");
+                assertThat(tasksFor(frameId)).as("tasks for %s after a restart and a third copy", frameId)
+                        .isEqualTo(1);
+            }
+        }
+        assertThat(priorityOf(frameId)).as("the task keeps what the first copy said").isEqualTo(0.75);
+    }
+
+    /** Sends a marker after what was sent so far and waits until the sink has stored it. */
+    private void awaitSinkPassed(Producer<String, EdgeCase> producer, String markerPrefix) {
+        String marker = markerPrefix + UUID.randomUUID();
+        send(producer, edgeCase(marker, 0.1));
+        await("the queue sink to store " + marker).atMost(SINK_TIMEOUT)
+                .until(() -> tasksFor(marker) == 1);
+    }
+
+    private StreamsStage startSink() throws InterruptedException {
+        Properties props = StreamsStage.properties(TaskSinkTopology.APPLICATION_ID, bootstrapServers, stateRoot, true);
+        // StreamsStage.close() does not leave the group, so the restarted instance waits for the old
+        // member's session to expire: the broker's minimum (6 s) instead of the default 45 s.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+        return StreamsStage.start(TaskSinkTopology.APPLICATION_ID, props,
+                builder -> TaskSinkTopology.build(builder, new TaskStore(dataSource)), STAGE_START_TIMEOUT);
+    }
+
+    private Producer<String, EdgeCase> producer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(props, Topics.EDGE_CASES.keySerde().serializer(),
+                Topics.EDGE_CASES.valueSerde().serializer());
+    }
+
+    private static void send(Producer<String, EdgeCase> producer, EdgeCase edgeCase) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.EDGE_CASES.name(), PARTITION,
+                    edgeCase.getScored().getFrame().getFrameId(), edgeCase)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not publish to " + Topics.EDGE_CASES.name() + ": " + e, e);
+        }
+    }
+
+    private static EdgeCase edgeCase(String frameId, double priority) {
+        FrameEvent frame = FrameEvent.newBuilder()
+                .setFrameId(frameId)
+                .setVehicleId("vehicle-replay")
+                .setCamera("front")
+                .setCaptureTimeMs(1_700_000_000_000L)
+                .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_RAW)
+                        .setWidth(2).setHeight(2).setChannels(3).setData(ByteString.copyFrom(new byte[12])))
+                .setHumanAction(DriverAction.newBuilder().setSteering(0.1f).setAcceleration(-0.5f))
+                .build();
+        ScoredFrame scored = ScoredFrame.newBuilder()
+                .setFrame(frame)
+                .setModelVersion("1")
+                .addAllSceneClasses(List.of("clear_road", "pedestrian_crossing"))
+                .addAllSceneProbabilities(List.of(0.4f, 0.6f))
+                .setPredictedAction(DriverAction.newBuilder().setSteering(0.0f).setAcceleration(0.2f))
+                .build();
+        return EdgeCase.newBuilder()
+                .setScored(scored)
+                .addTriggers(Trigger.newBuilder().setName("entropy").setScore(0.9).setThreshold(0.5))
+                .setPriority(priority)
+                .setHarvestedTimeMs(1_700_000_000_500L)
+                .build();
+    }
+
+    private long tasksFor(String frameId) {
+        return queryNumber("SELECT count(*) FROM edge_case_tasks WHERE frame_id = ?", frameId).longValue();
+    }
+
+    private double priorityOf(String frameId) {
+        return queryNumber("SELECT priority FROM edge_case_tasks WHERE frame_id = ?", frameId).doubleValue();
+    }
+
+    private Number queryNumber(String sql, String frameId) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, frameId);
+            try (ResultSet rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    throw new IllegalStateException("no row for frame " + frameId + ": " + sql);
+                }
+                return (Number) rows.getObject(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+}
