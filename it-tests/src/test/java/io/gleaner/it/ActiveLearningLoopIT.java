@@ -74,8 +74,8 @@ class ActiveLearningLoopIT {
 
     @Test
     void poisonRecordsLandInTheDeadLetterTopicWithTheirReason() {
-        // GleanerLoop.publishPoison sends exactly these values, keyed "vehicle-poison", in round 1.
-        List<String> sent = IntStream.range(0, POISON_RECORDS).mapToObj(i -> "not a FrameEvent #" + i).toList();
+        List<String> sent = IntStream.range(0, POISON_RECORDS)
+                .mapToObj(i -> new String(GleanerLoop.poisonRecord(i), StandardCharsets.UTF_8)).toList();
 
         List<ConsumerRecord<byte[], byte[]>> deadLetters = await("the poison records in " + Topics.FRAMES_DLQ.name())
                 .atMost(Duration.ofSeconds(60))
@@ -86,7 +86,7 @@ class ActiveLearningLoopIT {
         assertThat(deadLetters).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .containsExactlyInAnyOrderElementsOf(sent);
         for (ConsumerRecord<byte[], byte[]> record : deadLetters) {
-            assertThat(record.key()).asString(StandardCharsets.UTF_8).isEqualTo("vehicle-poison");
+            assertThat(record.key()).asString(StandardCharsets.UTF_8).isEqualTo(GleanerLoop.POISON_KEY);
             Header reason = record.headers().lastHeader(DlqHeaders.REASON);
             assertThat(reason).as("%s header on dead letter at offset %d", DlqHeaders.REASON, record.offset())
                     .isNotNull();

@@ -27,12 +27,10 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -100,10 +98,6 @@ class QueueSinkReplayIT {
 
     private StreamsStage startSink() throws InterruptedException {
         Properties props = StreamsStage.properties(TaskSinkTopology.APPLICATION_ID, bootstrapServers, stateRoot, true);
-        // StreamsStage.close() does not leave the group, so the restarted instance waits for the old
-        // member's session to expire: the broker's minimum (6 s) instead of the default 45 s.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
         return StreamsStage.start(TaskSinkTopology.APPLICATION_ID, props,
                 builder -> TaskSinkTopology.build(builder, new TaskStore(dataSource)), STAGE_START_TIMEOUT);
     }

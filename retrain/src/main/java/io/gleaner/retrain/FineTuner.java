@@ -1,7 +1,5 @@
 package io.gleaner.retrain;
 
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.scorer.model.DrivingModel;
@@ -55,7 +53,6 @@ public final class FineTuner {
         }
         DrivingModel model = DrivingModel.load(parentArtifact, expectedSha256);
         try {
-            restoreInputDescription(model);
             List<TrainingExample> training = new ArrayList<>(toTrainingExamples(model, split.training()));
             List<FrameEvent> replayed = sample(replay, split.training().size(), config.seed());
             training.addAll(SeedTrainer.behaviourCloningExamples(model, replayed));
@@ -75,17 +72,6 @@ public final class FineTuner {
         List<FrameEvent> shuffled = new ArrayList<>(frames);
         Collections.shuffle(shuffled, new Random(seed));
         return shuffled.subList(0, Math.min(count, shuffled.size()));
-    }
-
-    /**
-     * DJL restores a loaded block's weights and input shapes but not its input names, and
-     * {@code Model.save} then fails with "key value size mismatch". Initialising the block again
-     * sets the names; it leaves parameters that already have values untouched.
-     */
-    private static void restoreInputDescription(DrivingModel model) {
-        ModelManifest manifest = model.manifest();
-        model.block().initialize(model.djlModel().getNDManager(), DataType.FLOAT32,
-                new Shape(1, manifest.inputChannels(), manifest.inputHeight(), manifest.inputWidth()));
     }
 
     /** Decodes each example through the model's preprocessing and maps its scene to the model's class index. */

@@ -72,6 +72,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GleanerLoop {
     private static final Logger LOG = LoggerFactory.getLogger(GleanerLoop.class);
+    /** Key of the garbage records the first round publishes to show the dead-letter path. */
+    public static final String POISON_KEY = "vehicle-poison";
     private static final Duration STAGE_START_TIMEOUT = Duration.ofMinutes(2);
     private static final int PARTITIONS = 2;
     private static final long SEED_SET_SEED_OFFSET = 1_000_003L;
@@ -211,10 +213,14 @@ public final class GleanerLoop {
         return props;
     }
 
+    /** The {@code i}-th garbage value the first round publishes to frames.raw, keyed {@link #POISON_KEY}. */
+    public static byte[] poisonRecord(int i) {
+        return ("not a FrameEvent #" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
     private void publishPoison(Producer<String, byte[]> producer) {
         for (int i = 0; i < config.poisonRecords(); i++) {
-            byte[] garbage = ("not a FrameEvent #" + i).getBytes(StandardCharsets.UTF_8);
-            producer.send(new ProducerRecord<>(Topics.FRAMES_RAW.name(), "vehicle-poison", garbage));
+            producer.send(new ProducerRecord<>(Topics.FRAMES_RAW.name(), POISON_KEY, poisonRecord(i)));
         }
         producer.flush();
     }

@@ -165,6 +165,11 @@ public final class DrivingModel implements AutoCloseable {
         try {
             model.setBlock(buildBlock(manifest.sceneClasses().size(), manifest.embeddingSize()));
             model.load(artifactDir, name.group(1), Map.of("epoch", Integer.parseInt(name.group(2))));
+            // DJL restores the weights and input shapes but not the input names, and a later
+            // Model.save then fails with "key value size mismatch" (a fine-tuned model is saved
+            // after loading). Initialising again sets the names and keeps the loaded weights.
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32,
+                    new Shape(1, manifest.inputChannels(), manifest.inputHeight(), manifest.inputWidth()));
             return new DrivingModel(model, manifest);
         } catch (IOException | MalformedModelException e) {
             model.close();

@@ -80,6 +80,21 @@ class DrivingModelTest {
         }
     }
 
+    /** Regression: DJL's load left the input names unset and the next save failed ("key value size mismatch"). */
+    @Test
+    void aLoadedModelCanBeSavedAgainUnchanged(@TempDir Path tmp) {
+        List<float[]> inputs = randomInputs(3, 2);
+        ModelArtifact first = model.save(tmp.resolve("v1"), "v1", "", "seed-behavior-cloning", Map.of());
+        try (DrivingModel loaded = DrivingModel.load(first.dir(), first.sha256())) {
+            ModelArtifact second = loaded.save(tmp.resolve("v2"), "v2", "v1", "fine-tune", Map.of());
+            assertThat(second.sha256()).as("same weights, same bytes").isEqualTo(first.sha256());
+            try (DrivingModel reloaded = DrivingModel.load(second.dir(), second.sha256())) {
+                assertThat(reloaded.predict(inputs).get(1).steering())
+                        .isEqualTo(model.predict(inputs).get(1).steering());
+            }
+        }
+    }
+
     @Test
     void tamperedParametersAreRefused(@TempDir Path tmp) throws IOException {
         ModelArtifact artifact = model.save(tmp.resolve("v1"), "v1", "", "fine-tune", Map.of());
