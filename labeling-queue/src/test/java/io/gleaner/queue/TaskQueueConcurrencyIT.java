@@ -2,6 +2,7 @@ package io.gleaner.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gleaner.schema.EmbeddedPostgresExtension;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,6 +3,7 @@ package io.gleaner.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.schema.EmbeddedPostgresExtension;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;

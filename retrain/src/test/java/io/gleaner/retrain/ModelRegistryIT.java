@@ -3,6 +3,7 @@ package io.gleaner.retrain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.schema.EmbeddedPostgresExtension;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelArtifact;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import io.gleaner.queue.Label;
 import io.gleaner.queue.Task;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskStore;
+import io.gleaner.schema.EmbeddedPostgresExtension;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.ModelUpdate;

@@ -1,6 +1,5 @@
-package io.gleaner.retrain;
+package io.gleaner.schema;
 
-import io.gleaner.schema.Migrations;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,10 +13,11 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * A real PostgreSQL for integration tests: one embedded server per test JVM, migrated once with
- * {@link Migrations}; every table is emptied before each test. Resolves {@link DataSource} parameters.
+ * A real PostgreSQL for the modules' integration tests: one embedded server per test JVM,
+ * migrated once with {@link Migrations}; every table is emptied before each test. Resolves
+ * {@link DataSource} parameters. Shared through this module's test jar.
  */
-final class EmbeddedPostgresExtension implements BeforeEachCallback, ParameterResolver {
+public final class EmbeddedPostgresExtension implements BeforeEachCallback, ParameterResolver {
     private static final String EMPTY_TABLES = "TRUNCATE retrain_runs, model_versions, labels, api_tokens, labelers,"
             + " edge_case_tasks RESTART IDENTITY CASCADE";
 
@@ -30,7 +30,7 @@ final class EmbeddedPostgresExtension implements BeforeEachCallback, ParameterRe
         }
     }
 
-    static DataSource dataSource(ExtensionContext context) {
+    public static DataSource dataSource(ExtensionContext context) {
         Server server = context.getRoot()
                 .getStore(ExtensionContext.Namespace.GLOBAL)
                 .getOrComputeIfAbsent(Server.class, key -> start(), Server.class);
