@@ -47,6 +47,7 @@ public final class StreamsStage implements AutoCloseable {
         // The scorer follows model-updates through a global table: let the processing exception
         // handler cover it as it covers every other processor (the default from Kafka Streams 5.0).
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
         return props;
     }
 

@@ -1,6 +1,13 @@
 package io.gleaner.schema;
 
-/** Header names on {@code frames.dlq} records: why a record was rejected and where it came from. */
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Header names on {@code frames.dlq} records: why a record was rejected and where it came from.
+ * Every stage writes them through {@link #stamp}, so a dead letter reads the same whichever stage
+ * refused it.
+ */
 public final class DlqHeaders {
     private DlqHeaders() {}
 
@@ -10,7 +17,35 @@ public final class DlqHeaders {
     public static final String DETAIL = "gleaner.dlq.detail";
     /** Class name of the exception, when one was caught. */
     public static final String EXCEPTION = "gleaner.dlq.exception";
+    /** Topic the rejected record was read from. */
     public static final String SOURCE_TOPIC = "gleaner.dlq.source.topic";
+    /** Partition the rejected record was read from, in decimal. */
     public static final String SOURCE_PARTITION = "gleaner.dlq.source.partition";
+    /** Offset of the rejected record in its partition, in decimal. */
     public static final String SOURCE_OFFSET = "gleaner.dlq.source.offset";
+
+    /**
+     * Sets every header on {@code headers}, replacing earlier values of the same name (a record
+     * replayed into the DLQ twice must not carry two reasons).
+     *
+     * @param exception class name of the exception caught, or null when there was none
+     */
+    public static void stamp(Headers headers, String reason, String detail, String exception,
+                             String sourceTopic, int sourcePartition, long sourceOffset) {
+        set(headers, REASON, reason);
+        set(headers, DETAIL, detail);
+        if (exception == null || exception.isEmpty()) {
+            headers.remove(EXCEPTION);
+        } else {
+            set(headers, EXCEPTION, exception);
+        }
+        set(headers, SOURCE_TOPIC, sourceTopic);
+        set(headers, SOURCE_PARTITION, Integer.toString(sourcePartition));
+        set(headers, SOURCE_OFFSET, Long.toString(sourceOffset));
+    }
+
+    private static void set(Headers headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
 }
