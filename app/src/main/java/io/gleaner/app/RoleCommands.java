@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -79,10 +78,9 @@ final class RoleCommands {
                                 Consumer<StreamsBuilder> topology, Runnable onStop) throws InterruptedException {
         Properties props = StreamsStage.properties(applicationId, connection.bootstrapServers(), options.stateDir,
                 !options.atLeastOnce);
-        CountDownLatch stopped = new CountDownLatch(1);
-        try (StreamsStage stage = StreamsStage.start(applicationId, props, topology, Duration.ofMinutes(5))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, applicationId + "-shutdown"));
-            stopped.await();
+        try (ShutdownSignal signal = new ShutdownSignal(applicationId);
+             StreamsStage stage = StreamsStage.start(applicationId, props, topology, Duration.ofMinutes(5))) {
+            signal.awaitStop();
             onStop.run();
         }
         return 0;
@@ -201,6 +199,10 @@ final class RoleCommands {
         @Option(names = "--interval", defaultValue = "PT30S", description = "How often to check (ISO-8601 duration, default ${DEFAULT-VALUE}).")
         Duration interval;
 
+        @Option(names = "--seed-wait", defaultValue = "PT10M",
+                description = "How long to wait for --seed-frames frames on frames.valid (default ${DEFAULT-VALUE}).")
+        Duration seedWait;
+
         @Option(names = "--seed-frames", defaultValue = "2000",
                 description = "Frames read from frames.valid at start: replayed in every fine-tune, and the seed's training set"
                         + " when no model is live (default ${DEFAULT-VALUE}).")
@@ -216,7 +218,7 @@ final class RoleCommands {
             try (Producer<String, ModelUpdate> producer = new KafkaProducer<>(props,
                     Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
                 // Ordinary driving to replay in every fine-tune (and to clone the seed from, when none is live).
-                List<FrameEvent> frames = readValidFrames(seedFrames);
+                List<FrameEvent> frames = readValidFrames(seedFrames, registry.live().isPresent());
                 RetrainService service = new RetrainService(dataSource, new TaskQueue(dataSource), registry,
                         new ModelPublisher(producer),
                         RetrainConfig.defaults().withMinNewLabels(minNewLabels).withModelsDir(modelsDir), frames);
@@ -226,17 +228,31 @@ final class RoleCommands {
                         service.bootstrap(seed);
                     }
                 }
-                CountDownLatch stopped = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "retrain-shutdown"));
-                do {
-                    service.runIfDue().ifPresent(run -> LOG.info("retrain run {}: {} v{} ({})",
-                            run.runId(), run.outcome().databaseValue(), run.candidateVersion(), run.reason()));
-                } while (!stopped.await(interval.toMillis(), TimeUnit.MILLISECONDS));
+                try (ShutdownSignal signal = new ShutdownSignal("retrain")) {
+                    do {
+                        runOnce(service);
+                    } while (!signal.awaitStop(interval));
+                }
             }
             return 0;
         }
 
-        private List<FrameEvent> readValidFrames(int count) {
+        /** One pass; a failed run is recorded by the service and retried on the next pass, not fatal. */
+        private void runOnce(RetrainService service) {
+            try {
+                service.runIfDue().ifPresent(run -> LOG.info("retrain run {}: {} v{} ({})",
+                        run.runId(), run.outcome().databaseValue(), run.candidateVersion(), run.reason()));
+            } catch (RuntimeException e) {
+                LOG.error("retrain pass failed; trying again in {}: {}", interval, e.toString(), e);
+            }
+        }
+
+        /**
+         * Reads up to {@code count} frames from the start of frames.valid. With a live model the
+         * frames are only replay, so after {@code --seed-wait} it goes on with what it has; without
+         * one it cannot train a seed, and says so.
+         */
+        private List<FrameEvent> readValidFrames(int count, boolean modelIsLive) {
             Properties props = new Properties();
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -248,12 +264,18 @@ final class RoleCommands {
                         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
                 consumer.assign(partitions);
                 consumer.seekToBeginning(partitions);
-                while (frames.size() < count) {
+                long deadline = System.nanoTime() + seedWait.toNanos();
+                while (frames.size() < count && System.nanoTime() < deadline) {
                     consumer.poll(Duration.ofSeconds(1)).forEach(r -> frames.add(r.value()));
-                    LOG.info("seed model: {}/{} frames read from {}", frames.size(), count, Topics.FRAMES_VALID);
+                    LOG.info("{}/{} frames read from {}", frames.size(), count, Topics.FRAMES_VALID);
                 }
             }
-            return frames.subList(0, count);
+            if (frames.size() < count && !modelIsLive) {
+                throw new IllegalStateException("only " + frames.size() + " of the " + count + " frames needed to train"
+                        + " the seed model arrived on " + Topics.FRAMES_VALID + " within " + seedWait
+                        + "; start the fleet (or gleaner simulate), or lower --seed-frames");
+            }
+            return frames.subList(0, Math.min(count, frames.size()));
         }
     }
 
@@ -316,14 +338,14 @@ final class RoleCommands {
         public Integer call() throws InterruptedException {
             TruthOracleLabeler labeler = new TruthOracleLabeler(new TaskQueue(connection.database().dataSource()),
                     () -> TruthLog.read(truthFile));
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "labeler-shutdown"));
-            do {
-                int labeled = labeler.labelAllPending();
-                if (labeled > 0) {
-                    LOG.info("labeled {} tasks", labeled);
-                }
-            } while (!stopped.await(interval.toMillis(), TimeUnit.MILLISECONDS));
+            try (ShutdownSignal signal = new ShutdownSignal("oracle-labeler")) {
+                do {
+                    int labeled = labeler.labelAllPending();
+                    if (labeled > 0) {
+                        LOG.info("labeled {} tasks", labeled);
+                    }
+                } while (!signal.awaitStop(interval));
+            }
             return 0;
         }
     }

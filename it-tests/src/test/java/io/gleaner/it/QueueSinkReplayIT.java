@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.gleaner.app.DeadLetterDeserializationHandler;
 import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
+import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.DriverAction;
@@ -17,20 +19,25 @@ import io.gleaner.schema.v1.Image;
 import io.gleaner.schema.v1.ImageEncoding;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -88,6 +95,32 @@ class QueueSinkReplayIT {
         assertThat(priorityOf(frameId)).as("the task keeps what the first copy said").isEqualTo(0.75);
     }
 
+    /**
+     * DESIGN.md: "A bad record never stops a stream". Bytes that are not an EdgeCase at all go to
+     * frames.dlq under exactly-once on a real broker, and the sink goes on with the next record.
+     */
+    @Test
+    void bytesThatAreNoEdgeCaseAreDeadLetteredAndTheSinkGoesOn() throws Exception {
+        String key = "garbage-" + UUID.randomUUID();
+        byte[] garbage = {(byte) 0xff, 0x07, 0x01};
+        try (Producer<String, EdgeCase> producer = producer();
+             Producer<String, byte[]> rawProducer = new KafkaProducer<>(producerProps(),
+                     new StringSerializer(), new ByteArraySerializer());
+             StreamsStage sink = startSink()) {
+            rawProducer.send(new ProducerRecord<>(Topics.EDGE_CASES.name(), PARTITION, key, garbage)).get();
+            awaitSinkPassed(producer, "marker-after-garbage-");
+        }
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = await("the garbage in " + Topics.FRAMES_DLQ.name())
+                .atMost(SINK_TIMEOUT)
+                .until(() -> TopicReader.readAll(bootstrapServers, Topics.FRAMES_DLQ).stream()
+                        .filter(r -> Arrays.equals(r.key(), key.getBytes(StandardCharsets.UTF_8))).toList(),
+                        records -> !records.isEmpty());
+        assertThat(deadLetters).hasSize(1);
+        assertThat(deadLetters.get(0).value()).isEqualTo(garbage);
+        assertThat(new String(deadLetters.get(0).headers().lastHeader(DlqHeaders.REASON).value(),
+                StandardCharsets.UTF_8)).isEqualTo(DeadLetterDeserializationHandler.REASON);
+    }
+
     /** Sends a marker after what was sent so far and waits until the sink has stored it. */
     private void awaitSinkPassed(Producer<String, EdgeCase> producer, String markerPrefix) {
         String marker = markerPrefix + UUID.randomUUID();
@@ -103,12 +136,16 @@ class QueueSinkReplayIT {
     }
 
     private Producer<String, EdgeCase> producer() {
+        return new KafkaProducer<>(producerProps(), Topics.EDGE_CASES.keySerde().serializer(),
+                Topics.EDGE_CASES.valueSerde().serializer());
+    }
+
+    private Properties producerProps() {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        return new KafkaProducer<>(props, Topics.EDGE_CASES.keySerde().serializer(),
-                Topics.EDGE_CASES.valueSerde().serializer());
+        return props;
     }
 
     private static void send(Producer<String, EdgeCase> producer, EdgeCase edgeCase) {

@@ -64,6 +64,17 @@ public final class TaskQueue {
             FOR UPDATE
             """;
 
+    /**
+     * Label ids come from an identity, so they are handed out in insert order but become visible
+     * in commit order: without this lock a reader paging by label id ({@link #labeledAfter}) could
+     * see id 8, move its watermark past 7, and never see 7 once it commits. Taking one
+     * transaction-scoped lock before the insert makes id order and commit order the same. Labels
+     * are human-paced, so serialising their commits costs nothing that matters.
+     */
+    static final long LABEL_ORDER_LOCK_KEY = 0x676c65616e65724cL;
+
+    static final String LOCK_LABEL_ORDER = "SELECT pg_advisory_xact_lock(?)";
+
     static final String INSERT_LABEL = """
             INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration)
             VALUES (?, ?, ?, ?, ?)
@@ -99,7 +110,11 @@ public final class TaskQueue {
             JOIN edge_case_tasks t ON t.task_id = l.task_id
             WHERE l.label_id > ?
             ORDER BY l.label_id
+            LIMIT ?
             """;
+
+    /** Most tasks one {@link #claim} call leases: a labeler cannot work through more before they expire. */
+    public static final int MAX_CLAIM = 100;
 
     private static final String FOREIGN_KEY_VIOLATION = "23503";
 
@@ -136,6 +151,7 @@ public final class TaskQueue {
      * task id). Pending tasks and tasks whose lease expired are claimable; tasks another claimer
      * is locking right now are skipped, not waited for.
      *
+     * @param max how many tasks at most, 1 .. {@value #MAX_CLAIM}
      * @param lease how long the labeler holds each task; positive
      * @return the claimed tasks, highest priority first; empty when nothing is claimable
      */
@@ -143,6 +159,10 @@ public final class TaskQueue {
         requireLabelerId(labelerId);
         if (max < 1) {
             throw new IllegalArgumentException("claim of " + max + " tasks: ask for at least 1");
+        }
+        if (max > MAX_CLAIM) {
+            throw new IllegalArgumentException("claim of " + max + " tasks by labeler " + labelerId
+                    + ": at most " + MAX_CLAIM + " per claim; claim again after labeling or releasing these");
         }
         Objects.requireNonNull(lease, "lease");
         if (lease.isNegative() || lease.isZero()) {
@@ -195,6 +215,11 @@ public final class TaskQueue {
             c.setAutoCommit(false);
             try {
                 checkLease(c, taskId, labelerId);
+                // After the task's row lock, so every submitter takes the two in the same order.
+                try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER)) {
+                    st.setLong(1, LABEL_ORDER_LOCK_KEY);
+                    st.executeQuery().close();
+                }
                 long labelId = insertLabel(c, taskId, labelerId, label);
                 try (PreparedStatement st = c.prepareStatement(MARK_LABELED)) {
                     st.setLong(1, taskId);
@@ -203,7 +228,12 @@ public final class TaskQueue {
                 c.commit();
                 return labelId;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException | RuntimeException rollbackFailure) {
+                    // The first failure says what went wrong; the rollback's would hide it.
+                    e.addSuppressed(rollbackFailure);
+                }
                 throw e;
             }
         } catch (SQLException e) {
@@ -290,14 +320,46 @@ public final class TaskQueue {
         }
     }
 
+    /** Most labels one {@link #labeledAfter(long, int)} call returns. */
+    public static final int MAX_LABELED_PAGE = 10_000;
+
     /**
      * Every label with an id above {@code labelId}, with its task's image, in ascending label id.
-     * Pass 0 for all labels, or the highest id already used to get only new ones.
+     *
+     * @deprecated loads every label at once; page with {@link #labeledAfter(long, int)} instead.
+     *     Kept only while {@code retrain} still calls it.
      */
+    @Deprecated(forRemoval = true)
     public List<LabeledExample> labeledAfter(long labelId) {
+        List<LabeledExample> all = new ArrayList<>();
+        long after = labelId;
+        while (true) {
+            List<LabeledExample> page = labeledAfter(after, MAX_LABELED_PAGE);
+            all.addAll(page);
+            if (page.size() < MAX_LABELED_PAGE) {
+                return all;
+            }
+            after = page.get(page.size() - 1).labelId();
+        }
+    }
+
+    /**
+     * Up to {@code limit} labels with an id above {@code afterLabelId}, with their tasks' images,
+     * in ascending label id. Pass 0 to start from the first label, then the last returned
+     * {@link LabeledExample#labelId()} to get the next page; a page shorter than {@code limit}
+     * is the last one for now.
+     *
+     * @param limit 1 .. {@value #MAX_LABELED_PAGE}
+     */
+    public List<LabeledExample> labeledAfter(long afterLabelId, int limit) {
+        if (limit < 1 || limit > MAX_LABELED_PAGE) {
+            throw new IllegalArgumentException("page of " + limit + " labels after id " + afterLabelId
+                    + ": ask for 1 .. " + MAX_LABELED_PAGE + " and page on with the last label id returned");
+        }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement st = c.prepareStatement(LABELED_AFTER)) {
-            st.setLong(1, labelId);
+            st.setLong(1, afterLabelId);
+            st.setInt(2, limit);
             List<LabeledExample> examples = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
@@ -316,7 +378,7 @@ public final class TaskQueue {
             }
             return examples;
         } catch (SQLException e) {
-            throw new QueueDatabaseException("labels after id " + labelId, e);
+            throw new QueueDatabaseException("labels after id " + afterLabelId + " (page of " + limit + ")", e);
         }
     }
 

@@ -1,14 +1,19 @@
 package io.gleaner.queue;
 
+import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * the insert is idempotent ({@code ON CONFLICT (frame_id) DO NOTHING}), such replays, and
  * replays after a crash, never make a second task.
  *
- * <p>An edge case that can never become a task (no frame id, no image; see
- * {@link TaskStore#insert}) is logged and counted as rejected instead, since retrying it would
- * stop the stage forever.
+ * <p>An edge case that can never become a task (a tombstone, no frame id, no image, values
+ * PostgreSQL refuses as bad data; see {@link RejectedEdgeCaseException}) is counted as rejected
+ * and forwarded to {@code frames.dlq} (key: the frame id, value: the {@code EdgeCase} bytes, with
+ * {@link DlqHeaders}), since retrying it would stop the stage forever.
  *
  * <p>Metrics, per stream task, in group {@value #METRICS_GROUP}: {@code inserted-total},
  * {@code already-present-total} and {@code rejected-total} (with their {@code -rate}).
@@ -39,6 +45,11 @@ public final class TaskSinkTopology {
     public static final String SOURCE_NAME = "queue-sink-edge-cases";
     /** Name of the processor that writes tasks. */
     public static final String PROCESSOR_NAME = "queue-sink-insert-task";
+    /** Name of the sink node writing rejected edge cases to {@code frames.dlq}. */
+    public static final String DLQ_SINK_NAME = "queue-sink-dlq";
+
+    /** DLQ reason for an {@code edge-cases} record without a value. */
+    public static final String REASON_TOMBSTONE = "edge-case-tombstone";
 
     static final String METRICS_SCOPE = "queue-sink";
     /** Metric group of the sink's counters. */
@@ -46,22 +57,25 @@ public final class TaskSinkTopology {
 
     private TaskSinkTopology() {}
 
-    /** Adds the sink to {@code builder}: edge-cases → {@code store}. */
+    /** Adds the sink to {@code builder}: edge-cases → {@code store}, rejects → frames.dlq. */
     public static void build(StreamsBuilder builder, TaskStore store) {
         Objects.requireNonNull(builder, "builder");
         Objects.requireNonNull(store, "store");
         builder.stream(Topics.EDGE_CASES.name(),
                         Consumed.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                                 .withName(SOURCE_NAME))
-                .process(() -> new InsertTask(store), Named.as(PROCESSOR_NAME));
+                .process(() -> new InsertTask(store), Named.as(PROCESSOR_NAME))
+                .to(Topics.FRAMES_DLQ.name(),
+                        Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
+                                .withName(DLQ_SINK_NAME));
     }
 
-    /** Writes one edge case per record; forwards nothing. */
-    private static final class InsertTask implements Processor<String, EdgeCase, Void, Void> {
+    /** Writes one edge case per record; forwards only the records it rejects, as dead letters. */
+    private static final class InsertTask implements Processor<String, EdgeCase, byte[], byte[]> {
         private static final Logger LOG = LoggerFactory.getLogger(TaskSinkTopology.class);
 
         private final TaskStore store;
-        private ProcessorContext<Void, Void> context;
+        private ProcessorContext<byte[], byte[]> context;
         private Sensor inserted;
         private Sensor alreadyPresent;
         private Sensor rejected;
@@ -71,7 +85,7 @@ public final class TaskSinkTopology {
         }
 
         @Override
-        public void init(ProcessorContext<Void, Void> context) {
+        public void init(ProcessorContext<byte[], byte[]> context) {
             this.context = context;
             inserted = sensor("inserted");
             alreadyPresent = sensor("already-present");
@@ -86,21 +100,39 @@ public final class TaskSinkTopology {
         @Override
         public void process(Record<String, EdgeCase> record) {
             if (record.value() == null) {
-                rejected.record();
-                LOG.warn("edge-cases record with key {} has no value; skipped (a tombstone is not an edge case)",
-                        record.key());
+                reject(record, REASON_TOMBSTONE,
+                        "edge-cases record has no value: a tombstone is not an edge case", null);
                 return;
             }
             boolean created;
             try {
                 created = store.insert(record.value());
-            } catch (IllegalArgumentException invalid) {
-                rejected.record();
-                LOG.warn("edge case with key {} skipped: {}", record.key(), invalid.getMessage());
+            } catch (RejectedEdgeCaseException invalid) {
+                reject(record, invalid.reason(), invalid.getMessage(), invalid);
                 return;
             }
             // A QueueDatabaseException propagates on purpose: see the class javadoc.
             (created ? inserted : alreadyPresent).record();
+        }
+
+        private void reject(Record<String, EdgeCase> record, String reason, String detail, Exception cause) {
+            rejected.record();
+            String frameId = record.key() != null ? record.key()
+                    : record.value() != null ? record.value().getScored().getFrame().getFrameId() : null;
+            // Headers are copied: the input record's headers must not change under other readers.
+            RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+            RecordMetadata source = context.recordMetadata().orElse(null);
+            DlqHeaders.stamp(headers, reason, detail, cause == null ? null : cause.getClass().getName(),
+                    source == null ? Topics.EDGE_CASES.name() : source.topic(),
+                    source == null ? -1 : source.partition(),
+                    source == null ? -1 : source.offset());
+            LOG.warn("edge case with key {} sent to {} ({}): {}", frameId == null ? null : TaskStore.shown(frameId),
+                    Topics.FRAMES_DLQ.name(), reason, detail);
+            context.forward(new Record<>(
+                    frameId == null ? null : frameId.getBytes(StandardCharsets.UTF_8),
+                    record.value() == null ? null : record.value().toByteArray(),
+                    record.timestamp(),
+                    headers));
         }
 
         @Override

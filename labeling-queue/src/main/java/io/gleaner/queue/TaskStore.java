@@ -32,6 +32,8 @@ public final class TaskStore {
             ON CONFLICT (frame_id) DO NOTHING
             """;
 
+    private static final int SHOWN_ID_CHARS = 80;
+
     private final DataSource dataSource;
 
     public TaskStore(DataSource dataSource) {
@@ -42,23 +44,33 @@ public final class TaskStore {
      * Stores {@code edgeCase} as a pending task.
      *
      * @return true if a task was created, false if one for the same frame id already existed
-     * @throws IllegalArgumentException if the edge case cannot become a task (no frame id, no
-     *     image, classes and probabilities of different lengths); retrying will not help
-     * @throws QueueDatabaseException if the database failed; retrying may help
+     * @throws RejectedEdgeCaseException if the edge case cannot become a task (no frame id, no
+     *     image, classes and probabilities of different lengths, or values PostgreSQL refuses as
+     *     bad data: SQL state class 22 or 54); retrying will not help
+     * @throws QueueDatabaseException if the database failed otherwise; retrying may help
      */
     public boolean insert(EdgeCase edgeCase) {
         Objects.requireNonNull(edgeCase, "edgeCase");
         ScoredFrame scored = edgeCase.getScored();
         FrameEvent frame = scored.getFrame();
         Image image = frame.getImage();
+        String shownId = shown(frame.getFrameId());
         if (frame.getFrameId().isBlank()) {
-            throw new IllegalArgumentException("edge case has no frame id: it cannot become a task");
+            throw new RejectedEdgeCaseException(RejectedEdgeCaseException.NO_FRAME_ID,
+                    "edge case has no frame id: it cannot become a task");
         }
         if (image.getPayloadCase() == Image.PayloadCase.PAYLOAD_NOT_SET) {
-            throw new IllegalArgumentException("edge case for frame " + frame.getFrameId()
+            throw new RejectedEdgeCaseException(RejectedEdgeCaseException.NO_IMAGE,
+                    "edge case for frame " + shownId
                     + " has neither image bytes nor an image URI: a labeler would have nothing to see");
         }
-        String sceneProbabilities = EdgeCaseJson.sceneProbabilities(scored);
+        String sceneProbabilities;
+        try {
+            sceneProbabilities = EdgeCaseJson.sceneProbabilities(scored);
+        } catch (IllegalArgumentException inconsistent) {
+            throw new RejectedEdgeCaseException(
+                    RejectedEdgeCaseException.INCONSISTENT, inconsistent.getMessage(), inconsistent);
+        }
         String triggers = EdgeCaseJson.triggers(edgeCase.getTriggersList());
         try (Connection c = dataSource.getConnection();
                 PreparedStatement st = c.prepareStatement(INSERT)) {
@@ -86,8 +98,30 @@ public final class TaskStore {
             st.setObject(17, utc(edgeCase.getHarvestedTimeMs()));
             return st.executeUpdate() == 1;
         } catch (SQLException e) {
-            throw new QueueDatabaseException("insert of the task for frame " + frame.getFrameId(), e);
+            if (isBadInput(e)) {
+                throw new RejectedEdgeCaseException(RejectedEdgeCaseException.REFUSED_BY_DATABASE,
+                        "edge case for frame " + shownId + " refused by PostgreSQL (SQL state "
+                                + e.getSQLState() + "): " + e.getMessage()
+                                + "; the values themselves are bad, retrying will not help", e);
+            }
+            throw new QueueDatabaseException("insert of the task for frame " + shownId, e);
         }
+    }
+
+    /**
+     * SQL state classes that blame the values, not the database: {@code 22} data exception
+     * (U+0000 in text, a timestamp out of range, bad JSON) and {@code 54} program limit exceeded
+     * (an index row too large). Anything else (connection, disk, locks, migrations) may pass.
+     */
+    static boolean isBadInput(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("54"));
+    }
+
+    /** The frame id as errors and DLQ headers show it: a bad id may be megabytes long. */
+    static String shown(String frameId) {
+        return frameId.length() <= SHOWN_ID_CHARS ? frameId
+                : frameId.substring(0, SHOWN_ID_CHARS) + "…(" + frameId.length() + " chars)";
     }
 
     private static OffsetDateTime utc(long epochMillis) {

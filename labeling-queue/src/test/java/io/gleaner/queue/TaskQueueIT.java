@@ -10,8 +10,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -245,6 +248,129 @@ class TaskQueueIT {
         assertThatThrownBy(() -> queue.claim("alice", 0, LONG_LEASE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 1");
+    }
+
+    @Test
+    void claimRejectsMoreThanTheCapAndSaysWhatToDo() {
+        assertThatThrownBy(() -> queue.claim("alice", TaskQueue.MAX_CLAIM + 1, LONG_LEASE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most " + TaskQueue.MAX_CLAIM)
+                .hasMessageContaining("claim again");
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        assertThat(queue.claim("alice", TaskQueue.MAX_CLAIM, LONG_LEASE)).hasSize(1);
+    }
+
+    @Test
+    void labeledAfterPagesByLimitInLabelIdOrder() {
+        for (int i = 1; i <= 5; i++) {
+            store.insert(EdgeCases.edgeCase("frame-" + i, i));
+        }
+        List<Long> ids = queue.claim("alice", 5, LONG_LEASE).stream()
+                .map(t -> queue.submitLabel(t.taskId(), "alice", LABEL))
+                .toList();
+
+        List<LabeledExample> first = queue.labeledAfter(0, 2);
+        List<LabeledExample> second = queue.labeledAfter(first.get(1).labelId(), 2);
+        List<LabeledExample> last = queue.labeledAfter(second.get(1).labelId(), 2);
+
+        assertThat(first).extracting(LabeledExample::labelId).containsExactly(ids.get(0), ids.get(1));
+        assertThat(second).extracting(LabeledExample::labelId).containsExactly(ids.get(2), ids.get(3));
+        assertThat(last).extracting(LabeledExample::labelId).containsExactly(ids.get(4));
+        assertThat(queue.labeledAfter(ids.get(4), TaskQueue.MAX_LABELED_PAGE)).isEmpty();
+        assertThatThrownBy(() -> queue.labeledAfter(0, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 .. 10000");
+        assertThatThrownBy(() -> queue.labeledAfter(0, TaskQueue.MAX_LABELED_PAGE + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 .. 10000");
+    }
+
+    /** Regression: a failing rollback replaced the LeaseException that caused it. */
+    @Test
+    void aFailingRollbackDoesNotHideTheOriginalError() {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        TaskQueue brokenRollback = new TaskQueue(rollbackFails(dataSource));
+
+        assertThatThrownBy(() -> brokenRollback.submitLabel(taskIdOfOnlyTask(), "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("not leased to alice")
+                .satisfies(e -> assertThat(e.getSuppressed())
+                        .singleElement()
+                        .satisfies(s -> assertThat(s).hasMessageContaining("rollback refused")));
+    }
+
+    /**
+     * Regression: label ids are handed out in insert order but were visible in commit order, so a
+     * reader paging by id could pass over a label that committed late. While one submit is in
+     * flight, a later one must not become visible before it.
+     */
+    @Test
+    void aLabelDoesNotBecomeVisibleBeforeAnEarlierInFlightOne() throws Exception {
+        store.insert(EdgeCases.edgeCase("frame-1", 2));
+        store.insert(EdgeCases.edgeCase("frame-2", 1));
+        List<Task> tasks = queue.claim("alice", 2, LONG_LEASE);
+        try (Connection inFlight = dataSource.getConnection()) {
+            inFlight.setAutoCommit(false);
+            // What submitLabel does up to its insert, left uncommitted.
+            try (PreparedStatement st = inFlight.prepareStatement(TaskQueue.LOCK_LABEL_ORDER)) {
+                st.setLong(1, TaskQueue.LABEL_ORDER_LOCK_KEY);
+                st.executeQuery().close();
+            }
+            long earlier;
+            try (PreparedStatement st = inFlight.prepareStatement(TaskQueue.INSERT_LABEL)) {
+                st.setLong(1, tasks.get(0).taskId());
+                st.setString(2, "alice");
+                st.setString(3, "clear_road");
+                st.setFloat(4, 0f);
+                st.setFloat(5, 0f);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    earlier = rs.getLong(1);
+                }
+            }
+            CompletableFuture<Long> later = CompletableFuture.supplyAsync(
+                    () -> queue.submitLabel(tasks.get(1).taskId(), "alice", LABEL));
+
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> queue.labeledAfter(0, 10).isEmpty() && !later.isDone());
+
+            inFlight.commit();
+            long laterId = later.get();
+            assertThat(queue.labeledAfter(0, 10)).extracting(LabeledExample::labelId)
+                    .containsExactly(earlier, laterId);
+        }
+    }
+
+    private long taskIdOfOnlyTask() {
+        try {
+            return longValue("SELECT task_id FROM edge_case_tasks");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code dataSource}, but every connection's rollback fails. */
+    private static DataSource rollbackFails(DataSource dataSource) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (ds, dsMethod, dsArgs) -> {
+                    Object result = invoke(dataSource, dsMethod, dsArgs);
+                    if (!(result instanceof Connection real)) {
+                        return result;
+                    }
+                    return Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (c, method, args) -> {
+                                if (method.getName().equals("rollback") && method.getParameterCount() == 0) {
+                                    throw new SQLException("rollback refused", "08006");
+                                }
+                                return invoke(real, method, args);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     private long longValue(String sql) throws SQLException {

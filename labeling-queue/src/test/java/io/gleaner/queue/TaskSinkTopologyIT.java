@@ -3,11 +3,13 @@ package io.gleaner.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.EmbeddedPostgresExtension;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -15,8 +17,10 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,19 +52,70 @@ class TaskSinkTopologyIT {
         }
     }
 
+    /** Regression: edge cases that could never become tasks were logged and dropped, not dead-lettered. */
     @Test
-    void anEdgeCaseThatCanNeverBecomeATaskIsCountedAndSkipped() {
+    void anEdgeCaseThatCanNeverBecomeATaskIsCountedAndSentToTheDlq() {
         EdgeCase noFrameId = EdgeCase.newBuilder()
                 .setScored(EdgeCases.edgeCase("x", 0.5).getScored().toBuilder().setFrame(FrameEvent.newBuilder()))
                 .build();
 
         try (TopologyTestDriver driver = driver(new TaskStore(dataSource))) {
             TestInputTopic<String, EdgeCase> edgeCases = input(driver);
+            TestOutputTopic<byte[], byte[]> dlq = dlq(driver);
             edgeCases.pipeInput("bad", noFrameId);
             edgeCases.pipeInput("frame-2", EdgeCases.edgeCase("frame-2", 0.5));
 
             assertThat(total(driver, "rejected-total")).isEqualTo(1.0);
             assertThat(new TaskQueue(dataSource).stats().pending()).isEqualTo(1);
+            TestRecord<byte[], byte[]> dead = dlq.readRecord();
+            assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("bad");
+            assertThat(dead.value()).isEqualTo(noFrameId.toByteArray());
+            assertThat(header(dead, DlqHeaders.REASON)).isEqualTo(RejectedEdgeCaseException.NO_FRAME_ID);
+            assertThat(header(dead, DlqHeaders.DETAIL)).contains("no frame id");
+            assertThat(header(dead, DlqHeaders.EXCEPTION)).isEqualTo(RejectedEdgeCaseException.class.getName());
+            assertThat(header(dead, DlqHeaders.SOURCE_TOPIC)).isEqualTo(Topics.EDGE_CASES.name());
+            assertThat(header(dead, DlqHeaders.SOURCE_PARTITION)).isEqualTo("0");
+            assertThat(header(dead, DlqHeaders.SOURCE_OFFSET)).isEqualTo("0");
+            assertThat(dlq.isEmpty()).as("the valid edge case is not dead-lettered").isTrue();
+        }
+    }
+
+    /** Regression: a value PostgreSQL refuses (SQL state 22) failed the task and was retried forever. */
+    @Test
+    void anEdgeCaseThePostgresRefusesGoesToTheDlqAndTheStreamGoesOn() {
+        EdgeCase nul = EdgeCases.edgeCase("frame-\u00001", 0.5);
+
+        try (TopologyTestDriver driver = driver(new TaskStore(dataSource))) {
+            TestInputTopic<String, EdgeCase> edgeCases = input(driver);
+            TestOutputTopic<byte[], byte[]> dlq = dlq(driver);
+            edgeCases.pipeInput("frame-0", EdgeCases.edgeCase("frame-0", 0.5));
+            edgeCases.pipeInput("frame-\u00001", nul);
+            edgeCases.pipeInput("frame-2", EdgeCases.edgeCase("frame-2", 0.5));
+
+            assertThat(new TaskQueue(dataSource).stats().pending()).isEqualTo(2);
+            assertThat(total(driver, "inserted-total")).isEqualTo(2.0);
+            assertThat(total(driver, "rejected-total")).isEqualTo(1.0);
+            TestRecord<byte[], byte[]> dead = dlq.readRecord();
+            assertThat(dead.key()).isEqualTo("frame-\u00001".getBytes(StandardCharsets.UTF_8));
+            assertThat(dead.value()).isEqualTo(nul.toByteArray());
+            assertThat(header(dead, DlqHeaders.REASON)).isEqualTo(RejectedEdgeCaseException.REFUSED_BY_DATABASE);
+            assertThat(header(dead, DlqHeaders.DETAIL)).contains("SQL state 22");
+            assertThat(header(dead, DlqHeaders.SOURCE_OFFSET)).isEqualTo("1");
+            assertThat(dlq.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void aTombstoneIsCountedAndSentToTheDlq() {
+        try (TopologyTestDriver driver = driver(new TaskStore(dataSource))) {
+            input(driver).pipeInput("frame-9", (EdgeCase) null);
+
+            TestRecord<byte[], byte[]> dead = dlq(driver).readRecord();
+            assertThat(dead.key()).isEqualTo("frame-9".getBytes(StandardCharsets.UTF_8));
+            assertThat(dead.value()).isNull();
+            assertThat(header(dead, DlqHeaders.REASON)).isEqualTo(TaskSinkTopology.REASON_TOMBSTONE);
+            assertThat(dead.headers().lastHeader(DlqHeaders.EXCEPTION)).isNull();
+            assertThat(total(driver, "rejected-total")).isEqualTo(1.0);
         }
     }
 
@@ -91,6 +146,16 @@ class TaskSinkTopologyIT {
     private static TestInputTopic<String, EdgeCase> input(TopologyTestDriver driver) {
         return driver.createInputTopic(Topics.EDGE_CASES.name(),
                 Topics.EDGE_CASES.keySerde().serializer(), Topics.EDGE_CASES.valueSerde().serializer());
+    }
+
+    private static TestOutputTopic<byte[], byte[]> dlq(TopologyTestDriver driver) {
+        return driver.createOutputTopic(Topics.FRAMES_DLQ.name(),
+                Topics.FRAMES_DLQ.keySerde().deserializer(), Topics.FRAMES_DLQ.valueSerde().deserializer());
+    }
+
+    private static String header(TestRecord<byte[], byte[]> record, String name) {
+        assertThat(record.headers().lastHeader(name)).as("header " + name).isNotNull();
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
     private static double total(TopologyTestDriver driver, String name) {

@@ -105,10 +105,58 @@ class TaskStoreIT {
         EdgeCase rejected = noImage;
 
         assertThatThrownBy(() -> store.insert(rejected))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(RejectedEdgeCaseException.class)
                 .hasMessageContaining("frame-4")
                 .hasMessageContaining("neither image bytes nor an image URI");
         assertThat(count("SELECT count(*) FROM edge_case_tasks")).isZero();
+    }
+
+    @Test
+    void aNulCharacterInAnEdgeCaseIsRejectedAsBadInputNotRetried() throws SQLException {
+        EdgeCase nulInJson = EdgeCases.edgeCase("frame-5", 0.5);
+        nulInJson = nulInJson.toBuilder()
+                .setScored(nulInJson.getScored().toBuilder().setSceneClasses(0, "clear\u0000road"))
+                .build();
+        EdgeCase nulInText = EdgeCases.edgeCase("frame-\u00006", 0.5);
+        EdgeCase json = nulInJson;
+
+        assertThatThrownBy(() -> store.insert(json))
+                .isInstanceOf(RejectedEdgeCaseException.class)
+                .hasMessageContaining("frame-5")
+                .hasMessageContaining("retrying will not help")
+                .satisfies(e -> assertThat(((RejectedEdgeCaseException) e).reason())
+                        .isEqualTo(RejectedEdgeCaseException.REFUSED_BY_DATABASE));
+        assertThatThrownBy(() -> store.insert(nulInText))
+                .isInstanceOf(RejectedEdgeCaseException.class)
+                .hasMessageContaining("SQL state 22");
+        assertThat(count("SELECT count(*) FROM edge_case_tasks")).isZero();
+    }
+
+    @Test
+    void aFrameIdTooLargeForTheIndexIsRejectedAsBadInputNotRetried() {
+        // Random, so that TOAST compression cannot shrink the index row under the btree limit.
+        StringBuilder id = new StringBuilder();
+        java.util.Random random = new java.util.Random(42);
+        while (id.length() < 20_000) {
+            id.append(Long.toString(random.nextLong(), 36));
+        }
+        EdgeCase huge = EdgeCases.edgeCase(id.toString(), 0.5);
+
+        assertThatThrownBy(() -> store.insert(huge))
+                .isInstanceOf(RejectedEdgeCaseException.class)
+                .hasMessageContaining("SQL state 54")
+                .hasMessageContaining("chars)");
+    }
+
+    @Test
+    void anUnreachableDatabaseIsStillARetryableFailure() {
+        org.postgresql.ds.PGSimpleDataSource unreachable = new org.postgresql.ds.PGSimpleDataSource();
+        unreachable.setServerNames(new String[] {"127.0.0.1"});
+        unreachable.setPortNumbers(new int[] {1});
+        unreachable.setConnectTimeout(2);
+
+        assertThatThrownBy(() -> new TaskStore(unreachable).insert(EdgeCases.edgeCase("frame-7", 0.5)))
+                .isExactlyInstanceOf(QueueDatabaseException.class);
     }
 
     private long count(String sql) throws SQLException {

@@ -47,7 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -121,11 +120,14 @@ public final class GleanerLoop {
             IngestMetrics ingestMetrics = new IngestMetrics();
             SelectionMetrics selectionMetrics = new SelectionMetrics();
             Path stateRoot = config.workDir().resolve("streams-state");
-            try (ModelHolder holder = new ModelHolder();
+            ModelHolder holder = new ModelHolder();
+            ScorerMetrics scorerMetrics = new ScorerMetrics(holder);
+            try (holder;
+                 ConsumerLag lag = new ConsumerLag(bootstrapServers);
                  StreamsStage ingest = startStage(IngestTopology.APPLICATION_ID, stateRoot,
                          b -> IngestTopology.build(b, IngestConfig.defaults(), ingestMetrics));
                  StreamsStage scorer = startStage(ScorerTopology.APPLICATION_ID, stateRoot,
-                         b -> ScorerTopology.build(b, ScorerConfig.defaults(), holder, new ScorerMetrics(holder)));
+                         b -> ScorerTopology.build(b, ScorerConfig.defaults(), holder, scorerMetrics));
                  StreamsStage selection = startStage(SelectionTopology.APPLICATION_ID, stateRoot,
                          b -> SelectionTopology.build(b, SelectionConfig.defaults(), selectionMetrics));
                  StreamsStage sink = startStage(TaskSinkTopology.APPLICATION_ID, stateRoot,
@@ -134,7 +136,6 @@ public final class GleanerLoop {
                 FleetSimulator fleet = new FleetSimulator(config.simulator());
                 TruthOracleLabeler labeler = new TruthOracleLabeler(queue, () -> TruthLog.read(truthFile));
                 List<RoundReport> reports = new ArrayList<>();
-                long framesSent = 0;
                 long lastTaskId = 0;
                 for (int round = 1; round <= config.rounds(); round++) {
                     List<SimulatedFrame> frames = fleet.next(config.framesPerRound());
@@ -142,11 +143,7 @@ public final class GleanerLoop {
                     if (round == 1) {
                         publishPoison(frameProducer);
                     }
-                    framesSent += frames.size();
-                    long expectedFrames = framesSent;
-                    awaitUntil("round " + round + ": all " + expectedFrames + " frames scored and selected",
-                            () -> selectionMetrics.framesSeen() >= expectedFrames
-                                    && countTasks() >= selectionMetrics.harvested());
+                    awaitDrained("round " + round, lag, scorerMetrics);
 
                     Map<String, Truth> truth = TruthLog.read(truthFile);
                     List<String> harvestedFrames = frameIdsOfTasksAfter(lastTaskId);
@@ -225,19 +222,42 @@ public final class GleanerLoop {
         producer.flush();
     }
 
-    private void awaitUntil(String what, BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Waits until every stage has read and committed all of its input and the scorer holds no
+     * frame in its batch buffer, on two checks in a row 250 ms apart. One check is not enough:
+     * frames the scorer has just flushed leave its buffer before its transaction commits (every
+     * 100 ms under exactly-once), and until then the selection stage cannot see them. Each
+     * stage's committed offsets and its output become visible in the same transaction, so
+     * reading the lags from the first stage to the last cannot miss work in flight.
+     */
+    private void awaitDrained(String what, ConsumerLag lag, ScorerMetrics scorer) throws InterruptedException {
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-        while (!condition.getAsBoolean()) {
+        int quietChecks = 0;
+        while (quietChecks < 2) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + config.drainTimeout() + " waiting for " + what);
+                throw new IllegalStateException(what + ": the stages did not catch up within " + config.drainTimeout()
+                        + " (" + describeLag(lag, scorer) + "); see the log above for a failing stage");
             }
-            // Polling the stages' counters; there is no event to wait on across four applications.
-            Thread.sleep(100);
+            // Polling offsets: there is no event to wait on across four applications.
+            Thread.sleep(250);
+            quietChecks = isDrained(lag, scorer) ? quietChecks + 1 : 0;
         }
     }
 
-    private long countTasks() {
-        return queryLong("SELECT count(*) FROM edge_case_tasks");
+    private boolean isDrained(ConsumerLag lag, ScorerMetrics scorer) throws InterruptedException {
+        return lag.of(IngestTopology.APPLICATION_ID, Topics.FRAMES_RAW.name()) == 0
+                && lag.of(ScorerTopology.APPLICATION_ID, Topics.FRAMES_VALID.name()) == 0
+                && scorer.framesWaiting() == 0
+                && lag.of(SelectionTopology.APPLICATION_ID, Topics.FRAMES_SCORED.name()) == 0
+                && lag.of(TaskSinkTopology.APPLICATION_ID, Topics.EDGE_CASES.name()) == 0;
+    }
+
+    private String describeLag(ConsumerLag lag, ScorerMetrics scorer) throws InterruptedException {
+        return "lag: ingest " + lag.of(IngestTopology.APPLICATION_ID, Topics.FRAMES_RAW.name())
+                + ", scorer " + lag.of(ScorerTopology.APPLICATION_ID, Topics.FRAMES_VALID.name())
+                + " (+" + scorer.framesWaiting() + " buffered)"
+                + ", selection " + lag.of(SelectionTopology.APPLICATION_ID, Topics.FRAMES_SCORED.name())
+                + ", queue sink " + lag.of(TaskSinkTopology.APPLICATION_ID, Topics.EDGE_CASES.name());
     }
 
     private long maxTaskId() {
