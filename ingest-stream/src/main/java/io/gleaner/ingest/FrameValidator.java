@@ -5,6 +5,8 @@ import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.Image;
 import io.gleaner.schema.v1.ImageEncoding;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -14,13 +16,23 @@ import java.util.Optional;
  * work is spent on it: the message size before parsing, the image byte size before reading its
  * header, and the pixel size from the header before anything could decode it.
  *
- * <p>Images given by URI instead of inline bytes are accepted when the URI is not blank and the
- * declared size is within the limits: their bytes are not here, so their byte size, header and
- * encoding cannot be checked at ingest, and whoever fetches them must bound them again.
+ * <p>Ids are bounded too ({@value #MAX_ID_CHARS} chars, no ISO control characters): they end up in
+ * PostgreSQL {@code TEXT} columns, which reject U+0000, and under a unique index, whose row size a
+ * multi-KB id would exceed; either would jam the labeling-queue sink downstream.
+ *
+ * <p>The record key must be the frame's {@code vehicle_id} as UTF-8 bytes
+ * ({@link #validate(byte[], byte[])}): deduplication by frame id is per partition, so it only works
+ * when a frame and its re-sends share a key and thus a partition.
+ *
+ * <p>Images given by URI instead of inline bytes are rejected ({@link RejectReason#IMAGE_URI_UNSUPPORTED}):
+ * nothing in Gleaner can fetch them yet, so ingest could not bound their size and the labeling
+ * queue and retraining could not use them. Fetching (and re-bounding) URI images is future work.
  *
  * <p>Thread-safe: it holds only the immutable config.
  */
 public final class FrameValidator {
+    /** Longest accepted {@code frame_id} or {@code vehicle_id}, in chars. */
+    public static final int MAX_ID_CHARS = 128;
     private static final int MAX_ID_CHARS_IN_DETAIL = 64;
 
     private final IngestConfig config;
@@ -39,7 +51,7 @@ public final class FrameValidator {
         if (message.length > config.maxMessageBytes()) {
             return new Rejection(RejectReason.MESSAGE_TOO_LARGE,
                     "record is " + message.length + " bytes, limit is " + config.maxMessageBytes()
-                            + " (ingest.max-message-bytes); send large images by URI");
+                            + " (ingest.max-message-bytes); shrink or recompress the image");
         }
         FrameEvent frame;
         try {
@@ -53,6 +65,34 @@ public final class FrameValidator {
         return validateFrame(frame);
     }
 
+    /**
+     * Validates one {@code frames.raw} record: its value as {@link #validate(byte[])} does, then that
+     * its key is the frame's {@code vehicle_id} as UTF-8 bytes.
+     *
+     * @param key the record key as sent, may be null
+     * @param message the record value as sent, may be null (a tombstone)
+     */
+    public ValidationResult validate(byte[] key, byte[] message) {
+        ValidationResult result = validate(message);
+        if (!(result instanceof ValidationResult.Valid valid)) {
+            return result;
+        }
+        FrameEvent frame = valid.frame();
+        byte[] expected = frame.getVehicleId().getBytes(StandardCharsets.UTF_8);
+        if (key != null && Arrays.equals(key, expected)) {
+            return result;
+        }
+        String rule = "; key frames.raw records by the frame's vehicle_id as UTF-8 bytes ('"
+                + shorten(frame.getVehicleId()) + "'), so a frame and its re-sends reach the same partition"
+                + " and deduplicate";
+        String found = key == null
+                ? "record has no key"
+                : "record key '" + shorten(new String(key, StandardCharsets.UTF_8)) + "' (" + key.length
+                        + " bytes) is not the frame's vehicle_id";
+        return new Rejection(RejectReason.KEY_MISMATCH,
+                "frame " + shorten(frame.getFrameId()) + ": " + found + rule);
+    }
+
     /** Validates an already parsed frame (every rule except the message size). */
     public ValidationResult validateFrame(FrameEvent frame) {
         if (frame.getFrameId().isBlank()) {
@@ -60,8 +100,16 @@ public final class FrameValidator {
                     "frame from vehicle '" + shorten(frame.getVehicleId()) + "' has no frame_id; every frame needs a unique id");
         }
         String name = "frame " + shorten(frame.getFrameId());
+        Optional<Rejection> badFrameId = checkId(name, "frame_id", frame.getFrameId());
+        if (badFrameId.isPresent()) {
+            return badFrameId.get();
+        }
         if (frame.getVehicleId().isBlank()) {
             return new Rejection(RejectReason.MISSING_VEHICLE_ID, name + ": has no vehicle_id; frames are keyed and ordered by it");
+        }
+        Optional<Rejection> badVehicleId = checkId(name, "vehicle_id", frame.getVehicleId());
+        if (badVehicleId.isPresent()) {
+            return badVehicleId.get();
         }
         Optional<Rejection> imageProblem = checkImage(name, frame);
         if (imageProblem.isPresent()) {
@@ -86,7 +134,8 @@ public final class FrameValidator {
                 if (image.getUri().isBlank()) {
                     return reject(RejectReason.MISSING_IMAGE, name + ": image uri is empty");
                 }
-                break;
+                return reject(RejectReason.IMAGE_URI_UNSUPPORTED, name + ": image is given by uri, which Gleaner"
+                        + " cannot fetch or size-check yet; send the image as inline bytes (image.data)");
             case DATA:
                 if (image.getData().isEmpty()) {
                     return reject(RejectReason.MISSING_IMAGE, name + ": image data is empty");
@@ -108,9 +157,6 @@ public final class FrameValidator {
         Optional<Rejection> tooBig = checkPixelLimits(name, "declared size", image.getWidth(), image.getHeight());
         if (tooBig.isPresent()) {
             return tooBig;
-        }
-        if (image.getPayloadCase() == Image.PayloadCase.URI) {
-            return Optional.empty();
         }
         int byteSize = image.getData().size();
         if (byteSize > config.maxImageBytes()) {
@@ -191,6 +237,22 @@ public final class FrameValidator {
         return Optional.empty();
     }
 
+    private static Optional<Rejection> checkId(String name, String field, String id) {
+        if (id.length() > MAX_ID_CHARS) {
+            return reject(RejectReason.INVALID_ID, name + ": " + field + " is " + id.length() + " chars, limit is "
+                    + MAX_ID_CHARS + " chars with no control characters");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isISOControl(id.charAt(i))) {
+                return reject(RejectReason.INVALID_ID, name + ": " + field + " (" + id.length()
+                        + " chars) has control character " + String.format("U+%04X", (int) id.charAt(i))
+                        + " at index " + i + "; ids must be at most " + MAX_ID_CHARS
+                        + " chars with no control characters");
+            }
+        }
+        return Optional.empty();
+    }
+
     private static boolean inUnitRange(float value) {
         return Float.isFinite(value) && value >= -1f && value <= 1f;
     }
@@ -199,7 +261,14 @@ public final class FrameValidator {
         return Optional.of(new Rejection(reason, detail));
     }
 
+    /** The id cut to a readable length, with control characters escaped so a detail header stays one clean line. */
     private static String shorten(String id) {
-        return id.length() <= MAX_ID_CHARS_IN_DETAIL ? id : id.substring(0, MAX_ID_CHARS_IN_DETAIL) + "…";
+        String cut = id.length() <= MAX_ID_CHARS_IN_DETAIL ? id : id.substring(0, MAX_ID_CHARS_IN_DETAIL) + "…";
+        StringBuilder printable = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            printable.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return printable.toString();
     }
 }

@@ -12,9 +12,9 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The ingest stage: {@code frames.raw} → validate → dedup by frame id → {@code frames.valid}, with
@@ -24,12 +24,16 @@ import org.apache.kafka.streams.state.Stores;
  * counted, never thrown: nothing that arrives on {@code frames.raw} can stop the stream. Accepted
  * frames are keyed by their vehicle id, which keeps one vehicle's frames in order. The dedup store
  * is local to a partition; that is enough because a vehicle's frames, re-sent ones included, are
- * keyed by the vehicle and so always land on the same partition.
+ * keyed by the vehicle and so always land on the same partition. That is enforced, not assumed: a
+ * record whose key is not its frame's vehicle id goes to the DLQ as {@code key-mismatch}.
  */
 public final class IngestTopology {
     /** The Kafka Streams {@code application.id} of this stage. */
     public static final String APPLICATION_ID = "gleaner-ingest";
-    /** Frame ids accepted within the dedup retention, with the wall-clock time they were first seen. */
+    /**
+     * Frame ids accepted within the dedup retention: a window store keyed by frame id, each entry at
+     * the wall-clock time the id was first seen, with retention = {@code ingest.dedup-retention}.
+     */
     public static final String SEEN_FRAME_IDS_STORE = "ingest-seen-frame-ids";
 
     private static final String ROUTE_PREFIX = "ingest-route-";
@@ -47,8 +51,11 @@ public final class IngestTopology {
     public static void build(StreamsBuilder builder, IngestConfig config, IngestMetrics metrics) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
-        StoreBuilder<KeyValueStore<String, Long>> seenFrameIds = Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(SEEN_FRAME_IDS_STORE), Serdes.String(), Serdes.Long());
+        // Window size = retention, no duplicates: the kafka-streams-examples dedup store. Expired ids
+        // go with their whole segment, so forgetting costs no scan.
+        StoreBuilder<WindowStore<String, Long>> seenFrameIds = Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(SEEN_FRAME_IDS_STORE, config.dedupRetention(), config.dedupRetention(), false),
+                Serdes.String(), Serdes.Long());
         builder.addStateStore(seenFrameIds);
 
         // The key is read as bytes too: a rejected record goes to the DLQ with its key exactly as sent.

@@ -13,8 +13,14 @@ public enum RejectReason {
     UNPARSEABLE_PROTOBUF("unparseable-protobuf"),
     MISSING_FRAME_ID("missing-frame-id"),
     MISSING_VEHICLE_ID("missing-vehicle-id"),
+    /** {@code frame_id} or {@code vehicle_id} is longer than 128 chars or holds a control character. */
+    INVALID_ID("invalid-id"),
+    /** The record key is missing or is not the frame's {@code vehicle_id} as UTF-8 bytes. */
+    KEY_MISMATCH("key-mismatch"),
     /** No image, or an image with neither inline bytes nor a URI. */
     MISSING_IMAGE("missing-image"),
+    /** The image is given by URI; only inline bytes are accepted until URI fetching exists. */
+    IMAGE_URI_UNSUPPORTED("image-uri-unsupported"),
     /** The image encoding is unspecified or unknown to this version. */
     MISSING_ENCODING("missing-encoding"),
     /** Declared width, height or channels are zero, negative or impossible for the encoding. */

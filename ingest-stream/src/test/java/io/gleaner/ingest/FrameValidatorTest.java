@@ -40,7 +40,7 @@ class FrameValidatorTest {
         // 101 bytes of garbage: were it parsed, the reason would be unparseable-protobuf.
         byte[] garbage = new byte[101];
         assertThat(small.validate(garbage)).isEqualTo(new Rejection(RejectReason.MESSAGE_TOO_LARGE,
-                "record is 101 bytes, limit is 100 (ingest.max-message-bytes); send large images by URI"));
+                "record is 101 bytes, limit is 100 (ingest.max-message-bytes); shrink or recompress the image"));
     }
 
     @Test
@@ -69,15 +69,56 @@ class FrameValidatorTest {
     }
 
     @Test
-    void uriImageIsAcceptedUnlessBlankOrDeclaredTooLarge() {
+    void uriImageIsRejectedAsUnsupportedAndBlankUriIsMissing() {
         Image.Builder byUri = Image.newBuilder()
                 .setEncoding(ImageEncoding.IMAGE_ENCODING_JPEG).setWidth(640).setHeight(480).setUri("s3://fleet/f.jpg");
         FrameEvent.Builder frame = TestFrames.pngFrame("f", "v").setImage(byUri);
-        assertThat(validator.validateFrame(frame.build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(validator.validateFrame(frame.build())).isEqualTo(new Rejection(RejectReason.IMAGE_URI_UNSUPPORTED,
+                "frame f: image is given by uri, which Gleaner cannot fetch or size-check yet;"
+                        + " send the image as inline bytes (image.data)"));
         assertThat(reasonOf(validator.validateFrame(frame.setImage(byUri.setUri("  ")).build())))
                 .isEqualTo(RejectReason.MISSING_IMAGE);
-        assertThat(reasonOf(validator.validateFrame(frame.setImage(byUri.setUri("s3://x").setWidth(5000)).build())))
-                .isEqualTo(RejectReason.IMAGE_DIMENSIONS_TOO_LARGE);
+    }
+
+    @Test
+    void idsUpTo128CharsPassAndLongerOnesAreInvalidNamingFieldLengthAndLimit() {
+        String max = "f".repeat(FrameValidator.MAX_ID_CHARS);
+        assertThat(validator.validateFrame(TestFrames.pngFrame(max, "v".repeat(128)).build()))
+                .isInstanceOf(ValidationResult.Valid.class);
+        Rejection longFrameId = (Rejection) validator.validateFrame(TestFrames.pngFrame("f".repeat(5000), "v").build());
+        assertThat(longFrameId.reason()).isEqualTo(RejectReason.INVALID_ID);
+        assertThat(longFrameId.detail()).endsWith(
+                ": frame_id is 5000 chars, limit is 128 chars with no control characters");
+        assertThat(validator.validateFrame(TestFrames.pngFrame("f9", "v".repeat(129)).build()))
+                .isEqualTo(new Rejection(RejectReason.INVALID_ID,
+                        "frame f9: vehicle_id is 129 chars, limit is 128 chars with no control characters"));
+    }
+
+    @Test
+    void idsWithControlCharactersAreInvalidSoPostgresNeverSeesANul() {
+        assertThat(validator.validateFrame(TestFrames.pngFrame("f\u0000x", "v").build()))
+                .isEqualTo(new Rejection(RejectReason.INVALID_ID, "frame f\\u0000x: frame_id (3 chars) has control"
+                        + " character U+0000 at index 1; ids must be at most 128 chars with no control characters"));
+        assertThat(reasonOf(validator.validateFrame(TestFrames.pngFrame("f", "veh\nicle").build())))
+                .isEqualTo(RejectReason.INVALID_ID);
+        assertThat(reasonOf(validator.validateFrame(TestFrames.pngFrame("f", "v\u0085").build())))
+                .isEqualTo(RejectReason.INVALID_ID);
+    }
+
+    @Test
+    void recordKeyMustBeTheVehicleIdAsUtf8() {
+        byte[] value = TestFrames.pngFrame("f", "véhicule-1").build().toByteArray();
+        assertThat(validator.validate("véhicule-1".getBytes(StandardCharsets.UTF_8), value))
+                .isInstanceOf(ValidationResult.Valid.class);
+        assertThat(validator.validate(null, value)).isEqualTo(new Rejection(RejectReason.KEY_MISMATCH,
+                "frame f: record has no key; key frames.raw records by the frame's vehicle_id as UTF-8 bytes"
+                        + " ('véhicule-1'), so a frame and its re-sends reach the same partition and deduplicate"));
+        assertThat(reasonOf(validator.validate("vehicule-1".getBytes(StandardCharsets.UTF_8), value)))
+                .isEqualTo(RejectReason.KEY_MISMATCH);
+        assertThat(reasonOf(validator.validate("véhicule-1".getBytes(StandardCharsets.ISO_8859_1), value)))
+                .isEqualTo(RejectReason.KEY_MISMATCH);
+        // A bad value is reported as such whatever the key.
+        assertThat(reasonOf(validator.validate(null, new byte[0]))).isEqualTo(RejectReason.EMPTY_MESSAGE);
     }
 
     @Test

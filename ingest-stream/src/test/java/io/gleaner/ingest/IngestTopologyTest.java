@@ -23,6 +23,9 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -157,7 +160,78 @@ class IngestTopologyTest {
         raw.pipeInput(key("v"), frame);
 
         assertThat(valid.readValuesToList()).hasSize(2);
-        assertThat(driver.<String, Long>getKeyValueStore(IngestTopology.SEEN_FRAME_IDS_STORE).get("again")).isNotNull();
+        assertThat(seenIds()).containsExactly("again"); // remembered anew; the first sighting expired
+    }
+
+    @Test
+    void aResendJustInsideTheRetentionIsStillADuplicate() {
+        start();
+        byte[] frame = TestFrames.pngFrame("late", "v").build().toByteArray();
+        raw.pipeInput(key("v"), frame);
+        driver.advanceWallClockTime(CONFIG.dedupRetention().minusSeconds(1));
+        raw.pipeInput(key("v"), frame);
+
+        assertThat(valid.readValuesToList()).hasSize(1);
+        assertThat(metrics.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void expiredIdsLeaveTheStoreAsWholeSegmentsWithNoPruningPass() {
+        // Regression: pruning used to scan the whole store with all() on the stream thread.
+        start();
+        raw.pipeInput(key("v"), TestFrames.pngFrame("old", "v").build().toByteArray());
+        driver.advanceWallClockTime(CONFIG.dedupRetention().multipliedBy(3));
+        raw.pipeInput(key("v"), TestFrames.pngFrame("new", "v").build().toByteArray());
+
+        assertThat(seenIds()).containsExactly("new");
+    }
+
+    @Test
+    void recordNotKeyedByItsVehicleIdGoesToDlqAsKeyMismatchAndIsNotRemembered() {
+        start();
+        byte[] frame = TestFrames.pngFrame("k-1", "vehicle-07").build().toByteArray();
+        raw.pipeInput(key("vehicle-08"), frame);
+        raw.pipeInput(new TestRecord<>((byte[]) null, frame));
+        raw.pipeInput(key("vehicle-07"), frame);
+
+        List<TestRecord<byte[], byte[]>> rejected = dlq.readRecordsToList();
+        assertThat(rejected).extracting(r -> header(r, DlqHeaders.REASON)).containsExactly("key-mismatch", "key-mismatch");
+        assertThat(header(rejected.get(0), DlqHeaders.DETAIL)).contains("by the frame's vehicle_id as UTF-8 bytes ('vehicle-07')");
+        assertThat(rejected.get(0).key()).isEqualTo(key("vehicle-08"));
+        assertThat(rejected.get(1).key()).isNull();
+        assertThat(valid.readValuesToList()).extracting(FrameEvent::getFrameId).containsExactly("k-1");
+        assertThat(metrics.rejected(RejectReason.KEY_MISMATCH)).isEqualTo(2);
+    }
+
+    @Test
+    void unboundedOrNulIdsAndUriImagesGoToDlqBeforeTheyCanJamTheQueueSink() {
+        start();
+        raw.pipeInput(key("v"), TestFrames.pngFrame("f\u0000", "v").build().toByteArray());
+        raw.pipeInput(key("v"), TestFrames.pngFrame("x".repeat(2000), "v").build().toByteArray());
+        raw.pipeInput(key("v"), TestFrames.pngFrame("by-uri", "v")
+                .setImage(io.gleaner.schema.v1.Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_PNG)
+                        .setWidth(64).setHeight(64).setUri("s3://fleet/by-uri.png")).build().toByteArray());
+
+        assertThat(dlq.readRecordsToList()).extracting(r -> header(r, DlqHeaders.REASON))
+                .containsExactly("invalid-id", "invalid-id", "image-uri-unsupported");
+        assertThat(valid.isEmpty()).isTrue();
+        assertThat(metrics.rejected(RejectReason.INVALID_ID)).isEqualTo(2);
+    }
+
+    @Test
+    void aReplayedDeadLetterGetsOneSetOfDlqHeaders() {
+        start();
+        TestRecord<byte[], byte[]> replay = new TestRecord<>(key("v"), new byte[] {(byte) 0xFF});
+        replay.headers().add(DlqHeaders.REASON, "old-reason".getBytes(StandardCharsets.UTF_8));
+        replay.headers().add(DlqHeaders.EXCEPTION, "OldException".getBytes(StandardCharsets.UTF_8));
+        replay.headers().add(DlqHeaders.SOURCE_OFFSET, "99".getBytes(StandardCharsets.UTF_8));
+        raw.pipeInput(replay);
+
+        TestRecord<byte[], byte[]> rejected = dlq.readRecord();
+        assertThat(rejected.headers().headers(DlqHeaders.REASON)).hasSize(1);
+        assertThat(rejected.headers().headers(DlqHeaders.SOURCE_OFFSET)).hasSize(1);
+        assertThat(header(rejected, DlqHeaders.REASON)).isEqualTo("unparseable-protobuf");
+        assertThat(header(rejected, DlqHeaders.SOURCE_OFFSET)).isEqualTo("0");
     }
 
     @Test
@@ -192,6 +266,15 @@ class IngestTopologyTest {
         assertThat(description).contains("ingest-frames-raw-source", "ingest-validate-and-dedup",
                 "ingest-frames-valid-sink", "ingest-frames-dlq-sink", IngestTopology.SEEN_FRAME_IDS_STORE);
         assertThat(description).doesNotContain("KSTREAM-");
+    }
+
+    private List<String> seenIds() {
+        WindowStore<String, Long> store = driver.getWindowStore(IngestTopology.SEEN_FRAME_IDS_STORE);
+        List<String> ids = new java.util.ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, Long> all = store.all()) {
+            all.forEachRemaining(entry -> ids.add(entry.key.key()));
+        }
+        return ids;
     }
 
     private static byte[] key(String vehicleId) {

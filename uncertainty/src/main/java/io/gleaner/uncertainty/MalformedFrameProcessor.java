@@ -1,6 +1,7 @@
 package io.gleaner.uncertainty;
 
 import io.gleaner.schema.DlqHeaders;
+import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.ScoredFrame;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
@@ -8,9 +9,13 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
-/** Turns a scored frame that cannot be scored into a {@code frames.dlq} record with its reason. */
-final class MalformedFrameProcessor implements Processor<String, ScoredFrame, byte[], byte[]> {
+/**
+ * Turns a scored frame that failed {@link ScoredFrameCheck} into a {@code frames.dlq} record: the
+ * original key and bytes, with the {@link DlqHeaders} saying why.
+ */
+final class MalformedFrameProcessor implements Processor<String, ScoredFrameCheck.Checked, byte[], byte[]> {
     private final SelectionMetrics metrics;
     private ProcessorContext<byte[], byte[]> context;
 
@@ -24,24 +29,20 @@ final class MalformedFrameProcessor implements Processor<String, ScoredFrame, by
     }
 
     @Override
-    public void process(Record<String, ScoredFrame> record) {
-        ScoredFrameCheck.Problem problem = ScoredFrameCheck.check(record.value())
-                .orElse(new ScoredFrameCheck.Problem("unscorable", "the frame failed the selection checks"));
+    public void process(Record<String, ScoredFrameCheck.Checked> record) {
+        ScoredFrameCheck.Problem problem = record.value().problem();
+        // Copy so the DLQ headers never leak onto another record sharing the same Headers object.
         Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.add(DlqHeaders.REASON, utf8(problem.reason()));
-        headers.add(DlqHeaders.DETAIL, utf8(problem.detail()));
-        context.recordMetadata().ifPresent(source -> {
-            headers.add(DlqHeaders.SOURCE_TOPIC, utf8(source.topic()));
-            headers.add(DlqHeaders.SOURCE_PARTITION, utf8(Integer.toString(source.partition())));
-            headers.add(DlqHeaders.SOURCE_OFFSET, utf8(Long.toString(source.offset())));
-        });
-        byte[] key = record.key() == null ? null : utf8(record.key());
-        byte[] value = record.value() == null ? null : record.value().toByteArray();
+        // Records always come from frames.scored here; metadata is only absent outside a source record.
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        DlqHeaders.stamp(headers, problem.reason().code(), problem.detail(), null,
+                source == null ? Topics.FRAMES_SCORED.name() : source.topic(),
+                source == null ? -1 : source.partition(),
+                source == null ? -1L : source.offset());
+        ScoredFrame frame = record.value().frame();
+        byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
+        byte[] value = frame == null ? null : frame.toByteArray();
         context.forward(new Record<>(key, value, record.timestamp(), headers));
         metrics.recordMalformed();
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

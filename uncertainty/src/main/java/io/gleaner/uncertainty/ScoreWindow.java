@@ -128,10 +128,37 @@ public final class ScoreWindow {
         if (n == 0) {
             throw new IllegalArgumentException("the score window is empty; add a score before asking for a threshold");
         }
-        int m = Math.max(1, Math.min(n, (int) Math.ceil(keepFraction * n - ROUNDING_SLACK)));
+        int m = topShareCount(keepFraction, n);
         double[] sorted = Arrays.copyOf(slots, n);
         Arrays.sort(sorted);
         return sorted[n - m];
+    }
+
+    /** {@code m = max(1, ⌈keepFraction·n⌉)}, at most {@code n}: how many of {@code n} scores the top share holds. */
+    static int topShareCount(double keepFraction, int n) {
+        return Math.max(1, Math.min(n, (int) Math.ceil(keepFraction * n - ROUNDING_SLACK)));
+    }
+
+    /** How many held scores are strictly greater than {@code score}. */
+    public int countAbove(double score) {
+        int count = 0;
+        for (int i = 0, n = size(); i < n; i++) {
+            if (slots[i] > score) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** How many held scores equal {@code score}. */
+    public int countEqual(double score) {
+        int count = 0;
+        for (int i = 0, n = size(); i < n; i++) {
+            if (slots[i] == score) {
+                count++;
+            }
+        }
+        return count;
     }
 
     private static void checkFinite(double value, String what) {

@@ -1,47 +1,72 @@
 package io.gleaner.uncertainty;
 
 import io.gleaner.schema.v1.DriverAction;
+import io.gleaner.schema.v1.Image;
 import io.gleaner.schema.v1.ScoredFrame;
 import java.util.Optional;
 
 /**
- * Whether a scored frame carries everything the acquisition functions need. Mirrors the checks in
- * {@link Acquisition}, so a frame that passes here can always be scored.
+ * Whether a scored frame carries everything the acquisition functions need, and everything the
+ * labeling queue needs to turn it into a task (inline image bytes, one class name per scene
+ * probability): a frame the queue would refuse must go to {@code frames.dlq} here, with its reason,
+ * rather than be harvested and lost downstream. Mirrors the checks in {@link Acquisition}, so a
+ * frame that passes here can always be scored.
  */
 final class ScoredFrameCheck {
-    /** Why a scored frame was rejected: a stable reason code and a sentence for the DLQ header. */
-    record Problem(String reason, String detail) {}
+    /** Why a scored frame was rejected: a stable reason and a sentence for the DLQ header. */
+    record Problem(MalformedReason reason, String detail) {}
+
+    /**
+     * A scored frame with the outcome of its one check: {@code problem} is null when it passed.
+     * The topology checks each record once and routes on this.
+     */
+    record Checked(ScoredFrame frame, Problem problem) {
+        static Checked of(ScoredFrame frame) {
+            return new Checked(frame, check(frame).orElse(null));
+        }
+
+        boolean wellFormed() {
+            return problem == null;
+        }
+    }
 
     private ScoredFrameCheck() {}
 
     static Optional<Problem> check(ScoredFrame scored) {
         if (scored == null) {
-            return problem("missing-value", "the record has no value (tombstone); frames.scored carries no deletes");
+            return problem(MalformedReason.MISSING_VALUE,
+                    "the record has no value (tombstone); frames.scored carries no deletes");
         }
         if (!scored.hasFrame() || scored.getFrame().getFrameId().isEmpty()) {
-            return problem("missing-frame-id", "the scored frame has no frame id, which keys the edge case");
+            return problem(MalformedReason.MISSING_FRAME_ID, "the scored frame has no frame id, which keys the edge case");
         }
         String frameId = scored.getFrame().getFrameId();
+        Image image = scored.getFrame().getImage();
+        if (image.getPayloadCase() != Image.PayloadCase.DATA || image.getData().isEmpty()) {
+            return problem(MalformedReason.MISSING_IMAGE, "frame " + frameId + ": the frame carries no inline image bytes"
+                    + " (payload: " + image.getPayloadCase() + "); the labeling queue needs them to show labelers");
+        }
         int classes = scored.getSceneProbabilitiesCount();
         if (classes == 0) {
-            return problem("missing-scene-probabilities", "frame " + frameId + ": no scene probabilities");
+            return problem(MalformedReason.MISSING_SCENE_PROBABILITIES, "frame " + frameId + ": no scene probabilities");
         }
-        if (scored.getSceneClassesCount() != 0 && scored.getSceneClassesCount() != classes) {
-            return problem("scene-classes-mismatch", "frame " + frameId + ": " + classes + " scene probabilities but "
-                    + scored.getSceneClassesCount() + " scene classes");
+        if (scored.getSceneClassesCount() != classes) {
+            return problem(MalformedReason.SCENE_CLASSES_MISMATCH, "frame " + frameId + ": " + classes
+                    + " scene probabilities but " + scored.getSceneClassesCount()
+                    + " scene classes; the scorer must name one class per probability");
         }
         for (int i = 0; i < classes; i++) {
             float p = scored.getSceneProbabilities(i);
             if (!Float.isFinite(p) || p < 0f) {
-                return problem("invalid-scene-probability", "frame " + frameId + ": scene probability " + i
+                return problem(MalformedReason.INVALID_SCENE_PROBABILITY, "frame " + frameId + ": scene probability " + i
                         + " is " + p + "; probabilities must be finite and >= 0");
             }
         }
         if (!scored.hasPredictedAction()) {
-            return problem("missing-predicted-action", "frame " + frameId + ": the scorer set no predicted action");
+            return problem(MalformedReason.MISSING_PREDICTED_ACTION, "frame " + frameId + ": the scorer set no predicted action");
         }
         if (!scored.getFrame().hasHumanAction()) {
-            return problem("missing-human-action", "frame " + frameId + ": the frame has no human action");
+            return problem(MalformedReason.MISSING_HUMAN_ACTION, "frame " + frameId + ": the frame has no human action");
         }
         Optional<Problem> predicted = checkAction(frameId, "predicted", scored.getPredictedAction());
         return predicted.isPresent() ? predicted : checkAction(frameId, "human", scored.getFrame().getHumanAction());
@@ -49,13 +74,13 @@ final class ScoredFrameCheck {
 
     private static Optional<Problem> checkAction(String frameId, String whose, DriverAction action) {
         if (!Float.isFinite(action.getSteering()) || !Float.isFinite(action.getAcceleration())) {
-            return problem("invalid-action", "frame " + frameId + ": " + whose + " action is (steering "
+            return problem(MalformedReason.INVALID_ACTION, "frame " + frameId + ": " + whose + " action is (steering "
                     + action.getSteering() + ", acceleration " + action.getAcceleration() + "); both must be finite");
         }
         return Optional.empty();
     }
 
-    private static Optional<Problem> problem(String reason, String detail) {
+    private static Optional<Problem> problem(MalformedReason reason, String detail) {
         return Optional.of(new Problem(reason, detail));
     }
 }

@@ -9,16 +9,19 @@ package io.gleaner.uncertainty;
  * scores have been seen. The per-function thresholds only decide which triggers an edge case
  * carries, not whether it is harvested.
  *
- * @param keepFraction share of frames to keep, in (0, 1]
- * @param windowSize how many recent combined scores the rolling window holds, at least 10
+ * @param keepFraction share of frames to keep, in (0, 1] ({@code selection.keep-fraction})
+ * @param windowSize how many recent combined scores the rolling window holds, in
+ *     [10, {@value #MAX_WINDOW_SIZE}] ({@code selection.window-size})
  * @param entropyWeight weight of the normalized scene entropy, at least 0
- * @param actionWeight weight of the action disagreement, at least 0 (not both weights 0)
+ *     ({@code selection.entropy-weight})
+ * @param actionWeight weight of the action disagreement, at least 0, not both weights 0
+ *     ({@code selection.action-weight})
  * @param minWindow how many scores the window must hold before anything is harvested, in
- *     [1, windowSize]
+ *     [1, windowSize] ({@code selection.min-window})
  * @param entropyThreshold normalized entropy at or above which the {@code scene-entropy} trigger
- *     fires, in [0, 1]
+ *     fires, in [0, 1] ({@code selection.entropy-threshold})
  * @param actionThreshold action disagreement at or above which the {@code action-disagreement}
- *     trigger fires, in [0, 1]
+ *     trigger fires, in [0, 1] ({@code selection.action-threshold})
  */
 public record SelectionConfig(
         double keepFraction,
@@ -29,6 +32,8 @@ public record SelectionConfig(
         double entropyThreshold,
         double actionThreshold) {
 
+    /** Largest accepted {@code windowSize}: the window is sorted once per frame, so it must stay small. */
+    public static final int MAX_WINDOW_SIZE = 100_000;
     /** Default normalized entropy at which the {@code scene-entropy} trigger fires. */
     public static final double DEFAULT_ENTROPY_THRESHOLD = 0.6;
     /** Default action disagreement at which the {@code action-disagreement} trigger fires. */
@@ -37,29 +42,30 @@ public record SelectionConfig(
     /** Validates every field; the message names the field, its value and the allowed range. */
     public SelectionConfig {
         if (!(keepFraction > 0.0 && keepFraction <= 1.0)) {
-            throw invalid("keepFraction", keepFraction, "must be in (0, 1], e.g. 0.10 to keep one frame in ten");
+            throw invalid("keep-fraction", keepFraction, "must be in (0, 1], e.g. 0.10 to keep one frame in ten");
         }
-        if (windowSize < 10) {
-            throw invalid("windowSize", windowSize, "must be at least 10 scores");
+        if (windowSize < 10 || windowSize > MAX_WINDOW_SIZE) {
+            throw invalid("window-size", windowSize, "must be within [10, " + MAX_WINDOW_SIZE
+                    + "] scores (the window is sorted once per frame)");
         }
         if (!(entropyWeight >= 0.0) || Double.isInfinite(entropyWeight)) {
-            throw invalid("entropyWeight", entropyWeight, "must be a finite number >= 0");
+            throw invalid("entropy-weight", entropyWeight, "must be a finite number >= 0");
         }
         if (!(actionWeight >= 0.0) || Double.isInfinite(actionWeight)) {
-            throw invalid("actionWeight", actionWeight, "must be a finite number >= 0");
+            throw invalid("action-weight", actionWeight, "must be a finite number >= 0");
         }
         if (entropyWeight == 0.0 && actionWeight == 0.0) {
             throw new IllegalArgumentException(
-                    "selection.entropyWeight and selection.actionWeight are both 0; set at least one above 0");
+                    "selection.entropy-weight and selection.action-weight are both 0; set at least one above 0");
         }
         if (minWindow < 1 || minWindow > windowSize) {
-            throw invalid("minWindow", minWindow, "must be in [1, windowSize=" + windowSize + "]");
+            throw invalid("min-window", minWindow, "must be in [1, selection.window-size=" + windowSize + "]");
         }
         if (!(entropyThreshold >= 0.0 && entropyThreshold <= 1.0)) {
-            throw invalid("entropyThreshold", entropyThreshold, "must be in [0, 1]");
+            throw invalid("entropy-threshold", entropyThreshold, "must be in [0, 1]");
         }
         if (!(actionThreshold >= 0.0 && actionThreshold <= 1.0)) {
-            throw invalid("actionThreshold", actionThreshold, "must be in [0, 1]");
+            throw invalid("action-threshold", actionThreshold, "must be in [0, 1]");
         }
     }
 

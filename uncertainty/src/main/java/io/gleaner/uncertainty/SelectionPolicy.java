@@ -16,6 +16,20 @@ import java.util.Objects;
  * a stationary stream that keeps about {@code keepFraction} of the frames, and after a quiet
  * stretch a sudden spike is kept.
  *
+ * <p>Ties at the threshold are thinned so that a run of equal scores cannot harvest everything.
+ * Let {@code n} be the held scores, {@code m = max(1, ⌈keepFraction·n⌉)} the top-share count,
+ * {@code t} the threshold (the {@code m}-th largest), {@code above} the held scores {@code > t} and
+ * {@code ties} those {@code == t} (the current frame included). A frame scoring above {@code t} is
+ * harvested. A frame scoring exactly {@code t} is harvested when {@code above + ties <= m} (no
+ * excess ties: the plain rule); otherwise only {@code allowed = m − above} of every {@code ties}
+ * such frames are, spread evenly by the frame's sequence number {@code k} (=
+ * {@link ScoreWindow#added()} after adding it): harvested when
+ * {@code ⌈k·allowed/ties⌉ > ⌈(k−1)·allowed/ties⌉}, in exact integer arithmetic. A stream of
+ * identical scores therefore keeps its first frame, nothing more while the window fills (there
+ * {@code ties = k}), and then exactly {@code m} of every {@code n} frames, about
+ * {@code keepFraction}. The rule reads only the window and {@code k}, both persisted, so a
+ * restarted task decides the same way.
+ *
  * <p>A harvested frame carries one {@link FiredTrigger} per acquisition function whose score
  * reached its own threshold ({@value #SCENE_ENTROPY}, {@value #ACTION_DISAGREEMENT}) and always a
  * {@value #COMBINED} trigger with the window threshold. Not thread-safe: one instance per window
@@ -47,7 +61,7 @@ public final class SelectionPolicy {
         this.window = Objects.requireNonNull(window, "window");
         if (window.capacity() != config.windowSize()) {
             throw new IllegalArgumentException("score window holds " + window.capacity()
-                    + " scores but selection.windowSize is " + config.windowSize()
+                    + " scores but selection.window-size is " + config.windowSize()
                     + "; resize it with ScoreWindow.resized(windowSize)");
         }
     }
@@ -90,7 +104,7 @@ public final class SelectionPolicy {
             return new Selection(entropy, actionDisagreement, score, Double.NaN, false, List.of());
         }
         double threshold = window.topShareThreshold(config.keepFraction());
-        boolean harvested = score >= threshold;
+        boolean harvested = score > threshold || (score == threshold && harvestTie(threshold));
         List<FiredTrigger> triggers = new ArrayList<>(3);
         if (entropy >= config.entropyThreshold()) {
             triggers.add(new FiredTrigger(SCENE_ENTROPY, entropy, config.entropyThreshold()));
@@ -102,6 +116,25 @@ public final class SelectionPolicy {
             triggers.add(new FiredTrigger(COMBINED, score, threshold));
         }
         return new Selection(entropy, actionDisagreement, score, threshold, harvested, triggers);
+    }
+
+    /** Whether the frame just added, which scored exactly {@code threshold}, is kept (see the class doc). */
+    private boolean harvestTie(double threshold) {
+        int n = window.size();
+        int m = ScoreWindow.topShareCount(config.keepFraction(), n);
+        int above = window.countAbove(threshold);
+        int ties = window.countEqual(threshold);
+        if (above + ties <= m) {
+            return true;
+        }
+        long allowed = m - above;
+        long k = window.added();
+        return ceilDiv(k * allowed, ties) > ceilDiv((k - 1) * allowed, ties);
+    }
+
+    /** {@code ⌈x / y⌉} for {@code x >= 0, y > 0} (Java 17 has no {@code Math.ceilDiv}). */
+    private static long ceilDiv(long x, long y) {
+        return -Math.floorDiv(-x, y);
     }
 
     /** {@code entropyWeight·entropy + actionWeight·actionDisagreement}. */

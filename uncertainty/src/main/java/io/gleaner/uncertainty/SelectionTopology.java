@@ -20,7 +20,9 @@ import org.apache.kafka.streams.state.Stores;
  * combined score is in the top {@code keepFraction} of a rolling window of recent scores. Harvested
  * frames go to {@code edge-cases} keyed by frame id, as an {@code EdgeCase} with the triggers
  * that fired and priority = combined score. A frame that cannot be scored (no probabilities, no
- * actions, NaN) goes to {@code frames.dlq} with a reason header instead of stopping the stream.
+ * actions, NaN) or that the labeling queue could not take (no inline image, class names not
+ * matching the probabilities) goes to {@code frames.dlq} with a {@link MalformedReason} header
+ * instead of stopping the stream; each record is checked once ({@link ScoredFrameCheck}).
  *
  * <p>The window is per stream task (per input partition, so per group of vehicles) and lives in
  * the changelogged store {@value #WINDOW_STORE}: slot {@code i} of the ring under key {@code i},
@@ -62,9 +64,11 @@ public final class SelectionTopology {
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
                         .withName("frames-scored-source"));
 
-        Map<String, KStream<String, ScoredFrame>> branches = scored
+        // Check each record once and route on the outcome.
+        Map<String, KStream<String, ScoredFrameCheck.Checked>> branches = scored
+                .mapValues(ScoredFrameCheck.Checked::of, Named.as("check-scored-frame"))
                 .split(Named.as(BRANCH_PREFIX))
-                .branch((vehicleId, frame) -> ScoredFrameCheck.check(frame).isPresent(), Branched.as(MALFORMED))
+                .branch((vehicleId, checked) -> !checked.wellFormed(), Branched.as(MALFORMED))
                 .defaultBranch(Branched.as(WELL_FORMED));
 
         branches.get(BRANCH_PREFIX + MALFORMED)
@@ -73,6 +77,7 @@ public final class SelectionTopology {
                         .withName("frames-dlq-sink"));
 
         branches.get(BRANCH_PREFIX + WELL_FORMED)
+                .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"), WINDOW_STORE)
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));

@@ -7,6 +7,7 @@
  * {@code keepFraction} of a rolling {@link io.gleaner.uncertainty.ScoreWindow}; it knows nothing of
  * Kafka. {@link io.gleaner.uncertainty.SelectionTopology} is the Kafka Streams stage that runs the
  * policy on {@code frames.scored}, keeps the window in a changelogged state store, and writes the
- * harvested frames to {@code edge-cases}.
+ * harvested frames to {@code edge-cases}; a frame that could not be scored or labeled goes to
+ * {@code frames.dlq} with a {@link io.gleaner.uncertainty.MalformedReason}.
  */
 package io.gleaner.uncertainty;

@@ -14,16 +14,34 @@ class SelectionConfigTest {
 
     @Test
     void eachInvalidFieldIsNamed() {
-        assertThatThrownBy(() -> new SelectionConfig(0.0, 500, 0.3, 0.7, 50)).hasMessageContaining("selection.keepFraction is 0.0");
-        assertThatThrownBy(() -> new SelectionConfig(1.5, 500, 0.3, 0.7, 50)).hasMessageContaining("selection.keepFraction");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 9, 0.3, 0.7, 5)).hasMessageContaining("selection.windowSize is 9");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, -0.1, 0.7, 50)).hasMessageContaining("selection.entropyWeight");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, Double.NaN, 50)).hasMessageContaining("selection.actionWeight");
+        assertThatThrownBy(() -> new SelectionConfig(0.0, 500, 0.3, 0.7, 50)).hasMessageContaining("selection.keep-fraction is 0.0");
+        assertThatThrownBy(() -> new SelectionConfig(1.5, 500, 0.3, 0.7, 50)).hasMessageContaining("selection.keep-fraction");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 9, 0.3, 0.7, 5)).hasMessageContaining("selection.window-size is 9");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, -0.1, 0.7, 50)).hasMessageContaining("selection.entropy-weight");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, Double.NaN, 50)).hasMessageContaining("selection.action-weight");
         assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.0, 0.0, 50)).hasMessageContaining("both 0");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 501)).hasMessageContaining("selection.minWindow is 501");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 0)).hasMessageContaining("selection.minWindow is 0");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 50, 1.2, 0.15)).hasMessageContaining("selection.entropyThreshold");
-        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 50, 0.6, -1)).hasMessageContaining("selection.actionThreshold");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 501)).hasMessageContaining("selection.min-window is 501");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 0)).hasMessageContaining("selection.min-window is 0");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 50, 1.2, 0.15)).hasMessageContaining("selection.entropy-threshold");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 50, 0.6, -1)).hasMessageContaining("selection.action-threshold");
+    }
+
+    @Test
+    void windowSizeIsCappedAndTheErrorNamesTheSetting() {
+        assertThat(new SelectionConfig(0.1, SelectionConfig.MAX_WINDOW_SIZE, 0.3, 0.7, 50).windowSize()).isEqualTo(100_000);
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 100_001, 0.3, 0.7, 50))
+                .hasMessage("selection.window-size is 100001; it must be within [10, 100000] scores"
+                        + " (the window is sorted once per frame)");
+    }
+
+    @Test
+    void errorsNameSettingsInKebabCaseLikeIngest() {
+        assertThatThrownBy(() -> new SelectionConfig(0.0, 500, 0.3, 0.7, 50))
+                .hasMessage("selection.keep-fraction is 0.0; it must be in (0, 1], e.g. 0.10 to keep one frame in ten");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.3, 0.7, 501))
+                .hasMessage("selection.min-window is 501; it must be in [1, selection.window-size=500]");
+        assertThatThrownBy(() -> new SelectionConfig(0.1, 500, 0.0, 0.0, 50))
+                .hasMessageStartingWith("selection.entropy-weight and selection.action-weight are both 0");
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.gleaner.uncertainty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -11,8 +13,10 @@ class SelectionPolicyTest {
     @Test
     void harvestsNothingBeforeMinWindowEvenForTheHighestScore() {
         SelectionPolicy policy = new SelectionPolicy(new SelectionConfig(0.1, 20, 0.3, 0.7, 5));
+        // Each warm-up frame is the window's highest score so far. (They tie with one another, so the
+        // fifth is set above them: an exact tie at the threshold is thinned, see the tie tests.)
         for (int i = 0; i < 4; i++) {
-            Selection selection = policy.select(1.0, 1.0);
+            Selection selection = policy.select(0.9, 0.9);
             assertThat(selection.harvested()).isFalse();
             assertThat(selection.windowThreshold()).isNaN();
             assertThat(selection.triggers()).isEmpty();
@@ -96,5 +100,46 @@ class SelectionPolicyTest {
 
         Selection quiet = policy.select(new float[] {0f, 1f, 0f}, 0f, 0f, 0.1f, 0f);
         assertThat(quiet.triggers()).isEmpty();
+    }
+
+    @Test
+    void aWindowOfIdenticalScoresHarvestsOnlyKeepFractionOfIt() {
+        // Regression: with score >= threshold, every frame of a constant stream was harvested.
+        SelectionPolicy policy = new SelectionPolicy(new SelectionConfig(0.1, 100, 0.3, 0.7, 1));
+        List<Integer> harvested = new ArrayList<>();
+        for (int k = 1; k <= 1000; k++) {
+            if (policy.select(0.5, 0.5).harvested()) {
+                harvested.add(k);
+            }
+        }
+        // The first frame (alone in the window), none while the window fills (ties = k), then
+        // m = 10 of every n = 100: k = 101, 111, ..., 991.
+        List<Integer> expected = new ArrayList<>(List.of(1));
+        for (int k = 101; k <= 1000; k += 10) {
+            expected.add(k);
+        }
+        assertThat(harvested).isEqualTo(expected);
+    }
+
+    @Test
+    void tiesAtTheThresholdShareWhatTheHigherScoresLeave() {
+        // keep 30% of 10 (m = 3) once the window is full; score = disagreement.
+        SelectionPolicy policy = new SelectionPolicy(new SelectionConfig(0.3, 10, 0.0, 1.0, 10));
+        policy.select(0.0, 0.9);
+        List<Integer> harvested = new ArrayList<>();
+        for (int k = 2; k <= 20; k++) {
+            Selection selection = policy.select(0.0, 0.35);
+            if (k >= 10) {
+                assertThat(selection.windowThreshold()).isEqualTo(0.35);
+            }
+            if (selection.harvested()) {
+                harvested.add(k);
+            }
+        }
+        // k = 10: above = 1 (the 0.9), ties = 9, allowed = 2: ceil(20/9) = 3 > ceil(18/9) = 2, kept.
+        // k >= 11 (0.9 overwritten): above = 0, ties = 10, allowed = 3: kept when ceil(3k/10) grows.
+        assertThat(harvested).containsExactly(10, 11, 14, 17);
+        // Strictly above the threshold is always harvested.
+        assertThat(policy.select(0.0, 0.36).harvested()).isTrue();
     }
 }

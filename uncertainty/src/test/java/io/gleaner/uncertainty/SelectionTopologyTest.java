@@ -3,11 +3,14 @@ package io.gleaner.uncertainty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.protobuf.ByteString;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;
+import io.gleaner.schema.v1.Image;
+import io.gleaner.schema.v1.ImageEncoding;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
 import java.nio.charset.StandardCharsets;
@@ -147,6 +150,71 @@ class SelectionTopologyTest {
         assertThat(edgeCases.readKeyValuesToMap()).containsKey("f-24");
     }
 
+    @Test
+    void framesTheLabelingQueueWouldRefuseGoToTheDlqInsteadOfBeingHarvestedAndLost() {
+        TestOutputTopic<byte[], byte[]> dlq = dlq();
+        ScoredFrame good = frame("f-ok", 0f, 0f, 0f, 0f);
+        ScoredFrame noImage = good.toBuilder().setFrame(good.getFrame().toBuilder().clearImage().setFrameId("f-no-image")).build();
+        ScoredFrame uriImage = good.toBuilder().setFrame(good.getFrame().toBuilder().setFrameId("f-uri")
+                .setImage(good.getFrame().getImage().toBuilder().setUri("s3://x.png"))).build();
+        ScoredFrame noClasses = good.toBuilder().clearSceneClasses().build();
+        ScoredFrame twoClasses = good.toBuilder().clearSceneClasses().addAllSceneClasses(List.of("a", "b")).build();
+        for (ScoredFrame bad : List.of(noImage, uriImage, noClasses, twoClasses)) {
+            scored.pipeInput("v", bad);
+        }
+
+        List<TestRecord<byte[], byte[]>> rejected = dlq.readRecordsToList();
+        assertThat(rejected).extracting(r -> header(r, DlqHeaders.REASON)).containsExactly(
+                MalformedReason.MISSING_IMAGE.code(), MalformedReason.MISSING_IMAGE.code(),
+                MalformedReason.SCENE_CLASSES_MISMATCH.code(), MalformedReason.SCENE_CLASSES_MISMATCH.code());
+        assertThat(header(rejected.get(0), DlqHeaders.DETAIL)).isEqualTo("frame f-no-image: the frame carries no"
+                + " inline image bytes (payload: PAYLOAD_NOT_SET); the labeling queue needs them to show labelers");
+        assertThat(header(rejected.get(2), DlqHeaders.DETAIL)).isEqualTo("frame f-ok: 3 scene probabilities but 0"
+                + " scene classes; the scorer must name one class per probability");
+        assertThat(metrics.malformed()).isEqualTo(4);
+        assertThat(metrics.framesSeen()).isZero();
+    }
+
+    @Test
+    void aReplayedDeadLetterGetsOneSetOfDlqHeaders() {
+        // Regression: headers were added, so a record that already carried DLQ headers got two reasons.
+        TestOutputTopic<byte[], byte[]> dlq = dlq();
+        TestRecord<String, ScoredFrame> replay = new TestRecord<>("v", frame("f-r", 0f, 0f, 0f, 0f).toBuilder()
+                .clearSceneProbabilities().build());
+        replay.headers().add(DlqHeaders.REASON, "old".getBytes(StandardCharsets.UTF_8));
+        replay.headers().add(DlqHeaders.SOURCE_OFFSET, "99".getBytes(StandardCharsets.UTF_8));
+        scored.pipeInput(replay);
+
+        TestRecord<byte[], byte[]> rejected = dlq.readRecord();
+        assertThat(rejected.headers().headers(DlqHeaders.REASON)).hasSize(1);
+        assertThat(rejected.headers().headers(DlqHeaders.SOURCE_OFFSET)).hasSize(1);
+        assertThat(header(rejected, DlqHeaders.REASON)).isEqualTo("missing-scene-probabilities");
+        assertThat(header(rejected, DlqHeaders.SOURCE_OFFSET)).isEqualTo("0");
+    }
+
+    @Test
+    void eachRecordIsCheckedOnceByANamedStepAndRoutedOnItsOutcome() {
+        StreamsBuilder builder = new StreamsBuilder();
+        SelectionTopology.build(builder, CONFIG);
+        String description = builder.build().describe().toString();
+        assertThat(description).contains("check-scored-frame", "scored-frames-malformed", "scored-frames-well-formed",
+                "malformed-scored-frame-to-dlq", "select-edge-cases", "frames-dlq-sink", "edge-cases-sink");
+        assertThat(description).doesNotContain("KSTREAM-");
+    }
+
+    @Test
+    void reasonCodesAreStable() {
+        assertThat(java.util.Arrays.stream(MalformedReason.values()).map(MalformedReason::code)).containsExactly(
+                "missing-value", "missing-frame-id", "missing-image", "missing-scene-probabilities",
+                "scene-classes-mismatch", "invalid-scene-probability", "missing-predicted-action",
+                "missing-human-action", "invalid-action");
+    }
+
+    private TestOutputTopic<byte[], byte[]> dlq() {
+        return driver.createOutputTopic(Topics.FRAMES_DLQ.name(),
+                Topics.FRAMES_DLQ.keySerde().deserializer(), Topics.FRAMES_DLQ.valueSerde().deserializer());
+    }
+
     /** Pipes {@code count} frames f-0, f-1, ...; returns the ids of the spikes after warm-up. */
     private List<String> pipeFrames(int count) {
         Random random = new Random(11);
@@ -172,6 +240,8 @@ class SelectionTopologyTest {
                 .setFrame(FrameEvent.newBuilder()
                         .setFrameId(frameId)
                         .setVehicleId("v")
+                        .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_RAW)
+                                .setWidth(2).setHeight(1).setChannels(1).setData(ByteString.copyFrom(new byte[] {1, 2})))
                         .setHumanAction(DriverAction.newBuilder().setSteering(humanSteer).setAcceleration(humanAccel)))
                 .setModelVersion("m-1")
                 .addAllSceneClasses(List.of("clear_road", "pedestrian_crossing", "stopped_vehicle"))

@@ -39,10 +39,6 @@ public record SimulatorConfig(int vehicles, int width, int height, long seed, do
         return new SimulatorConfig(vehicles, width, height, seed, rareRate, newHumanErrorRate);
     }
 
-    public SimulatorConfig withVehicles(int newVehicles) {
-        return new SimulatorConfig(newVehicles, width, height, seed, rareRate, humanErrorRate);
-    }
-
     private static void requireRange(int value, int min, int max, String name) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(name + " is " + value + "; it must be within " + min + ".." + max);
