@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether a candidate model may replace the live one. Both are measured on the same
@@ -15,7 +17,8 @@ import java.util.Map;
  *
  * <p>Scene accuracy is measured and reported but does not decide: the action is what the fleet
  * acts on. With fewer than {@code minHeldOut} held-out examples the held-out numbers are noise, so
- * the gate measures on the training labels instead and says so in the reason.
+ * the gate rejects the candidate and says so: it never judges on labels the candidate trained on.
+ * {@link RetrainService} does not start a run until enough labels are held out, so this is a last guard.
  *
  * @param minHeldOut fewest held-out examples the gate trusts, at least 1
  * @param tolerance how much larger the candidate's action MAE may be and still count as not worse, ≥ 0
@@ -29,6 +32,7 @@ public record EvaluationGate(int minHeldOut, double tolerance) {
     /** How many examples the metrics were measured on. */
     public static final String EXAMPLES = "examples";
 
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluationGate.class);
     private static final int BATCH = 64;
 
     public EvaluationGate {
@@ -46,37 +50,42 @@ public record EvaluationGate(int minHeldOut, double tolerance) {
     }
 
     /**
-     * Measures both models on {@code heldOut}, or on {@code training} when fewer than
-     * {@link #minHeldOut()} examples are held out, and decides.
-     *
-     * @throws IllegalArgumentException when neither set has an example
+     * Measures both models on {@code heldOut} and decides. With fewer than {@link #minHeldOut()}
+     * held-out examples whose images can be decoded, the candidate is rejected and the reason says
+     * why: the training labels are never a substitute, since the candidate has learned them.
      */
-    public GateDecision decide(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut,
-            List<LabeledExample> training) {
-        boolean onHeldOut = heldOut.size() >= minHeldOut;
-        List<LabeledExample> examples = onHeldOut ? heldOut : training;
-        if (examples.isEmpty()) {
-            throw new IllegalArgumentException("no labeled examples to evaluate the candidate on; label some frames first");
+    public GateDecision decide(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut) {
+        if (heldOut.size() < minHeldOut) {
+            return tooFew(heldOut.size());
         }
-        Map<String, Double> liveMetrics = evaluate(live, examples);
-        Map<String, Double> candidateMetrics = evaluate(candidate, examples);
+        Map<String, Double> liveMetrics = evaluate(live, heldOut);
+        Map<String, Double> candidateMetrics = evaluate(candidate, heldOut);
+        int measured = (int) Math.min(liveMetrics.get(EXAMPLES), candidateMetrics.get(EXAMPLES));
+        if (measured < minHeldOut) {
+            return tooFew(measured);
+        }
         double liveMae = liveMetrics.get(ACTION_MAE);
         double candidateMae = candidateMetrics.get(ACTION_MAE);
         boolean promote = candidateMae <= liveMae + tolerance;
-        String set = onHeldOut
-                ? examples.size() + " held-out labels"
-                : "the " + examples.size() + " training labels, because only " + heldOut.size()
-                        + " labels are held out (fewer than " + minHeldOut + ")";
-        String reason = String.format("candidate action MAE %.4f %s the live model's %.4f on %s"
+        String reason = String.format("candidate action MAE %.4f %s the live model's %.4f on %d held-out labels"
                         + " (scene accuracy %.3f vs %.3f)",
-                candidateMae, promote ? "is not worse than" : "is worse than", liveMae, set,
+                candidateMae, promote ? "is not worse than" : "is worse than", liveMae, measured,
                 candidateMetrics.get(SCENE_ACCURACY), liveMetrics.get(SCENE_ACCURACY));
         return new GateDecision(promote, candidateMetrics, liveMetrics, reason);
     }
 
+    private GateDecision tooFew(int heldOut) {
+        return new GateDecision(false, Map.of(), Map.of(), "not judged: only " + heldOut
+                + " usable held-out labels, fewer than gate.min-held-out " + minHeldOut
+                + "; a candidate is never judged on the labels it trained on");
+    }
+
     /**
      * {@link #ACTION_MAE}, {@link #SCENE_ACCURACY} and {@link #EXAMPLES} of {@code model} on the
-     * examples. A scene the model does not know counts as a wrong scene.
+     * examples. A scene the model does not know counts as a wrong scene; an example whose image
+     * cannot be decoded is skipped with a WARN, so {@link #EXAMPLES} counts those measured.
+     *
+     * @throws IllegalArgumentException when there is no example, or none can be decoded
      */
     public static Map<String, Double> evaluate(DrivingModel model, List<LabeledExample> examples) {
         if (examples.isEmpty()) {
@@ -85,12 +94,24 @@ public record EvaluationGate(int minHeldOut, double tolerance) {
         List<String> classes = model.sceneClasses();
         double absoluteError = 0;
         int correctScenes = 0;
+        int measured = 0;
         for (int from = 0; from < examples.size(); from += BATCH) {
-            List<LabeledExample> batch = examples.subList(from, Math.min(examples.size(), from + BATCH));
-            List<float[]> inputs = new ArrayList<>(batch.size());
-            for (LabeledExample example : batch) {
-                inputs.add(model.preprocess(LabeledImages.imageOf(example)));
+            List<LabeledExample> slice = examples.subList(from, Math.min(examples.size(), from + BATCH));
+            List<LabeledExample> batch = new ArrayList<>(slice.size());
+            List<float[]> inputs = new ArrayList<>(slice.size());
+            for (LabeledExample example : slice) {
+                try {
+                    inputs.add(model.preprocess(LabeledImages.imageOf(example)));
+                    batch.add(example);
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("skipping label {} (frame {}) in evaluating v{}: {}", example.labelId(), example.frameId(),
+                            model.version(), e.getMessage());
+                }
             }
+            if (batch.isEmpty()) {
+                continue;
+            }
+            measured += batch.size();
             List<Prediction> predictions = model.predict(inputs);
             for (int i = 0; i < batch.size(); i++) {
                 LabeledExample example = batch.get(i);
@@ -102,10 +123,14 @@ public record EvaluationGate(int minHeldOut, double tolerance) {
                 }
             }
         }
+        if (measured == 0) {
+            throw new IllegalArgumentException("none of the " + examples.size() + " labeled examples has an image model v"
+                    + model.version() + " can decode; see the WARN lines above");
+        }
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put(ACTION_MAE, absoluteError / examples.size());
-        metrics.put(SCENE_ACCURACY, (double) correctScenes / examples.size());
-        metrics.put(EXAMPLES, (double) examples.size());
+        metrics.put(ACTION_MAE, absoluteError / measured);
+        metrics.put(SCENE_ACCURACY, (double) correctScenes / measured);
+        metrics.put(EXAMPLES, (double) measured);
         return metrics;
     }
 

@@ -3,7 +3,6 @@ package io.gleaner.retrain;
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.scorer.model.DrivingModel;
-import io.gleaner.scorer.model.ModelManifest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,21 +30,34 @@ public final class FineTuner {
     }
 
     /**
+     * As {@link #fineTuneReporting}, returning only the model; skipped labels are logged.
+     */
+    public static DrivingModel fineTune(Path parentArtifact, String expectedSha256, List<LabeledExample> examples,
+            List<FrameEvent> replay, TrainingConfig config) {
+        return fineTuneReporting(parentArtifact, expectedSha256, examples, replay, config).model();
+    }
+
+    /**
      * Loads the parent artifact (its parameters checked against {@code expectedSha256}, or only
      * against its manifest when that is null) and trains it on the examples that are not held out.
-     * Returns the trained, unsaved model; the caller owns and closes it.
+     * Returns the trained, unsaved model with what it trained on; the caller owns and closes the model.
      *
      * <p>Harvested frames are by design not what the fleet usually sees; trained on them alone, the
      * model forgets ordinary driving. So as many {@code replay} frames as there are training labels
      * (a seeded random sample) are mixed in, with the human's action as the target and no scene.
      *
+     * <p>A label that cannot be trained on (its scene is not one of the parent's classes, its image
+     * cannot be decoded, its action is out of range) is skipped with a WARN naming it and counted
+     * in {@link FineTuneResult#skipped()}: one bad label must not stop every later fine-tune. A
+     * replayed frame whose image cannot be decoded is skipped the same way.
+     *
      * @param replay unlabeled frames of ordinary driving, e.g. those the seed was cloned from; may be empty
      *
-     * @throws IllegalArgumentException when a label's scene is not one of the parent's classes,
-     *     an image cannot be decoded, or every example is held out
+     * @throws IllegalArgumentException when every example is held out, or no training label is left
+     *     once the bad ones are skipped (the message names the first reasons)
      */
-    public static DrivingModel fineTune(Path parentArtifact, String expectedSha256, List<LabeledExample> examples,
-            List<FrameEvent> replay, TrainingConfig config) {
+    public static FineTuneResult fineTuneReporting(Path parentArtifact, String expectedSha256,
+            List<LabeledExample> examples, List<FrameEvent> replay, TrainingConfig config) {
         HeldOutSplit split = HeldOutSplit.of(examples, config.heldOutEvery());
         if (split.training().isEmpty()) {
             throw new IllegalArgumentException("all " + examples.size() + " labeled examples are held out (one frame in "
@@ -53,19 +65,39 @@ public final class FineTuner {
         }
         DrivingModel model = DrivingModel.load(parentArtifact, expectedSha256);
         try {
-            List<TrainingExample> training = new ArrayList<>(toTrainingExamples(model, split.training()));
-            List<FrameEvent> replayed = sample(replay, split.training().size(), config.seed());
-            training.addAll(SeedTrainer.behaviourCloningExamples(model, replayed));
+            Screened screened = screen(model, split.training());
+            if (screened.examples().isEmpty()) {
+                throw new IllegalArgumentException("none of the " + split.training().size() + " training labels can be"
+                        + " trained on: " + summary(screened.skipped()) + "; fix or relabel them");
+            }
+            List<TrainingExample> training = new ArrayList<>(screened.examples());
+            List<FrameEvent> replayed = sample(replay, screened.examples().size(), config.seed());
+            int replaySkipped = 0;
+            for (FrameEvent frame : replayed) {
+                try {
+                    training.addAll(SeedTrainer.behaviourCloningExamples(model, List.of(frame)));
+                } catch (IllegalArgumentException e) {
+                    replaySkipped++;
+                    LOG.warn("skipping replayed frame {}: {}", frame.getFrameId(), e.getMessage());
+                }
+            }
             TrainingReport report = TrainingLoop.fit(model, training, config);
-            LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out) + %d replayed frames:"
-                            + " loss %.4f -> %.4f, %.1f images/s",
-                    model.manifest().modelName(), model.version(), split.training().size(), split.heldOut().size(),
-                    replayed.size(), report.firstEpochLoss(), report.lastEpochLoss(), report.imagesPerSecond()));
-            return model;
+            LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out, %d skipped) + %d replayed frames"
+                            + " (%d skipped): loss %.4f -> %.4f, %.1f images/s",
+                    model.manifest().modelName(), model.version(), screened.examples().size(), split.heldOut().size(),
+                    screened.skipped().size(), replayed.size() - replaySkipped, replaySkipped,
+                    report.firstEpochLoss(), report.lastEpochLoss(), report.imagesPerSecond()));
+            return new FineTuneResult(model, screened.examples().size(), screened.skipped());
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    private static String summary(List<String> skipped) {
+        int shown = Math.min(3, skipped.size());
+        return String.join("; ", skipped.subList(0, shown))
+                + (skipped.size() > shown ? "; and " + (skipped.size() - shown) + " more" : "");
     }
 
     private static List<FrameEvent> sample(List<FrameEvent> frames, int count, long seed) {
@@ -74,26 +106,57 @@ public final class FineTuner {
         return shuffled.subList(0, Math.min(count, shuffled.size()));
     }
 
-    /** Decodes each example through the model's preprocessing and maps its scene to the model's class index. */
+    /** Training examples made from labels, and one line per label that could not be used. */
+    record Screened(List<TrainingExample> examples, List<String> skipped) {}
+
+    /**
+     * Like {@link #toTrainingExamples}, but a label that cannot be used is skipped with a WARN
+     * naming its id, frame and reason instead of failing the whole set.
+     */
+    static Screened screen(DrivingModel model, List<LabeledExample> examples) {
+        List<TrainingExample> usable = new ArrayList<>(examples.size());
+        List<String> skipped = new ArrayList<>();
+        for (LabeledExample example : examples) {
+            try {
+                usable.add(toTrainingExample(model, example));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("skipping label {} (frame {}) in fine-tuning: {}", example.labelId(), example.frameId(),
+                        e.getMessage());
+                skipped.add(e.getMessage());
+            }
+        }
+        return new Screened(usable, skipped);
+    }
+
+    /**
+     * Decodes each example through the model's preprocessing and maps its scene to the model's class index.
+     *
+     * @throws IllegalArgumentException at the first example that cannot be used, naming it
+     */
     static List<TrainingExample> toTrainingExamples(DrivingModel model, List<LabeledExample> examples) {
-        List<String> classes = model.sceneClasses();
         List<TrainingExample> training = new ArrayList<>(examples.size());
         for (LabeledExample example : examples) {
-            int sceneIndex = classes.indexOf(example.scene());
-            if (sceneIndex < 0) {
-                throw new IllegalArgumentException("label " + example.labelId() + " (frame " + example.frameId()
-                        + "): scene '" + example.scene() + "' is not one of model " + model.manifest().modelName()
-                        + "'s classes " + classes + "; fix the label or train a model that knows this class");
-            }
-            float[] input;
-            try {
-                input = model.preprocess(LabeledImages.imageOf(example));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("label " + example.labelId() + " (frame " + example.frameId()
-                        + "): " + e.getMessage(), e);
-            }
-            training.add(new TrainingExample(input, example.steering(), example.acceleration(), sceneIndex));
+            training.add(toTrainingExample(model, example));
         }
         return training;
+    }
+
+    private static TrainingExample toTrainingExample(DrivingModel model, LabeledExample example) {
+        List<String> classes = model.sceneClasses();
+        String which = "label " + example.labelId() + " (frame " + example.frameId() + "): ";
+        int sceneIndex = classes.indexOf(example.scene());
+        if (sceneIndex < 0) {
+            throw new IllegalArgumentException(which + "scene '" + example.scene() + "' is not one of model "
+                    + model.manifest().modelName() + "'s classes " + classes
+                    + "; fix the label or train a model that knows this class");
+        }
+        try {
+            // LabeledImages already names the label; its message goes through as it is.
+            float[] input = model.preprocess(LabeledImages.imageOf(example));
+            return new TrainingExample(input, example.steering(), example.acceleration(), sceneIndex);
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new IllegalArgumentException(message.startsWith("label ") ? message : which + message, e);
+        }
     }
 }

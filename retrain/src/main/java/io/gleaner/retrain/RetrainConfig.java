@@ -12,9 +12,15 @@ import java.util.Objects;
  * @param modelsDir artifacts go to {@code <modelsDir>/<modelName>/v<version>/}
  * @param fineTune how candidates are fine-tuned, including the held-out split
  * @param gate how candidates are judged against the live model
+ * @param maxTrainingLabels how many labels one run uses at most: the most recent ones by label id
+ *     (held-out ones included), so a run's memory and time stay bounded however many labels pile
+ *     up; older labels are then no longer trained on or judged on; ≥ 1
  */
 public record RetrainConfig(String modelName, int minNewLabels, Path modelsDir, TrainingConfig fineTune,
-        EvaluationGate gate) {
+        EvaluationGate gate, int maxTrainingLabels) {
+
+    /** The default of {@link #maxTrainingLabels()}: about 1 GB of 64×64 RGB inputs as floats, plus their images. */
+    public static final int DEFAULT_MAX_TRAINING_LABELS = 20_000;
 
     public RetrainConfig {
         Objects.requireNonNull(modelName, "modelName");
@@ -27,24 +33,39 @@ public record RetrainConfig(String modelName, int minNewLabels, Path modelsDir, 
         if (minNewLabels < 1) {
             throw new IllegalArgumentException("retrain.min-new-labels is " + minNewLabels + "; it must be at least 1");
         }
+        if (maxTrainingLabels < 1) {
+            throw new IllegalArgumentException("retrain.max-training-labels is " + maxTrainingLabels
+                    + "; it must be at least 1, e.g. " + DEFAULT_MAX_TRAINING_LABELS);
+        }
     }
 
-    /** "gleaner-driving", 100 new labels, artifacts under ./models, fine-tune and gate defaults. */
+    /**
+     * "gleaner-driving", 100 new labels, artifacts under ./models, fine-tune and gate defaults, at
+     * most the 20,000 most recent labels per run.
+     */
     public static RetrainConfig defaults() {
         return new RetrainConfig(ModelSpec.DEFAULT_MODEL_NAME, 100, Path.of("models"),
-                TrainingConfig.fineTuneDefaults(), EvaluationGate.defaults());
+                TrainingConfig.fineTuneDefaults(), EvaluationGate.defaults(), DEFAULT_MAX_TRAINING_LABELS);
     }
 
     public RetrainConfig withMinNewLabels(int newMinNewLabels) {
-        return new RetrainConfig(modelName, newMinNewLabels, modelsDir, fineTune, gate);
+        return new RetrainConfig(modelName, newMinNewLabels, modelsDir, fineTune, gate, maxTrainingLabels);
     }
 
     public RetrainConfig withModelsDir(Path newModelsDir) {
-        return new RetrainConfig(modelName, minNewLabels, newModelsDir, fineTune, gate);
+        return new RetrainConfig(modelName, minNewLabels, newModelsDir, fineTune, gate, maxTrainingLabels);
     }
 
     public RetrainConfig withFineTune(TrainingConfig newFineTune) {
-        return new RetrainConfig(modelName, minNewLabels, modelsDir, newFineTune, gate);
+        return new RetrainConfig(modelName, minNewLabels, modelsDir, newFineTune, gate, maxTrainingLabels);
+    }
+
+    public RetrainConfig withGate(EvaluationGate newGate) {
+        return new RetrainConfig(modelName, minNewLabels, modelsDir, fineTune, newGate, maxTrainingLabels);
+    }
+
+    public RetrainConfig withMaxTrainingLabels(int newMaxTrainingLabels) {
+        return new RetrainConfig(modelName, minNewLabels, modelsDir, fineTune, gate, newMaxTrainingLabels);
     }
 
     /** The folder version {@code version} of this model is saved to. */

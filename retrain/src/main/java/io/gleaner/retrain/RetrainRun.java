@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param runId the row's id
  * @param baseVersion the live version the candidate was fine-tuned from
  * @param candidateVersion the version the candidate was registered as
- * @param labelsUsed labels the candidate trained on (held-out ones not counted)
+ * @param labelsUsed labels the candidate trained on (held-out ones and skipped bad ones not counted)
  * @param outcome promoted or rejected
  * @param metrics the candidate's metrics as the gate measured them
  * @param reason why the gate decided as it did

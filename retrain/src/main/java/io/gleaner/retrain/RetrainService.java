@@ -4,6 +4,7 @@ import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelArtifact;
+import io.gleaner.scorer.model.ModelManifest;
 import io.gleaner.schema.v1.FrameEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,8 +27,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The retrain loop of one model: when enough new labels have arrived, fine-tune the live model on
- * all labels so far, judge the candidate on the held-out labels, and either make it live and
- * announce it or reject it. Every run is recorded in {@code retrain_runs}, failed ones included.
+ * the most recent labels (at most {@link RetrainConfig#maxTrainingLabels()}, read from the queue
+ * in pages), judge the candidate on the held-out labels, and either make it live and announce it
+ * or reject it. Every run is recorded in {@code retrain_runs}, failed ones included.
+ *
+ * <p>Promoting (PostgreSQL) and announcing ({@code model-updates}) cannot be one transaction, so a
+ * crash or a broker outage between them leaves a live version no scorer heard of. The service
+ * repairs that itself: {@link #bootstrap} and the first {@link #runIfDue} of an instance, and the
+ * first after a failed announcement, announce the live version again ({@link #announceLive}).
+ * That is harmless: the topic is compacted and a scorer ignores the version it already serves.
  *
  * <p>One instance per model name should run at a time: two racing runs would pick the same
  * candidate version and the second would fail to register it.
@@ -40,6 +49,9 @@ public final class RetrainService {
     private final ModelPublisher publisher;
     private final RetrainConfig config;
     private final List<FrameEvent> replay;
+    private final int labelPageSize;
+    /** The live version this instance last saw the broker acknowledge; null until then. */
+    private volatile Integer announcedVersion;
 
     public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
             RetrainConfig config) {
@@ -52,6 +64,20 @@ public final class RetrainService {
      */
     public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
             RetrainConfig config, List<FrameEvent> replay) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, LABEL_PAGE);
+    }
+
+    /** Labels read from the queue per query. */
+    static final int LABEL_PAGE = 1_000;
+
+    /** As the public constructor, with another page size: tests page through a few labels. */
+    RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
+            RetrainConfig config, List<FrameEvent> replay, int labelPageSize) {
+        if (labelPageSize < 1 || labelPageSize > TaskQueue.MAX_LABELED_PAGE) {
+            throw new IllegalArgumentException("label page size is " + labelPageSize + "; it must be in 1.."
+                    + TaskQueue.MAX_LABELED_PAGE);
+        }
+        this.labelPageSize = labelPageSize;
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.taskQueue = Objects.requireNonNull(taskQueue, "taskQueue");
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -66,18 +92,23 @@ public final class RetrainService {
 
     /**
      * Saves, registers, promotes and publishes {@code seed} (as {@link SeedTrainer} trained it) as
-     * the first version when the model has no live version; does nothing otherwise.
+     * the first version when the model has no live version. When a version is live already it
+     * only announces that version again (see {@link #announceLive}), in case an earlier bootstrap
+     * promoted it but died before announcing it.
      *
      * @return the saved artifact, or empty when a version was live already
+     * @throws PublishException when the broker does not acknowledge the announcement; the version
+     *     stays live and the next {@code bootstrap} or {@code runIfDue} announces it
      */
     public Optional<ModelArtifact> bootstrap(DrivingModel seed) {
         if (!seed.manifest().modelName().equals(config.modelName())) {
             throw new IllegalArgumentException("seed model is named " + seed.manifest().modelName()
                     + " but this service retrains " + config.modelName() + "; create the seed with that name");
         }
-        Optional<Integer> live = registry.liveVersion();
+        Optional<RegisteredModel> live = registry.live();
         if (live.isPresent()) {
-            LOG.info("{} v{} is live already; not bootstrapping a seed", config.modelName(), live.get());
+            LOG.info("{} v{} is live already; not bootstrapping a seed", config.modelName(), live.get().version());
+            announceUnlessAnnounced(live.get());
             return Optional.empty();
         }
         int version = registry.nextVersion();
@@ -87,15 +118,56 @@ public final class RetrainService {
         registry.registerCandidate(version, OptionalInt.empty(), artifact);
         registry.promote(version);
         publisher.publish(artifact, metrics);
+        announcedVersion = version;
         LOG.info("bootstrapped {} v{} from the seed model at {}", config.modelName(), version, artifact.uri());
         return Optional.of(artifact);
     }
 
     /**
+     * Announces the live version on {@code model-updates} again, with the artifact URI and SHA-256
+     * the registry holds and its metrics, and waits for the broker's acknowledgement. Idempotent:
+     * the topic is compacted and scorers ignore a version they already serve. {@link #bootstrap}
+     * and {@link #runIfDue} call it when needed; a role may also call it at start.
+     *
+     * @return the version announced, empty when no version is live
+     * @throws PublishException when the broker does not acknowledge it
+     */
+    public Optional<RegisteredModel> announceLive() {
+        Optional<RegisteredModel> live = registry.live();
+        live.ifPresent(this::announce);
+        return live;
+    }
+
+    private void announceUnlessAnnounced(RegisteredModel live) {
+        Integer announced = announcedVersion;
+        if (announced == null || announced != live.version()) {
+            announce(live);
+        }
+    }
+
+    private void announce(RegisteredModel live) {
+        Path dir = Path.of(live.artifactUri());
+        ModelArtifact artifact = new ModelArtifact(dir, ModelManifest.read(dir), live.artifactSha256(),
+                live.artifactUri());
+        publisher.publish(artifact, live.metrics());
+        announcedVersion = live.version();
+        LOG.info("announced live {} v{} ({}) on model-updates", config.modelName(), live.version(), live.artifactUri());
+    }
+
+    /**
      * Retrains when at least {@code minNewLabels} labels arrived after the last promoted or rejected
-     * run (failed runs do not count, so their labels trigger the next attempt).
+     * run (failed runs do not count, so their labels trigger the next attempt), and at least
+     * {@code gate.minHeldOut} of the labels are held out: until then the gate could only judge on
+     * labels the candidate trained on, so the run waits and an INFO line says so.
+     *
+     * <p>A run uses at most the {@link RetrainConfig#maxTrainingLabels()} most recent labels, read
+     * in pages; they are all in memory at once, with their images, while the run fine-tunes.
+     * Labels that cannot be trained on (unknown scene, undecodable image) are skipped and counted
+     * in the run's detail. Before anything else the live version is announced again if this
+     * instance has not seen it acknowledged (see {@link #announceLive}).
      *
      * @return the finished run, or empty when no run was due or no version is live yet
+     * @throws PublishException when the live version cannot be announced; no run starts
      * @throws RuntimeException whatever made a started run fail, after recording it as failed
      */
     public Optional<RetrainRun> runIfDue() {
@@ -104,53 +176,101 @@ public final class RetrainService {
             LOG.warn("{} has no live version to fine-tune; bootstrap a seed model first", config.modelName());
             return Optional.empty();
         }
+        announceUnlessAnnounced(live.get());
         long trainedUpTo = lastTrainedLabelId();
         long newLabels = countLabelsAfter(trainedUpTo);
         if (newLabels < config.minNewLabels()) {
             LOG.debug("{}: {} new labels, retraining at {}", config.modelName(), newLabels, config.minNewLabels());
             return Optional.empty();
         }
-        List<LabeledExample> examples = taskQueue.labeledAfter(0);
-        long maxLabelId = examples.stream().mapToLong(LabeledExample::labelId).max().orElse(trainedUpTo);
+        List<LabeledExample> examples = recentLabels();
         HeldOutSplit split = HeldOutSplit.of(examples, config.fineTune().heldOutEvery());
+        if (split.heldOut().size() < config.gate().minHeldOut()) {
+            LOG.info("{}: {} new labels, but only {} of the {} labels are held out and the gate needs {}"
+                            + " (gate.min-held-out); waiting for more labels before retraining",
+                    config.modelName(), newLabels, split.heldOut().size(), examples.size(),
+                    config.gate().minHeldOut());
+            return Optional.empty();
+        }
+        long maxLabelId = examples.stream().mapToLong(LabeledExample::labelId).max().orElse(trainedUpTo);
         String why = newLabels + " new labels >= " + config.minNewLabels();
         RegisteredModel base = live.get();
         long runId = insertRun(base.version(), why, split.training().size(), maxLabelId);
         LOG.info("retrain run {} of {} v{}: {}; {} labels for training, {} held out", runId, config.modelName(),
                 base.version(), why, split.training().size(), split.heldOut().size());
+        RunProgress progress = new RunProgress();
         try {
-            RetrainRun run = retrain(runId, base, examples, split);
-            finishRun(runId, run.outcome(), run.candidateVersion(), run.reason());
+            RetrainRun run = retrain(runId, base, examples, split, progress);
+            finishRun(runId, run.outcome(), run.candidateVersion(), run.labelsUsed(), run.reason());
             LOG.info("retrain run {}: {} v{}: {}", runId, run.outcome(), run.candidateVersion(), run.reason());
             return Optional.of(run);
-        } catch (RuntimeException e) {
-            finishRun(runId, RetrainOutcome.FAILED, null, String.valueOf(e));
+        } catch (RuntimeException | Error e) {
+            try {
+                finishRun(runId, RetrainOutcome.FAILED, progress.registeredCandidate, null, String.valueOf(e));
+            } catch (RuntimeException recordingFailed) {
+                e.addSuppressed(recordingFailed);
+            }
             throw e;
         }
     }
 
-    private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split) {
+    /** What a run has done so far that its row must record even when it fails. */
+    private static final class RunProgress {
+        Integer registeredCandidate;
+    }
+
+    /**
+     * The {@link RetrainConfig#maxTrainingLabels()} most recent labels in ascending id, read in
+     * pages so no single query carries every image.
+     */
+    private List<LabeledExample> recentLabels() {
+        int max = config.maxTrainingLabels();
+        long after = labelIdBeforeMostRecent(max);
+        List<LabeledExample> labels = new ArrayList<>();
+        while (labels.size() < max) {
+            int limit = Math.min(labelPageSize, max - labels.size());
+            List<LabeledExample> page = taskQueue.labeledAfter(after, limit);
+            labels.addAll(page);
+            if (page.size() < limit) {
+                break;
+            }
+            after = page.get(page.size() - 1).labelId();
+        }
+        return labels;
+    }
+
+    private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split,
+            RunProgress progress) {
         Path baseDir = Path.of(base.artifactUri());
         int candidateVersion = registry.nextVersion();
-        try (DrivingModel candidate = FineTuner.fineTune(baseDir, base.artifactSha256(), examples, replay,
+        FineTuneResult tuned = FineTuner.fineTuneReporting(baseDir, base.artifactSha256(), examples, replay,
                 config.fineTune());
+        try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
-            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), split.training());
+            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut());
             ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),
                     Integer.toString(candidateVersion), base.versionString(), FineTuner.METHOD,
                     decision.candidateMetrics());
             registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact);
+            progress.registeredCandidate = candidateVersion;
             RetrainOutcome outcome;
             if (decision.promote()) {
                 registry.promote(candidateVersion);
+                // Should this fail, the version is live but unannounced; the next runIfDue announces it.
                 publisher.publish(artifact, decision.candidateMetrics());
+                announcedVersion = candidateVersion;
                 outcome = RetrainOutcome.PROMOTED;
             } else {
                 registry.reject(candidateVersion, decision.candidateMetrics());
                 outcome = RetrainOutcome.REJECTED;
             }
-            return new RetrainRun(runId, base.version(), candidateVersion, split.training().size(), outcome,
-                    decision.candidateMetrics(), decision.reason());
+            String reason = decision.reason();
+            if (!tuned.skipped().isEmpty()) {
+                reason += "; skipped " + tuned.skipped().size() + " labels that cannot be trained on (first: "
+                        + tuned.skipped().get(0) + ")";
+            }
+            return new RetrainRun(runId, base.version(), candidateVersion, tuned.labelsUsed(), outcome,
+                    decision.candidateMetrics(), reason);
         }
     }
 
@@ -202,6 +322,22 @@ public final class RetrainService {
         }
     }
 
+    /** The label id after which the {@code count} most recent labels start; 0 when there are fewer. */
+    private long labelIdBeforeMostRecent(int count) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT MIN(label_id) FROM (SELECT label_id FROM labels ORDER BY label_id DESC LIMIT ?) recent")) {
+            statement.setInt(1, count);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                long first = rows.getLong(1);
+                return rows.wasNull() ? 0 : Math.max(0, first - 1);
+            }
+        } catch (SQLException e) {
+            throw failure("find the " + count + " most recent labels", e);
+        }
+    }
+
     private long insertRun(int baseVersion, String reason, int labelsUsed, long maxLabelId) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
@@ -221,19 +357,27 @@ public final class RetrainService {
         }
     }
 
-    private void finishRun(long runId, RetrainOutcome outcome, Integer candidateVersion, String detail) {
+    /** @param labelsUsed labels actually trained on, or null to keep the count recorded at the start */
+    private void finishRun(long runId, RetrainOutcome outcome, Integer candidateVersion, Integer labelsUsed,
+            String detail) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(
                         "UPDATE retrain_runs SET outcome = CAST(? AS retrain_outcome), candidate_version = ?,"
-                                + " detail = ?, finished_at = now() WHERE run_id = ?")) {
+                                + " labels_used = COALESCE(?, labels_used), detail = ?, finished_at = now()"
+                                + " WHERE run_id = ?")) {
             statement.setString(1, outcome.databaseValue());
             if (candidateVersion == null) {
                 statement.setNull(2, Types.INTEGER);
             } else {
                 statement.setInt(2, candidateVersion);
             }
-            statement.setString(3, detail);
-            statement.setLong(4, runId);
+            if (labelsUsed == null) {
+                statement.setNull(3, Types.INTEGER);
+            } else {
+                statement.setInt(3, labelsUsed);
+            }
+            statement.setString(4, detail);
+            statement.setLong(5, runId);
             statement.executeUpdate();
         } catch (SQLException e) {
             throw failure("record the end of retrain run " + runId, e);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.Prediction;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,7 @@ class EvaluationGateTest {
 
     @Test
     void aWorseCandidateIsNeverPromoted() {
-        GateDecision decision = GATE.decide(good, untrained, HELD_OUT, List.of());
+        GateDecision decision = GATE.decide(good, untrained, HELD_OUT);
 
         assertThat(decision.promote()).isFalse();
         assertThat(decision.candidateMetrics().get(EvaluationGate.ACTION_MAE))
@@ -44,7 +45,7 @@ class EvaluationGateTest {
 
     @Test
     void aBetterCandidateIsPromoted() {
-        GateDecision decision = GATE.decide(untrained, good, HELD_OUT, List.of());
+        GateDecision decision = GATE.decide(untrained, good, HELD_OUT);
 
         assertThat(decision.promote()).isTrue();
         assertThat(decision.reason()).contains("is not worse than");
@@ -52,18 +53,34 @@ class EvaluationGateTest {
 
     @Test
     void anEqualCandidateIsPromoted() {
-        assertThat(GATE.decide(good, good, HELD_OUT, List.of()).promote()).isTrue();
+        assertThat(GATE.decide(good, good, HELD_OUT).promote()).isTrue();
+    }
+
+    /**
+     * Regression: with too few held-out labels the gate used to judge on the training labels, which
+     * a candidate has learned, so an overfit candidate could go live. Behaviour change: it now rejects.
+     */
+    @Test
+    void withTooFewHeldOutLabelsEvenABetterCandidateIsNotPromoted() {
+        List<LabeledExample> threeHeldOut = HELD_OUT.subList(0, 3);
+
+        GateDecision decision = GATE.decide(untrained, good, threeHeldOut);
+
+        assertThat(decision.promote()).isFalse();
+        assertThat(decision.reason()).contains("only 3 usable held-out labels").contains("gate.min-held-out 5");
     }
 
     @Test
-    void withTooFewHeldOutLabelsTheGateJudgesOnTheTrainingLabelsAndSaysSo() {
-        List<LabeledExample> threeHeldOut = HELD_OUT.subList(0, 3);
+    void anUndecodableHeldOutImageIsSkippedNotFatal() {
+        List<LabeledExample> withBroken = new ArrayList<>(HELD_OUT.subList(0, 6));
+        LabeledExample first = withBroken.get(0);
+        withBroken.add(new LabeledExample(999, 999, "broken", "IMAGE_ENCODING_PNG", 64, 64, new byte[] {1, 2, 3},
+                first.scene(), 0f, 0f));
 
-        GateDecision decision = GATE.decide(good, untrained, threeHeldOut, HELD_OUT);
+        GateDecision decision = GATE.decide(untrained, good, withBroken);
 
-        assertThat(decision.candidateMetrics().get(EvaluationGate.EXAMPLES)).isEqualTo(48.0);
-        assertThat(decision.reason()).contains("48 training labels").contains("only 3 labels are held out");
-        assertThat(decision.promote()).isFalse();
+        assertThat(decision.candidateMetrics().get(EvaluationGate.EXAMPLES)).isEqualTo(6.0);
+        assertThat(decision.reason()).contains("on 6 held-out labels");
     }
 
     @Test
