@@ -1,6 +1,8 @@
 package io.gleaner.scorer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.gleaner.schema.DlqHeaders;
+import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.ModelUpdate;
@@ -10,11 +12,14 @@ import io.gleaner.scorer.model.Prediction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -27,22 +32,38 @@ import org.slf4j.LoggerFactory;
  * Buffers frames in a changelogged store under a per-task sequence number and scores them in
  * arrival order, a batch at a time, when a batch is full or the wall-clock punctuator fires.
  * Frames stay buffered while there is no model, and a crash loses none: a frame leaves the store
- * in the same transaction that writes its score.
+ * in the same transaction that writes its score (or, when its image cannot be read, its dead letter).
+ *
+ * <p>One flush scores at most {@link #MAX_BATCHES_PER_FLUSH} batches and starts no batch after
+ * {@link #FLUSH_TIME_BUDGET_MS}: under exactly-once a flush runs inside one transaction, and a backlog
+ * built up while no model was published must not run past {@code transaction.timeout.ms}. The rest
+ * waits for the next punctuation.
  */
-final class BatchScoringProcessor implements Processor<String, FrameEvent, String, ScoredFrame> {
+final class BatchScoringProcessor implements Processor<String, FrameEvent, String, ScorerOutput> {
+    /** Batches one flush may score. */
+    static final int MAX_BATCHES_PER_FLUSH = 8;
+    /** Wall-clock time after which a flush starts no further batch (transaction.timeout.ms defaults to 10 s). */
+    static final long FLUSH_TIME_BUDGET_MS = 2_000;
+    /** DLQ reason of a frame whose image the model cannot preprocess. */
+    static final String REASON_UNSCORABLE_IMAGE = "unscorable-image";
+    /** DLQ reason of a buffered frame that is no longer a {@code FrameEvent}. */
+    static final String REASON_UNPARSEABLE_PROTOBUF = "unparseable-protobuf";
+
     private static final Logger LOG = LoggerFactory.getLogger(BatchScoringProcessor.class);
+    private static final long BUFFER_WARNING_INTERVAL_MS = 60_000;
 
     private final ScorerConfig config;
     private final ModelHolder holder;
     private final ModelFollower follower;
     private final ScorerMetrics metrics;
 
-    private ProcessorContext<String, ScoredFrame> context;
+    private ProcessorContext<String, ScorerOutput> context;
     private KeyValueStore<Long, BufferedFrame> buffer;
     private ReadOnlyKeyValueStore<String, ?> modelUpdates;
     private long nextSequence;
     private long waiting;
     private boolean warnedNoModel;
+    private long nextBufferWarningMs = Long.MIN_VALUE;
 
     BatchScoringProcessor(ScorerConfig config, ModelHolder holder, ModelFollower follower, ScorerMetrics metrics) {
         this.config = config;
@@ -52,7 +73,7 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
     }
 
     @Override
-    public void init(ProcessorContext<String, ScoredFrame> context) {
+    public void init(ProcessorContext<String, ScorerOutput> context) {
         this.context = context;
         this.buffer = context.getStateStore(ScorerTopology.BATCH_BUFFER_STORE);
         this.modelUpdates = context.getStateStore(ScorerTopology.MODEL_UPDATES_STORE);
@@ -79,9 +100,13 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         if (record.value() == null) {
             return;
         }
-        buffer.put(nextSequence++, new BufferedFrame(record.key(), record.timestamp(), record.value().toByteArray()));
+        Optional<RecordMetadata> source = context.recordMetadata();
+        buffer.put(nextSequence++, new BufferedFrame(record.key(), record.timestamp(),
+                source.map(RecordMetadata::partition).orElse(-1), source.map(RecordMetadata::offset).orElse(-1L),
+                record.value().toByteArray()));
         waiting++;
         metrics.waitingChanged(1);
+        warnIfOverLimit();
         if (waiting >= config.batchSize()) {
             scoreBuffered();
         }
@@ -93,29 +118,66 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         waiting = 0;
     }
 
-    /** Scores everything buffered, a batch at a time, with the latest model; nothing without one. */
+    private void warnIfOverLimit() {
+        if (waiting <= config.maxBufferedFrames()) {
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        if (now < nextBufferWarningMs) {
+            return;
+        }
+        nextBufferWarningMs = now + BUFFER_WARNING_INTERVAL_MS;
+        metrics.bufferLimitWarned();
+        String serving = holder.currentVersion().isEmpty() ? "no model is served" : "version "
+                + holder.currentVersion() + " is served but scoring does not keep up";
+        LOG.warn("task {}: {} frames wait in {}, more than scorer.max-buffered-frames ({}); {}. Frames are kept, "
+                + "not dropped. Publish a {} model (or check why retrain has not published one, and the scorer's "
+                + "last model load error: {}), or add scorer instances.", context.taskId(), waiting,
+                ScorerTopology.BATCH_BUFFER_STORE, config.maxBufferedFrames(), serving, config.modelName(),
+                metrics.lastModelLoadError().isEmpty() ? "none" : metrics.lastModelLoadError());
+    }
+
+    /** Scores the oldest buffered frames, a bounded number of batches, with the latest model; none without one. */
     private void scoreBuffered() {
         if (waiting == 0) {
             return;
         }
-        follower.catchUp(latestUpdate());
+        follower.catchUp(latestUpdate(), context.currentSystemTimeMs());
         Optional<ModelHolder.Lease> lease = holder.acquire();
         if (lease.isEmpty()) {
             if (!warnedNoModel) {
                 warnedNoModel = true;
-                LOG.warn("task {}: no {} model has been published yet; {} frames wait in {} until one is",
-                        context.taskId(), config.modelName(), waiting, ScorerTopology.BATCH_BUFFER_STORE);
+                LOG.warn("task {}: no {} model is served (none was published yet, or the latest was refused: {}); "
+                        + "{} frames wait in {} until one is", context.taskId(), config.modelName(),
+                        metrics.lastModelLoadError().isEmpty() ? "no error" : metrics.lastModelLoadError(), waiting,
+                        ScorerTopology.BATCH_BUFFER_STORE);
             }
             return;
         }
         warnedNoModel = false;
+        DrivingModel failedModel = null;
+        RuntimeException failure = null;
+        long started = System.nanoTime();
         // One lease for all batches: a swap waits until this flush is done, never splits a batch.
         try (ModelHolder.Lease pinned = lease.get()) {
-            List<KeyValue<Long, BufferedFrame>> batch;
-            do {
-                batch = nextBatch();
-                score(batch, pinned.model());
-            } while (batch.size() == config.batchSize());
+            for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
+                List<KeyValue<Long, BufferedFrame>> batch = nextBatch();
+                try {
+                    score(batch, pinned.model());
+                } catch (PredictionFailed e) {
+                    failedModel = pinned.model();
+                    failure = e.failure;
+                    break;
+                }
+                if (batch.size() < config.batchSize()
+                        || System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(FLUSH_TIME_BUDGET_MS)) {
+                    break;
+                }
+            }
+        }
+        // Outside the lease: retiring the model waits for every lease, this thread's included.
+        if (failure != null) {
+            follower.batchFailed(failedModel, failure);
         }
     }
 
@@ -129,44 +191,85 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         return batch;
     }
 
-    private void score(List<KeyValue<Long, BufferedFrame>> batch, DrivingModel model) {
+    /**
+     * Scores one batch and removes it from the buffer, forwarding a score or a dead letter per frame
+     * in arrival order. When the prediction fails, nothing is forwarded or removed.
+     */
+    private void score(List<KeyValue<Long, BufferedFrame>> batch, DrivingModel model) throws PredictionFailed {
         if (batch.isEmpty()) {
             return;
         }
         long start = System.nanoTime();
-        List<BufferedFrame> frames = new ArrayList<>(batch.size());
-        List<FrameEvent> events = new ArrayList<>(batch.size());
+        FrameEvent[] events = new FrameEvent[batch.size()];
+        Record<String, ScorerOutput>[] deadLetters = newRecordArray(batch.size());
+        String[] details = new String[batch.size()];
         List<float[]> inputs = new ArrayList<>(batch.size());
-        for (KeyValue<Long, BufferedFrame> entry : batch) {
-            BufferedFrame buffered = entry.value;
+        for (int i = 0; i < batch.size(); i++) {
+            BufferedFrame buffered = batch.get(i).value;
+            FrameEvent event;
             try {
-                FrameEvent event = FrameEvent.parseFrom(buffered.frame());
+                event = FrameEvent.parseFrom(buffered.frame());
+            } catch (InvalidProtocolBufferException e) {
+                details[i] = "buffered frame " + batch.get(i).key + " (" + buffered.frame().length
+                        + " bytes) is not a FrameEvent: " + e.getMessage();
+                deadLetters[i] = deadLetter(buffered, REASON_UNPARSEABLE_PROTOBUF, details[i], e);
+                continue;
+            }
+            try {
                 inputs.add(model.preprocess(event.getImage()));
-                events.add(event);
-                frames.add(buffered);
-            } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+                events[i] = event;
+            } catch (IllegalArgumentException e) {
                 // Ingest decoded and bounded every image before frames.valid, so this means ingest
-                // and scorer disagree about a format; skip the frame rather than stop the stream.
-                metrics.frameSkipped();
-                LOG.warn("task {}: skipped buffered frame {} (key {}): {}", context.taskId(), entry.key,
-                        buffered.key(), e.getMessage());
+                // and scorer disagree about a format; the frame goes to the DLQ, the stream goes on.
+                details[i] = "frame " + event.getFrameId() + ": model " + model.version()
+                        + " cannot preprocess its image: " + e.getMessage();
+                deadLetters[i] = deadLetter(buffered, REASON_UNSCORABLE_IMAGE, details[i], e);
             }
         }
-        // A failure here (native error, out of memory) fails the task; the frames are still
-        // buffered and are scored again after the restart.
-        List<Prediction> predictions = model.predict(inputs);
+        List<Prediction> predictions;
+        try {
+            predictions = inputs.isEmpty() ? List.of() : model.predict(inputs);
+        } catch (RuntimeException e) {
+            // A broken artifact or an out-of-memory at this batch size fails every time; throwing
+            // would restart the stream thread on this same batch forever.
+            throw new PredictionFailed(e);
+        }
         long scoredAt = context.currentSystemTimeMs();
-        for (int i = 0; i < predictions.size(); i++) {
-            BufferedFrame buffered = frames.get(i);
-            context.forward(new Record<>(buffered.key(), scored(events.get(i), predictions.get(i), model, scoredAt),
-                    buffered.timestamp()));
+        int next = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            BufferedFrame buffered = batch.get(i).value;
+            if (events[i] != null) {
+                ScoredFrame scored = scored(events[i], predictions.get(next++), model, scoredAt);
+                context.forward(new Record<>(buffered.key(), new ScorerOutput.Scored(scored), buffered.timestamp()));
+            } else {
+                metrics.frameSkipped();
+                LOG.warn("task {}: buffered frame {} (key {}) sent to {}: {}", context.taskId(), batch.get(i).key,
+                        buffered.key(), Topics.FRAMES_DLQ.name(), details[i]);
+                context.forward(deadLetters[i]);
+            }
         }
         for (KeyValue<Long, BufferedFrame> entry : batch) {
             buffer.delete(entry.key);
         }
         waiting -= batch.size();
         metrics.waitingChanged(-batch.size());
-        metrics.batchScored(predictions.size(), System.nanoTime() - start);
+        if (!inputs.isEmpty()) {
+            metrics.batchScored(predictions.size(), System.nanoTime() - start);
+        }
+    }
+
+    private static Record<String, ScorerOutput> deadLetter(BufferedFrame buffered, String reason, String detail,
+            Exception cause) {
+        RecordHeaders headers = new RecordHeaders();
+        DlqHeaders.stamp(headers, reason, detail, cause.getClass().getName(), Topics.FRAMES_VALID.name(),
+                buffered.sourcePartition(), buffered.sourceOffset());
+        return new Record<>(buffered.key(), new ScorerOutput.Unscorable(buffered.frame()), buffered.timestamp(),
+                headers);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Record<String, ScorerOutput>[] newRecordArray(int size) {
+        return (Record<String, ScorerOutput>[]) new Record<?, ?>[size];
     }
 
     private static ScoredFrame scored(FrameEvent frame, Prediction prediction, DrivingModel model, long scoredAt) {
@@ -195,5 +298,16 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
             stored = withHeaders.value();
         }
         return stored instanceof ModelUpdate update ? update : null;
+    }
+
+    /** The model threw on a batch; carries the failure out of {@link #score} to the flush. */
+    private static final class PredictionFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient RuntimeException failure;
+
+        PredictionFailed(RuntimeException failure) {
+            super(failure);
+            this.failure = failure;
+        }
     }
 }

@@ -15,8 +15,11 @@ public final class ModelHolder implements AutoCloseable {
     private volatile DrivingModel current;
     private boolean closed;
 
-    /** The model now served, if any. To predict with it, take a {@link #acquire() lease} instead. */
-    public Optional<DrivingModel> current() {
+    /**
+     * The model now served, if any, for tests only: nothing pins it, so a swap may close it at any
+     * moment. To predict with it, take a {@link #acquire() lease}.
+     */
+    Optional<DrivingModel> current() {
         return Optional.ofNullable(current);
     }
 
@@ -50,6 +53,28 @@ public final class ModelHolder implements AutoCloseable {
         if (previous != null && previous != next) {
             previous.close();
         }
+    }
+
+    /**
+     * Stops serving {@code failed} and closes it once no batch uses it, leaving no model until the
+     * next {@link #swap}; does nothing when another model is served by now (a swap already replaced
+     * it). Must not be called while the calling thread holds a lease.
+     *
+     * @return whether {@code failed} was the model served
+     */
+    boolean retire(DrivingModel failed) {
+        Objects.requireNonNull(failed, "failed");
+        lock.writeLock().lock();
+        try {
+            if (current != failed) {
+                return false;
+            }
+            current = null;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        failed.close();
+        return true;
     }
 
     /**

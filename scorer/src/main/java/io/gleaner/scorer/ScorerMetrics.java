@@ -16,6 +16,8 @@ public final class ScorerMetrics {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong lastBatchLatencyNanos = new AtomicLong();
     private final AtomicLong modelLoadFailures = new AtomicLong();
+    private final AtomicLong batchFailures = new AtomicLong();
+    private final AtomicLong bufferLimitWarnings = new AtomicLong();
     private final AtomicReference<String> lastModelLoadError = new AtomicReference<>("");
 
     /** Metrics of the instance that serves the models of {@code holder}. */
@@ -28,12 +30,15 @@ public final class ScorerMetrics {
         return framesScored.get();
     }
 
-    /** Frames dropped because their image could not be preprocessed. */
+    /** Frames sent to {@code frames.dlq} instead of scored, because their image could not be preprocessed. */
     public long framesSkipped() {
         return framesSkipped.get();
     }
 
-    /** Frames buffered and not yet scored (for instance while no model is available). */
+    /**
+     * Frames buffered and not yet scored, summed over this instance's tasks: high while no model is
+     * served or a backlog drains (see {@link ScorerConfig#maxBufferedFrames()}).
+     */
     public long framesWaiting() {
         return framesWaiting.get();
     }
@@ -48,12 +53,28 @@ public final class ScorerMetrics {
         return lastBatchLatencyNanos.get() / 1e6;
     }
 
-    /** Model updates refused (bad digest, unreadable artifact, ...). */
+    /**
+     * Failed attempts to bring in a model version: refused for good (bad digest, unreadable
+     * artifact, failed trial or batch prediction) or failed for a reason that may pass and is retried.
+     */
     public long modelLoadFailures() {
         return modelLoadFailures.get();
     }
 
-    /** Why the last refused model update was refused, {@code ""} if none was. */
+    /** Batch predictions that threw; each retires the model that made it and refuses its version. */
+    public long batchFailures() {
+        return batchFailures.get();
+    }
+
+    /**
+     * Warnings logged (at most one a minute per task) that a task holds more than
+     * {@link ScorerConfig#maxBufferedFrames()} frames; rising means nothing is scoring them.
+     */
+    public long bufferLimitWarnings() {
+        return bufferLimitWarnings.get();
+    }
+
+    /** Why the last model update failed to load or was refused, {@code ""} if none did. */
     public String lastModelLoadError() {
         return lastModelLoadError.get();
     }
@@ -71,6 +92,14 @@ public final class ScorerMetrics {
 
     void frameSkipped() {
         framesSkipped.incrementAndGet();
+    }
+
+    void batchFailed() {
+        batchFailures.incrementAndGet();
+    }
+
+    void bufferLimitWarned() {
+        bufferLimitWarnings.incrementAndGet();
     }
 
     void waitingChanged(long delta) {

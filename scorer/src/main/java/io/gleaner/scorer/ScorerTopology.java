@@ -2,11 +2,16 @@ package io.gleaner.scorer;
 
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.ModelUpdate;
+import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -19,13 +24,18 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Every instance reads {@code model-updates} into a global store. Before each batch the
  * scoring processor looks up the latest update for {@link ScorerConfig#modelName()}; when its
- * version differs from the one served, it loads the artifact (checking its SHA-256) and swaps it in
- * between batches. An update that fails to load is logged, counted and not retried; the previous
- * model keeps serving. (The model is looked up per batch rather than pushed by a global-store
- * processor because restoring a global store after a restart does not run its processor.)
+ * version differs from the one served, it loads the artifact (checking its SHA-256), runs one trial
+ * prediction and swaps it in between batches. A bad artifact, or a model that cannot predict, is
+ * logged, counted and refused for good; a load that fails for another reason (an I/O error) is
+ * retried with a backoff. A model whose batch prediction throws stops serving and its version is
+ * refused; its frames stay buffered for the next version. (The model is looked up per batch rather
+ * than pushed by a global-store processor because restoring a global store after a restart does
+ * not run its processor.)
  *
  * <p>Frames wait in a changelogged store until a batch of {@link ScorerConfig#batchSize()} is
  * full or {@link ScorerConfig#maxBatchDelay()} of wall-clock time passes, and until a model exists.
+ * A frame whose image the model cannot preprocess goes to {@code frames.dlq} with its original key
+ * and {@code FrameEvent} bytes and {@link io.gleaner.schema.DlqHeaders}.
  */
 public final class ScorerTopology {
     /** Kafka Streams {@code application.id} of the scorer. */
@@ -36,6 +46,14 @@ public final class ScorerTopology {
     public static final String BATCH_BUFFER_STORE = "scorer-batch-buffer";
     /** The processor that batches and scores frames. */
     public static final String SCORING_PROCESSOR = "scorer-batch-score";
+    /** Sink of scored frames. */
+    public static final String SCORED_SINK = "scorer-frames-scored-sink";
+    /** Sink of frames that could not be scored, to {@code frames.dlq}. */
+    public static final String DLQ_SINK = "scorer-dlq-sink";
+
+    private static final String ROUTE_PREFIX = "scorer-route-";
+    private static final String SCORED_BRANCH = "scored";
+    private static final String UNSCORABLE_BRANCH = "unscorable";
 
     private ScorerTopology() {}
 
@@ -63,13 +81,28 @@ public final class ScorerTopology {
                 Stores.persistentKeyValueStore(BATCH_BUFFER_STORE), Serdes.Long(), BufferedFrame.serde()));
 
         ModelFollower follower = new ModelFollower(config.modelName(), holder, metrics);
-        builder.stream(Topics.FRAMES_VALID.name(),
+        Map<String, KStream<String, ScorerOutput>> routes = builder.stream(Topics.FRAMES_VALID.name(),
                         Consumed.with(Topics.FRAMES_VALID.keySerde(), Topics.FRAMES_VALID.valueSerde())
                                 .withName("scorer-frames-valid-source"))
                 .process(() -> new BatchScoringProcessor(config, holder, follower, metrics),
                         Named.as(SCORING_PROCESSOR), BATCH_BUFFER_STORE)
+                .split(Named.as(ROUTE_PREFIX))
+                .branch((key, out) -> out instanceof ScorerOutput.Scored, Branched.as(SCORED_BRANCH))
+                .defaultBranch(Branched.as(UNSCORABLE_BRANCH));
+
+        routes.get(ROUTE_PREFIX + SCORED_BRANCH)
+                .mapValues(out -> ((ScorerOutput.Scored) out).frame(), Named.as("scorer-scored-frame"))
                 .to(Topics.FRAMES_SCORED.name(),
                         Produced.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
-                                .withName("scorer-frames-scored-sink"));
+                                .withName(SCORED_SINK));
+
+        // The DLQ carries the key as it was read: frames.valid keys are the vehicle id as UTF-8.
+        Serializer<String> originalKey = Topics.FRAMES_VALID.keySerde().serializer();
+        routes.get(ROUTE_PREFIX + UNSCORABLE_BRANCH)
+                .map((key, out) -> KeyValue.pair(originalKey.serialize(Topics.FRAMES_VALID.name(), key),
+                        ((ScorerOutput.Unscorable) out).frame()), Named.as("scorer-original-bytes"))
+                .to(Topics.FRAMES_DLQ.name(),
+                        Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
+                                .withName(DLQ_SINK));
     }
 }

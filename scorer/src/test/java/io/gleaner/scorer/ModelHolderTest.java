@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelSpec;
+import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,12 @@ class ModelHolderTest {
             assertThat(holder.acquire()).isEmpty();
             assertThat(holder.currentVersion()).isEmpty();
         }
+    }
+
+    @Test
+    void currentIsNotPublicBecauseItHandsOutAModelWithoutALease() throws Exception {
+        // Regression: a caller could predict with current() while a swap closed the model under it.
+        assertThat(Modifier.isPublic(ModelHolder.class.getDeclaredMethod("current").getModifiers())).isFalse();
     }
 
     @Test

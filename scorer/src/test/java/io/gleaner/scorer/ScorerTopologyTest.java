@@ -13,7 +13,17 @@ import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelSpec;
+import io.gleaner.schema.DlqHeaders;
+import io.gleaner.scorer.model.ModelManifest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.test.TestRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +61,7 @@ class ScorerTopologyTest {
     private TestInputTopic<String, FrameEvent> frames;
     private TestInputTopic<String, ModelUpdate> updates;
     private TestOutputTopic<String, ScoredFrame> scored;
+    private TestOutputTopic<byte[], byte[]> dlq;
     private int frameCounter;
 
     @BeforeAll
@@ -64,10 +75,19 @@ class ScorerTopologyTest {
 
     @BeforeEach
     void startDriver() {
+        startDriver(new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY));
+    }
+
+    private void restartDriver(ScorerConfig config) {
+        stopDriver();
+        startDriver(config);
+    }
+
+    private void startDriver(ScorerConfig config) {
         holder = new ModelHolder();
         metrics = new ScorerMetrics(holder);
         StreamsBuilder builder = new StreamsBuilder();
-        ScorerTopology.build(builder, new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY), holder, metrics);
+        ScorerTopology.build(builder, config, holder, metrics);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, ScorerTopology.APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -79,6 +99,8 @@ class ScorerTopologyTest {
                 Topics.MODEL_UPDATES.valueSerde().serializer());
         scored = driver.createOutputTopic(Topics.FRAMES_SCORED.name(),
                 Topics.FRAMES_SCORED.keySerde().deserializer(), Topics.FRAMES_SCORED.valueSerde().deserializer());
+        dlq = driver.createOutputTopic(Topics.FRAMES_DLQ.name(), Topics.FRAMES_DLQ.keySerde().deserializer(),
+                Topics.FRAMES_DLQ.valueSerde().deserializer());
     }
 
     @AfterEach
@@ -180,19 +202,136 @@ class ScorerTopologyTest {
     }
 
     @Test
-    void aFrameWhoseImageCannotBeDecodedIsSkippedAndCounted() {
+    void aFrameWhoseImageCannotBeDecodedGoesToTheDlqWithItsOriginalBytesAndReason() {
+        // Regression: an unscorable frame used to leave only a log line and a counter behind.
         publish(v1, v1.sha256());
+        pipeFrames("car-1", 2);
         FrameEvent broken = frame("car-1", 99).toBuilder()
                 .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_PNG).setWidth(64)
                         .setHeight(64).setChannels(3).setData(ByteString.copyFromUtf8("not a png")))
                 .build();
         frames.pipeInput("car-1", broken);
-        pipeFrames("car-1", BATCH - 1);
+        pipeFrames("car-1", BATCH - 3);
 
         assertThat(scored.readValuesToList()).hasSize(BATCH - 1)
                 .noneSatisfy(s -> assertThat(s.getFrame().getFrameId()).isEqualTo(broken.getFrameId()));
+        List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        TestRecord<byte[], byte[]> letter = dead.get(0);
+        assertThat(letter.key()).isEqualTo("car-1".getBytes(StandardCharsets.UTF_8));
+        assertThat(letter.value()).isEqualTo(broken.toByteArray());
+        assertThat(header(letter, DlqHeaders.REASON)).isEqualTo("unscorable-image");
+        assertThat(header(letter, DlqHeaders.DETAIL)).contains(broken.getFrameId(), "9 bytes");
+        assertThat(header(letter, DlqHeaders.EXCEPTION)).isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(header(letter, DlqHeaders.SOURCE_TOPIC)).isEqualTo(Topics.FRAMES_VALID.name());
+        assertThat(header(letter, DlqHeaders.SOURCE_PARTITION)).isEqualTo("0");
+        assertThat(header(letter, DlqHeaders.SOURCE_OFFSET)).isEqualTo("2");
         assertThat(metrics.framesSkipped()).isEqualTo(1);
         assertThat(metrics.framesWaiting()).isZero();
+    }
+
+    @Test
+    void aModelThatFailsItsTrialPredictionIsRefusedAndFramesWaitForTheNextVersion(@TempDir Path dir) {
+        // Regression: a model that loaded but could not predict was swapped in, and every batch then
+        // threw out of the processor, restarting the stream thread on the same frames forever.
+        ModelArtifact cannotRun = inputSizeMismatch(dir.resolve("v9"), "v9");
+        publish(cannotRun, cannotRun.sha256());
+        List<FrameEvent> sent = pipeFrames("car-1", BATCH);
+        driver.advanceWallClockTime(DELAY);
+
+        assertThat(scored.isEmpty()).isTrue();
+        assertThat(holder.currentVersion()).isEmpty();
+        assertThat(metrics.modelLoadFailures()).isEqualTo(1);
+        assertThat(metrics.lastModelLoadError()).contains("v9", "trial prediction");
+        assertThat(metrics.framesWaiting()).isEqualTo(BATCH);
+
+        publish(v1, v1.sha256());
+        driver.advanceWallClockTime(DELAY);
+        assertThat(scored.readValuesToList()).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void aModelWhoseBatchPredictionThrowsIsRetiredAndItsFramesWaitForTheNextVersion() {
+        // Regression: a batch prediction that threw failed the task, and the replacement thread
+        // scored the same buffered batch with the same model and failed again, forever.
+        publish(v1, v1.sha256());
+        pipeFrames("car-1", 1);
+        driver.advanceWallClockTime(DELAY);
+        assertThat(scored.readValuesToList()).hasSize(1);
+        try (ModelHolder.Lease lease = holder.acquire().orElseThrow()) {
+            lease.model().close(); // from now on every predict throws, as a broken native state would
+        }
+
+        List<FrameEvent> sent = pipeFrames("car-1", BATCH);
+        driver.advanceWallClockTime(DELAY);
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+        assertThat(scored.isEmpty()).isTrue();
+        assertThat(metrics.batchFailures()).as("v1 retired after one failed batch, not retried").isEqualTo(1);
+        assertThat(holder.currentVersion()).as("the refused v1 is not loaded again").isEmpty();
+        assertThat(metrics.lastModelLoadError()).contains("v1", "batch prediction");
+        assertThat(metrics.framesWaiting()).isEqualTo(BATCH);
+
+        publish(v2, v2.sha256());
+        driver.advanceWallClockTime(DELAY);
+        List<ScoredFrame> out = scored.readValuesToList();
+        assertThat(out).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sent);
+        assertThat(out).allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("v2"));
+    }
+
+    @Test
+    void anArtifactThatIsNotVisibleYetIsRetriedAfterABackoffNotRefused(@TempDir Path dir) throws IOException {
+        // Regression: a missing file (a shared volume that has not shown the artifact yet) refused
+        // the version for good, so the scorer never served it.
+        Path late = dir.resolve("late-v1");
+        updates.pipeInput(ModelSpec.DEFAULT_MODEL_NAME, update("v1", late.toUri().toString(), v1.sha256()));
+        List<FrameEvent> sent = pipeFrames("car-1", BATCH);
+        assertThat(metrics.modelLoadFailures()).isEqualTo(1);
+
+        copyArtifact(v1.dir(), late);
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        assertThat(scored.isEmpty()).as("no retry sooner than %s ms", ModelFollower.FIRST_RETRY_MS).isTrue();
+        assertThat(metrics.modelLoadFailures()).isEqualTo(1);
+
+        driver.advanceWallClockTime(Duration.ofMillis(ModelFollower.FIRST_RETRY_MS));
+        assertThat(scored.readValuesToList()).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sent);
+        assertThat(holder.currentVersion()).isEqualTo("v1");
+    }
+
+    @Test
+    void aBacklogIsScoredAFewBatchesPerFlushNotInOneTransaction() {
+        // Regression: the first model after a long wait scored the whole backlog in one flush, which
+        // under exactly-once is one transaction and could outlast transaction.timeout.ms.
+        int backlog = BatchScoringProcessor.MAX_BATCHES_PER_FLUSH * BATCH * 2 + 3;
+        List<FrameEvent> sent = pipeFrames("car-1", backlog);
+        publish(v1, v1.sha256());
+
+        driver.advanceWallClockTime(DELAY);
+        assertThat(scored.readValuesToList()).hasSize(BatchScoringProcessor.MAX_BATCHES_PER_FLUSH * BATCH);
+        assertThat(metrics.framesWaiting()).isEqualTo(backlog - BatchScoringProcessor.MAX_BATCHES_PER_FLUSH * BATCH);
+
+        driver.advanceWallClockTime(DELAY);
+        driver.advanceWallClockTime(DELAY);
+        assertThat(metrics.framesScored()).isEqualTo(backlog);
+        assertThat(metrics.framesWaiting()).isZero();
+    }
+
+    @Test
+    void pastMaxBufferedFramesTheScorerWarnsOnceAMinuteAndKeepsEveryFrame() {
+        restartDriver(new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY, BATCH * 2));
+        List<FrameEvent> sent = pipeFrames("car-1", BATCH * 2 + 5);
+        assertThat(metrics.bufferLimitWarnings()).as("one warning, not one per frame").isEqualTo(1);
+
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        pipeFrames("car-1", 1).forEach(sent::add);
+        assertThat(metrics.bufferLimitWarnings()).isEqualTo(2);
+        assertThat(metrics.framesWaiting()).isEqualTo(sent.size());
+
+        publish(v1, v1.sha256());
+        for (int i = 0; i < 3; i++) {
+            driver.advanceWallClockTime(DELAY);
+        }
+        assertThat(scored.readValuesToList()).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sent);
     }
 
     @Test
@@ -206,14 +345,57 @@ class ScorerTopologyTest {
     }
 
     private void publish(ModelArtifact artifact, String sha256) {
-        updates.pipeInput(ModelSpec.DEFAULT_MODEL_NAME, ModelUpdate.newBuilder()
-                .setModelName(ModelSpec.DEFAULT_MODEL_NAME)
-                .setVersion(artifact.manifest().version())
+        updates.pipeInput(ModelSpec.DEFAULT_MODEL_NAME, update(artifact.manifest().version(),
+                artifact.uri().toString(), sha256).toBuilder()
                 .setParentVersion(artifact.manifest().parentVersion())
-                .setArtifactUri(artifact.uri().toString())
-                .setArtifactSha256(sha256)
                 .setCreatedTimeMs(artifact.manifest().createdTimeMs())
                 .build());
+    }
+
+    private static ModelUpdate update(String version, String uri, String sha256) {
+        return ModelUpdate.newBuilder()
+                .setModelName(ModelSpec.DEFAULT_MODEL_NAME)
+                .setVersion(version)
+                .setArtifactUri(uri)
+                .setArtifactSha256(sha256)
+                .build();
+    }
+
+    /**
+     * v1's parameters under a manifest that says 32×32 input: it loads (convolutions take any size
+     * and the saved weights are kept) but every prediction fails, since the embedding layer was
+     * trained on 64×64 feature maps.
+     */
+    private static ModelArtifact inputSizeMismatch(Path dir, String version) {
+        try {
+            copyArtifact(v1.dir(), dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ModelManifest m = v1.manifest();
+        ModelManifest broken = new ModelManifest(m.modelName(), version, "", m.architecture(), 32, 32,
+                m.inputChannels(), m.mean(), m.std(), m.sceneClasses(), m.embeddingSize(), m.method(), m.paramsFile(),
+                m.sha256(), m.metrics(), m.seed(), m.createdTimeMs());
+        broken.write(dir);
+        return new ModelArtifact(dir, broken, v1.sha256(), dir.toUri());
+    }
+
+    static void copyArtifact(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private List<FrameEvent> pipeFrames(String vehicle, int count) {

@@ -32,6 +32,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -135,15 +136,20 @@ public final class DrivingModel implements AutoCloseable {
      *
      * @throws ArtifactIntegrityException when a digest does not match
      * @throws IllegalArgumentException when the folder is not a readable artifact of this architecture
+     *     (including a manifest whose parameter file is not a bare file name inside the folder)
+     * @throws UncheckedIOException when the manifest or parameter file is missing or cannot be read:
+     *     possibly for a moment only, e.g. on a shared volume that does not show a new file yet
      */
     public static DrivingModel load(Path artifactDir, String expectedSha256) {
         Objects.requireNonNull(artifactDir, "artifactDir");
         ModelManifest manifest = ModelManifest.read(artifactDir);
         checkCompatible(artifactDir, manifest);
+        Matcher name = paramsFileName(artifactDir, manifest.paramsFile());
         Path params = artifactDir.resolve(manifest.paramsFile());
         if (!Files.isRegularFile(params)) {
-            throw new IllegalArgumentException("model artifact " + artifactDir + ": parameter file "
-                    + manifest.paramsFile() + " named by " + ModelManifest.FILE_NAME + " does not exist");
+            throw new UncheckedIOException(new NoSuchFileException(params.toString(), null, "model artifact "
+                    + artifactDir + ": parameter file " + manifest.paramsFile() + " named by "
+                    + ModelManifest.FILE_NAME + " does not exist (or is not visible yet)"));
         }
         String actual = sha256(params);
         if (!actual.equalsIgnoreCase(manifest.sha256())) {
@@ -156,11 +162,6 @@ public final class DrivingModel implements AutoCloseable {
                     + " has SHA-256 " + actual + " but the publisher expected " + expectedSha256
                     + "; the folder holds a different version than the one announced");
         }
-        Matcher name = PARAMS_FILE.matcher(manifest.paramsFile());
-        if (!name.matches()) {
-            throw new IllegalArgumentException("model artifact " + artifactDir + ": parameter file "
-                    + manifest.paramsFile() + " is not named <prefix>-<4-digit epoch>.params as DJL writes it");
-        }
         Model model = Model.newInstance(manifest.modelName(), ENGINE);
         try {
             model.setBlock(buildBlock(manifest.sceneClasses().size(), manifest.embeddingSize()));
@@ -171,9 +172,13 @@ public final class DrivingModel implements AutoCloseable {
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32,
                     new Shape(1, manifest.inputChannels(), manifest.inputHeight(), manifest.inputWidth()));
             return new DrivingModel(model, manifest);
-        } catch (IOException | MalformedModelException e) {
+        } catch (MalformedModelException e) {
             model.close();
             throw new IllegalArgumentException("model artifact " + artifactDir + ": cannot load "
+                    + manifest.paramsFile() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException("model artifact " + artifactDir + ": cannot read "
                     + manifest.paramsFile() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             model.close();
@@ -368,6 +373,30 @@ public final class DrivingModel implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JVM has no SHA-256", e);
         }
+    }
+
+    /**
+     * The manifest's parameter file name, checked before anything is read: a bare file name in the
+     * artifact folder, as DJL writes it. A path ({@code ../other-0001.params}, {@code /etc/x-0001.params})
+     * would make the loader hash and load a file outside the artifact the digest vouches for.
+     */
+    private static Matcher paramsFileName(Path dir, String paramsFile) {
+        if (paramsFile == null || paramsFile.isBlank()) {
+            throw new IllegalArgumentException("model artifact " + dir + ": " + ModelManifest.FILE_NAME
+                    + " names no parameter file (paramsFile is empty)");
+        }
+        if (paramsFile.indexOf('\0') >= 0 || paramsFile.contains("/") || paramsFile.contains("\\")
+                || paramsFile.equals("..") || Path.of(paramsFile).isAbsolute()) {
+            throw new IllegalArgumentException("model artifact " + dir + ": parameter file '" + paramsFile
+                    + "' in " + ModelManifest.FILE_NAME + " must be a bare file name inside the artifact folder, "
+                    + "not a path; save the artifact again with DrivingModel.save");
+        }
+        Matcher name = PARAMS_FILE.matcher(paramsFile);
+        if (!name.matches()) {
+            throw new IllegalArgumentException("model artifact " + dir + ": parameter file "
+                    + paramsFile + " is not named <prefix>-<4-digit epoch>.params as DJL writes it");
+        }
+        return name;
     }
 
     private static void checkCompatible(Path dir, ModelManifest m) {

@@ -1,11 +1,13 @@
 package io.gleaner.scorer.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -64,17 +66,25 @@ public record ModelManifest(String modelName, String version, String parentVersi
         return std == null ? null : std.clone();
     }
 
-    /** Reads {@code manifest.json} from an artifact folder. */
+    /**
+     * Reads {@code manifest.json} from an artifact folder.
+     *
+     * @throws IllegalArgumentException when the file is not a manifest
+     * @throws UncheckedIOException when the file is missing or cannot be read (which may pass: a
+     *     shared volume may not show a new artifact yet)
+     */
     public static ModelManifest read(Path artifactDir) {
         Path file = artifactDir.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model artifact " + artifactDir + " has no " + FILE_NAME
-                    + ": is this the folder DrivingModel.save wrote?");
+            throw new UncheckedIOException(new NoSuchFileException(file.toString(), null, "model artifact "
+                    + artifactDir + " has no " + FILE_NAME + " (yet?): is this the folder DrivingModel.save wrote?"));
         }
         try {
             return JSON.readValue(file.toFile(), ModelManifest.class);
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

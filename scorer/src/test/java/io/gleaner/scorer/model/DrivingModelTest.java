@@ -110,6 +110,22 @@ class DrivingModelTest {
     }
 
     @Test
+    void aParamsFileThatIsAPathIsRefusedBeforeAnythingOutsideTheArtifactIsRead(@TempDir Path tmp) throws IOException {
+        // Regression: "../x-0000.params" matched the name pattern, so the loader hashed and loaded a
+        // file outside the artifact folder whose digest the manifest vouched for.
+        ModelArtifact artifact = model.save(tmp.resolve("v1"), "v1", "", "seed-behavior-cloning", Map.of());
+        Files.copy(artifact.dir().resolve(artifact.manifest().paramsFile()), tmp.resolve("outside-0000.params"));
+        for (String path : List.of("../outside-0000.params", tmp.resolve("outside-0000.params").toString())) {
+            artifact.manifest().savedAs("v1", "", "seed-behavior-cloning", path, artifact.sha256(), Map.of(), 1L)
+                    .write(artifact.dir());
+            assertThatThrownBy(() -> DrivingModel.load(artifact.dir(), artifact.sha256()))
+                    .as(path)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("must be a bare file name");
+        }
+    }
+
+    @Test
     void unexpectedDigestIsRefused(@TempDir Path tmp) {
         ModelArtifact artifact = model.save(tmp.resolve("v1"), "v1", "", "fine-tune", Map.of());
         String wrong = "0".repeat(64);
