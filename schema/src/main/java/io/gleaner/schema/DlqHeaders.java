@@ -6,23 +6,27 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Header names on {@code frames.dlq} records: why a record was rejected and where it came from.
  * Every stage writes them through {@link #stamp}, so a dead letter reads the same whichever stage
- * refused it.
+ * refused it. Where Kafka Streams' own dead-letter queue (KIP-1034) has a header for the same
+ * thing, its name is used, so tools made for those records read these too; the reason code and
+ * the time are Gleaner's.
  */
 public final class DlqHeaders {
     private DlqHeaders() {}
 
     /** A short, stable reason code, e.g. {@code unparseable-protobuf}, {@code image-too-large}. */
     public static final String REASON = "gleaner.dlq.reason";
+    /** When the record was dead-lettered, in epoch milliseconds, decimal. */
+    public static final String TIME = "gleaner.dlq.time";
     /** A human-readable sentence saying what was wrong and the limit or rule that applied. */
-    public static final String DETAIL = "gleaner.dlq.detail";
+    public static final String DETAIL = "__streams.errors.message";
     /** Class name of the exception, when one was caught. */
-    public static final String EXCEPTION = "gleaner.dlq.exception";
+    public static final String EXCEPTION = "__streams.errors.exception";
     /** Topic the rejected record was read from. */
-    public static final String SOURCE_TOPIC = "gleaner.dlq.source.topic";
+    public static final String SOURCE_TOPIC = "__streams.errors.topic";
     /** Partition the rejected record was read from, in decimal. */
-    public static final String SOURCE_PARTITION = "gleaner.dlq.source.partition";
+    public static final String SOURCE_PARTITION = "__streams.errors.partition";
     /** Offset of the rejected record in its partition, in decimal. */
-    public static final String SOURCE_OFFSET = "gleaner.dlq.source.offset";
+    public static final String SOURCE_OFFSET = "__streams.errors.offset";
 
     /**
      * Sets every header on {@code headers}, replacing earlier values of the same name (a record
@@ -42,6 +46,7 @@ public final class DlqHeaders {
         set(headers, SOURCE_TOPIC, sourceTopic);
         set(headers, SOURCE_PARTITION, Integer.toString(sourcePartition));
         set(headers, SOURCE_OFFSET, Long.toString(sourceOffset));
+        set(headers, TIME, Long.toString(System.currentTimeMillis()));
     }
 
     private static void set(Headers headers, String name, String value) {
