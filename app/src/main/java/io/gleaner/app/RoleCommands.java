@@ -6,8 +6,11 @@ import io.gleaner.ingest.IngestConfig;
 import io.gleaner.ingest.IngestMetrics;
 import io.gleaner.ingest.IngestTopology;
 import io.gleaner.ingest.sim.FleetSimulator;
+import io.gleaner.ingest.sim.FrameEncoding;
 import io.gleaner.ingest.sim.FramePublisher;
+import io.gleaner.ingest.sim.RareRates;
 import io.gleaner.ingest.sim.Scenario;
+import io.gleaner.ingest.sim.SimulatedFrame;
 import io.gleaner.ingest.sim.SimulatorConfig;
 import io.gleaner.ingest.sim.TruthLog;
 import io.gleaner.queue.TaskQueue;
@@ -35,7 +38,10 @@ import io.gleaner.uncertainty.SelectionTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -282,16 +288,46 @@ final class RoleCommands {
     @Command(name = "simulate", mixinStandardHelpOptions = true,
             description = "Publish simulated fleet frames to frames.raw; truth goes to a file, out of band.")
     static final class Simulate implements Callable<Integer> {
+        private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
+
         @Mixin ConnectionOptions connection;
 
         @Option(names = "--frames", defaultValue = "10000", description = "Frames to publish (default ${DEFAULT-VALUE}).")
         int frames;
 
-        @Option(names = "--rate", defaultValue = "0", description = "Frames per second, 0 = as fast as possible (default ${DEFAULT-VALUE}).")
+        @Option(names = "--rate", defaultValue = "0",
+                description = "Frames per second per vehicle, 0 = as fast as possible (default ${DEFAULT-VALUE}).")
         double rate;
+
+        @Option(names = "--vehicles", defaultValue = "4", description = "Vehicles in the fleet, 1..1000 (default ${DEFAULT-VALUE}).")
+        int vehicles;
+
+        @Option(names = "--size", defaultValue = "64",
+                description = "Frame width and height in pixels, 32..224 (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--encoding", defaultValue = "PNG", description = "PNG or JPEG (default ${DEFAULT-VALUE}).")
+        FrameEncoding encoding;
+
+        @Option(names = "--jpeg-quality", defaultValue = "0.85",
+                description = "JPEG quality, 0.05..1; lower means more artifacts (default ${DEFAULT-VALUE}).")
+        double jpegQuality;
 
         @Option(names = "--seed", defaultValue = "42", description = "Simulation seed (default ${DEFAULT-VALUE}).")
         long seed;
+
+        @Option(names = "--rare-rate", defaultValue = "0.02",
+                description = "Share of rare frames, split evenly between the rare scenarios (default ${DEFAULT-VALUE}).")
+        double rareRate;
+
+        @Option(names = "--scenario-rate", paramLabel = "SCENARIO=RATE",
+                description = "Rate of one rare scenario, overriding its share of --rare-rate; repeatable. "
+                        + "Scenarios: pedestrian_crossing, stopped_vehicle, construction_cones, debris, low_sun_glare.")
+        Map<String, Double> scenarioRates = new LinkedHashMap<>();
+
+        @Option(names = "--human-error-rate", defaultValue = "0.01",
+                description = "Share of frames where the human driver's action is a mistake (default ${DEFAULT-VALUE}).")
+        double humanErrorRate;
 
         @Option(names = "--truth-file", defaultValue = "${env:GLEANER_TRUTH_FILE:-gleaner-data/truth.jsonl}",
                 description = "Where the out-of-band truth goes (default ${DEFAULT-VALUE}).")
@@ -299,26 +335,76 @@ final class RoleCommands {
 
         @Override
         public Integer call() throws InterruptedException {
-            FleetSimulator fleet = new FleetSimulator(SimulatorConfig.defaults().withSeed(seed));
+            if (frames < 0 || !(rate >= 0) || Double.isInfinite(rate)) {
+                throw new IllegalArgumentException("--frames must be >= 0 and --rate a finite number >= 0; got "
+                        + frames + " and " + rate);
+            }
+            RareRates rates = RareRates.evenly(rareRate);
+            for (Map.Entry<String, Double> entry : scenarioRates.entrySet()) {
+                rates = rates.with(Scenario.fromLabel(entry.getKey()), entry.getValue());
+            }
+            SimulatorConfig config = SimulatorConfig.defaults().withVehicles(vehicles).withSize(size)
+                    .withEncoding(encoding).withJpegQuality(jpegQuality).withSeed(seed).withRareRates(rates)
+                    .withHumanErrorRate(humanErrorRate);
+            FleetSimulator fleet = new FleetSimulator(config);
+            double fleetRate = rate * vehicles;
+            // Small chunks at low rates keep the pace even; large ones at full speed keep flushes rare.
+            int chunk = fleetRate > 0 ? (int) Math.max(1, Math.min(100, fleetRate / 10)) : 100;
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-            int chunk = 100;
+            Map<Scenario, Integer> rare = new EnumMap<>(Scenario.class);
             long started = System.nanoTime();
+            long lastProgress = 0;
+            int sent = 0;
             try (Producer<String, byte[]> producer = new KafkaProducer<>(props,
                     Topics.FRAMES_RAW.keySerde().serializer(), Topics.FRAMES_RAW.valueSerde().serializer());
                  TruthLog truth = TruthLog.create(truthFile)) {
-                for (int sent = 0; sent < frames; sent += chunk) {
-                    FramePublisher.publish(producer, fleet.next(Math.min(chunk, frames - sent)), truth);
-                    long due = rate > 0 ? (long) ((sent + chunk) / rate * 1e9) : 0;
-                    long ahead = started + due - System.nanoTime();
+                while (sent < frames) {
+                    List<SimulatedFrame> batch = fleet.next(Math.min(chunk, frames - sent));
+                    FramePublisher.publish(producer, batch, truth);
+                    sent += batch.size();
+                    for (SimulatedFrame frame : batch) {
+                        if (frame.truth().scenario().isRare()) {
+                            rare.merge(frame.truth().scenario(), 1, Integer::sum);
+                        }
+                    }
+                    long ahead = fleetRate > 0 ? started + (long) (sent / fleetRate * 1e9) - System.nanoTime() : 0;
                     if (ahead > 0) {
                         TimeUnit.NANOSECONDS.sleep(ahead); // rate control: the fleet's pace, not a wait for state
                     }
-                    System.out.printf("\rpublished %d/%d frames", Math.min(sent + chunk, frames), frames);
+                    long now = System.nanoTime();
+                    if (now - lastProgress >= PROGRESS_EVERY_NANOS || sent == frames) {
+                        lastProgress = now;
+                        System.out.print("\r" + progress(sent, rare, now - started) + "   ");
+                        System.out.flush();
+                    }
                 }
             }
+            double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+            int rareTotal = rare.values().stream().mapToInt(Integer::intValue).sum();
             System.out.println();
+            System.out.printf("simulated %d frames from %d vehicles (%dx%d %s) in %.1f s, %.0f frames/s; "
+                            + "%d rare (%.2f%%) %s; truth in %s%n",
+                    sent, vehicles, size, size, encoding, seconds, sent / seconds, rareTotal,
+                    sent == 0 ? 0.0 : 100.0 * rareTotal / sent, describe(rare), truthFile);
             return 0;
+        }
+
+        private String progress(int sent, Map<Scenario, Integer> rare, long elapsedNanos) {
+            double seconds = Math.max(1e-9, elapsedNanos / 1e9);
+            double perSecond = sent / seconds;
+            int rareTotal = rare.values().stream().mapToInt(Integer::intValue).sum();
+            String eta = sent >= frames ? "done" : String.format("ETA %.0f s", (frames - sent) / Math.max(1e-9, perSecond));
+            return String.format("sent %d/%d frames  %.0f frames/s  rare %d (%.2f%%)  %s", sent, frames, perSecond,
+                    rareTotal, sent == 0 ? 0.0 : 100.0 * rareTotal / sent, eta);
+        }
+
+        private static String describe(Map<Scenario, Integer> rare) {
+            List<String> parts = new ArrayList<>();
+            for (Scenario scenario : Scenario.rareScenarios()) {
+                parts.add(scenario.label() + " " + rare.getOrDefault(scenario, 0));
+            }
+            return "(" + String.join(", ", parts) + ")";
         }
     }
 
