@@ -4,7 +4,7 @@ import io.gleaner.scorer.model.DjlRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code gleaner} command: the demo and every role of the data engine. */
+/** The {@code gleaner} command: the demo, every role of the data engine, the frame sources and the benchmarks. */
 @Command(name = "gleaner",
         mixinStandardHelpOptions = true,
         version = "gleaner 0.1.0",
@@ -13,13 +13,15 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 RoleCommands.Migrate.class,
                 RoleCommands.CreateTopics.class,
-                RoleCommands.Ingest.class,
+                RoleCommands.IngestStream.class,
+                IngestCommands.class,
                 RoleCommands.Score.class,
                 RoleCommands.Select.class,
                 RoleCommands.QueueSink.class,
                 RoleCommands.Retrain.class,
                 RoleCommands.Simulate.class,
                 RoleCommands.OracleLabeler.class,
+                BenchCommands.class,
                 CommandLine.HelpCommand.class})
 public final class GleanerCommand implements Runnable {
 

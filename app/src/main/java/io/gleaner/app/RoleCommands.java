@@ -124,9 +124,9 @@ final class RoleCommands {
         }
     }
 
-    @Command(name = "ingest", mixinStandardHelpOptions = true,
+    @Command(name = "ingest-stream", mixinStandardHelpOptions = true,
             description = "Validate and deduplicate frames.raw into frames.valid; bad records go to frames.dlq.")
-    static final class Ingest implements Callable<Integer> {
+    static final class IngestStream implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
 

@@ -2,10 +2,14 @@ package io.gleaner.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gleaner.app.bench.IngestBenchmark;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
 class GleanerCommandTest {
     private final StringWriter out = new StringWriter();
@@ -18,11 +22,89 @@ class GleanerCommandTest {
         return cli.execute(args);
     }
 
+    /** The innermost subcommand's object after parsing {@code args}. */
+    private static Object parsed(String... args) {
+        ParseResult result = new CommandLine(new GleanerCommand()).parseArgs(args);
+        while (result.hasSubcommand()) {
+            result = result.subcommand();
+        }
+        return result.commandSpec().userObject();
+    }
+
     @Test
     void everyRoleHasItsOwnSubcommand() {
         assertThat(new CommandLine(new GleanerCommand()).getSubcommands().keySet()).contains(
-                "demo", "migrate", "create-topics", "ingest", "score", "select", "queue-sink", "retrain",
-                "simulate", "oracle-labeler");
+                "demo", "migrate", "create-topics", "ingest-stream", "score", "select", "queue-sink", "retrain",
+                "simulate", "oracle-labeler", "ingest", "bench");
+    }
+
+    @Test
+    void ingestIsTheGroupOfFrameSourcesAndTheStreamsRoleIsIngestStream() {
+        CommandLine cli = new CommandLine(new GleanerCommand());
+        assertThat(cli.getSubcommands().get("ingest").getSubcommands().keySet())
+                .containsExactlyInAnyOrder("fashion-mnist", "dir");
+        assertThat((Object) cli.getSubcommands().get("ingest-stream").getCommand()).isInstanceOf(RoleCommands.IngestStream.class);
+        assertThat(cli.getSubcommands().get("bench").getSubcommands().keySet()).contains("ingest");
+    }
+
+    @Test
+    void fashionMnistOptionsParse() {
+        var command = (IngestCommands.FashionMnist) parsed(
+                "ingest", "fashion-mnist", "--split", "t10k", "--limit", "500", "--labels-file", "out/l.jsonl",
+                "--bootstrap-servers", "broker:9093");
+        assertThat(command.split).isEqualTo("t10k");
+        assertThat(command.limit).isEqualTo(500);
+        assertThat(command.labelsFile).isEqualTo(Path.of("out/l.jsonl"));
+        assertThat(command.connection.bootstrapServers()).isEqualTo("broker:9093");
+    }
+
+    @Test
+    void fashionMnistDefaultsToTheWholeTrainSplitFromTheDebianPackage() {
+        var command = (IngestCommands.FashionMnist) parsed("ingest", "fashion-mnist");
+        assertThat(command.split).isEqualTo("train");
+        assertThat(command.limit).isZero();
+        assertThat(command.dataDir).isEqualTo(Path.of("/usr/share/datasets/fashion-mnist"));
+    }
+
+    @Test
+    void dirTakesAFolderAndAnOptionalVehicleId() {
+        var command = (IngestCommands.Dir) parsed("ingest", "dir", "photos/run1", "--vehicle-id", "car-7");
+        assertThat(command.folder).isEqualTo(Path.of("photos/run1"));
+        assertThat(command.vehicleId).isEqualTo("car-7");
+        assertThat(((IngestCommands.Dir) parsed("ingest", "dir", "photos")).vehicleId).isNull();
+    }
+
+    @Test
+    void dirWithoutAFolderIsAUsageError() {
+        assertThat(run("ingest", "dir")).isEqualTo(2);
+        assertThat(err.toString()).contains("PATH");
+    }
+
+    @Test
+    void dirOnAMissingFolderFailsBeforeItReachesForTheBroker(@TempDir Path dir) {
+        // No broker runs here: the folder is checked first, so the error is about the folder.
+        int exitCode = run("ingest", "dir", dir.resolve("nope").toString(), "--bootstrap-servers", "localhost:1");
+        assertThat(exitCode).isEqualTo(1);
+        assertThat(err.toString()).contains("is not a folder");
+    }
+
+    @Test
+    void fashionMnistWithAMissingDataDirSaysHowToInstallIt(@TempDir Path dir) {
+        int exitCode = run("ingest", "fashion-mnist", "--data-dir", dir.resolve("nope").toString());
+        assertThat(exitCode).isEqualTo(1);
+        assertThat(err.toString()).contains("apt-get install dataset-fashion-mnist");
+    }
+
+    @Test
+    void anIngestWithoutASourceIsAUsageErrorThatListsThem() {
+        assertThat(run("ingest")).isEqualTo(2);
+        assertThat(err.toString()).contains("fashion-mnist or dir");
+    }
+
+    @Test
+    void benchIngestOptionsParse() {
+        Object command = parsed("bench", "ingest", "--frames", "1000", "--repeats", "5", "--stage-config", "default");
+        assertThat(command).isInstanceOf(IngestBenchmark.class);
     }
 
     @Test

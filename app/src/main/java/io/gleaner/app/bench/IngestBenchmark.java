@@ -1,0 +1,278 @@
+package io.gleaner.app.bench;
+
+import io.gleaner.app.StreamsStage;
+import io.gleaner.app.infra.EmbeddedKafka;
+import io.gleaner.app.infra.TopicAdmin;
+import io.gleaner.ingest.FrameValidator;
+import io.gleaner.ingest.IngestConfig;
+import io.gleaner.ingest.IngestMetrics;
+import io.gleaner.ingest.IngestTopology;
+import io.gleaner.ingest.ValidationResult;
+import io.gleaner.ingest.sim.FleetSimulator;
+import io.gleaner.ingest.sim.SimulatedFrame;
+import io.gleaner.ingest.sim.SimulatorConfig;
+import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.FrameEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gleaner bench ingest}: frames per second through the ingest stage (the real Kafka Streams
+ * application, {@code exactly_once_v2}, on an embedded broker) against the same validation
+ * ({@link FrameValidator}) in a plain loop over the same bytes, in one run.
+ *
+ * <p>Stage figure: N pre-built simulator frames are sent to {@code frames.raw}; the clock runs from
+ * the first send until the stage's consumer group has committed all N (with exactly-once, that is
+ * when their transaction, and so their output on {@code frames.valid}, is committed). Each
+ * repetition is a fresh application (its own group and dedup store) that starts at the end of
+ * {@code frames.raw}, so it sees exactly the N records. Loop figure: the same N keys and values
+ * through {@link FrameValidator#validate(byte[], byte[])} on one thread, as the stage's one stream
+ * thread runs them. One untimed warm-up of each comes first; the figures are medians.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Frames/s of the ingest stage on an embedded broker against its validation in a plain loop.")
+public final class IngestBenchmark implements Callable<Integer> {
+    private static final String APPLICATION_ID_PREFIX = IngestTopology.APPLICATION_ID + "-bench-";
+    private static final long COMMIT_POLL_MS = 10;
+
+    @Option(names = "--frames", defaultValue = "20000", description = "Frames per repetition (default ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions of each; the median is reported"
+            + " (default ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--partitions", defaultValue = "2", description = "Partitions of frames.raw (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--stage-config", defaultValue = "tuned", paramLabel = "tuned|default",
+            description = "The stage's Streams settings: 'default' = what every role runs with, 'tuned' = with the"
+                    + " throughput settings below (default ${DEFAULT-VALUE}).")
+    String stageConfig;
+
+    @Option(names = "--timeout", defaultValue = "PT5M", description = "Longest wait for one repetition (default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    /** One sample of N records: keys and values exactly as they go to frames.raw. */
+    private record Sample(byte[][] keys, byte[][] values, FrameEvent first, long bytes) {}
+
+    @Override
+    public Integer call() throws Exception {
+        requirePositive(frames, "--frames");
+        requirePositive(repeats, "--repeats");
+        requirePositive(partitions, "--partitions");
+        boolean tuned = switch (stageConfig) {
+            case "tuned" -> true;
+            case "default" -> false;
+            default -> throw new IllegalArgumentException("--stage-config is '" + stageConfig + "'; use tuned or default");
+        };
+        IngestConfig config = IngestConfig.defaults();
+        Sample sample = buildSample(frames);
+
+        System.out.println("device:     " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+                + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
+        System.out.printf(Locale.ROOT, "conditions: %d frames per repetition, %d repetitions (median) after 1 warm-up;"
+                        + " %dx%d %s, %d channels, mean %d bytes per record; frames.raw %d partitions, embedded broker"
+                        + " in this JVM; guarantee exactly_once_v2, 1 stream thread; stage settings: %s%n",
+                frames, repeats, sample.first().getImage().getWidth(), sample.first().getImage().getHeight(),
+                sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
+                sample.bytes() / frames, partitions, tuned ? "tuned " + tuning() : "default");
+
+        double[] loop = new double[repeats];
+        runLoop(sample, config); // warm-up
+        for (int i = 0; i < repeats; i++) {
+            loop[i] = runLoop(sample, config);
+        }
+        double[] stage = runStage(sample, config, tuned);
+
+        double loopMedian = median(loop);
+        double stageMedian = median(stage);
+        double ratio = stageMedian / loopMedian;
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-40s %12s   %s%n", "", "frames/s", "each repetition");
+        System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "validation in a plain loop (no Kafka)", loopMedian, format(loop));
+        System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "ingest stage (Kafka Streams, EOS v2)", stageMedian, format(stage));
+        System.out.printf(Locale.ROOT, "ratio stage / plain loop: %.3f (target >= 0.8)%n", ratio);
+        System.out.printf(Locale.ROOT, "RESULT bench-ingest ratio=%.3f frames_per_s=%.0f%n", ratio, stageMedian);
+        return 0;
+    }
+
+    /**
+     * Settings the benchmark adds to {@link StreamsStage#properties} for throughput: commit (and so
+     * end a transaction) less often, and fetch and produce in bigger batches.
+     */
+    static Properties tuning() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 8 * 1024 * 1024);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 512 * 1024);
+        return props;
+    }
+
+    private static Sample buildSample(int count) {
+        // Seeded: the same frames on every run, so runs compare.
+        List<SimulatedFrame> made = new FleetSimulator(SimulatorConfig.defaults()).next(count);
+        byte[][] keys = new byte[count][];
+        byte[][] values = new byte[count][];
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            FrameEvent event = made.get(i).event();
+            keys[i] = event.getVehicleId().getBytes(StandardCharsets.UTF_8);
+            values[i] = event.toByteArray();
+            bytes += keys[i].length + values[i].length;
+        }
+        return new Sample(keys, values, made.get(0).event(), bytes);
+    }
+
+    /** Frames/s of {@link FrameValidator} over the sample, on this thread. */
+    private static double runLoop(Sample sample, IngestConfig config) {
+        FrameValidator validator = new FrameValidator(config);
+        int valid = 0;
+        long started = System.nanoTime();
+        for (int i = 0; i < sample.values().length; i++) {
+            if (validator.validate(sample.keys()[i], sample.values()[i]) instanceof ValidationResult.Valid) {
+                valid++;
+            }
+        }
+        long elapsed = System.nanoTime() - started;
+        requireAllValid(valid, sample.values().length, "the plain loop");
+        return sample.values().length / (elapsed / 1e9);
+    }
+
+    /** Frames/s of the stage, one entry per timed repetition. */
+    private double[] runStage(Sample sample, IngestConfig config, boolean tuned) throws Exception {
+        Path workDir = Files.createTempDirectory("gleaner-bench-ingest-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
+            TopicAdmin.createMissing(kafka.bootstrapServers(), partitions, (short) 1);
+            double[] rates = new double[repeats];
+            try (CommittedOffsets offsets = new CommittedOffsets(kafka.bootstrapServers(), Topics.FRAMES_RAW.name());
+                 Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers())) {
+                for (int run = 0; run <= repeats; run++) {
+                    double rate = runStageOnce(run, sample, config, tuned, kafka, offsets, producer, workDir);
+                    if (run > 0) {
+                        rates[run - 1] = rate; // run 0 is the warm-up
+                    }
+                }
+            }
+            return rates;
+        } finally {
+            deleteQuietly(workDir);
+        }
+    }
+
+    private double runStageOnce(int run, Sample sample, IngestConfig config, boolean tuned, EmbeddedKafka kafka,
+                                CommittedOffsets offsets, Producer<byte[], byte[]> producer, Path workDir)
+            throws InterruptedException {
+        String applicationId = APPLICATION_ID_PREFIX + run;
+        long startOffset = offsets.startGroupAtEnd(applicationId);
+        Properties props = StreamsStage.properties(applicationId, kafka.bootstrapServers(), workDir.resolve("state"), true);
+        if (tuned) {
+            props.putAll(tuning());
+        }
+        IngestMetrics metrics = new IngestMetrics();
+        int count = sample.values().length;
+        try (StreamsStage stage = StreamsStage.start(applicationId, props,
+                b -> IngestTopology.build(b, config, metrics), Duration.ofMinutes(2))) {
+            long started = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(Topics.FRAMES_RAW.name(), sample.keys()[i], sample.values()[i]));
+            }
+            producer.flush();
+            long deadline = started + timeout.toNanos();
+            while (offsets.committed(applicationId) < startOffset + count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(applicationId + " committed " + (offsets.committed(applicationId)
+                            - startOffset) + " of " + count + " records within " + timeout + " (state "
+                            + stage.state() + ", " + metrics + "); raise --timeout or look for errors above");
+                }
+                // Committed offsets are only seen by asking the broker: poll, briefly.
+                TimeUnit.MILLISECONDS.sleep(COMMIT_POLL_MS);
+            }
+            long elapsed = System.nanoTime() - started;
+            requireAllValid(metrics.accepted(), count, applicationId);
+            double rate = count / (elapsed / 1e9);
+            System.out.printf(Locale.ROOT, "%s %d: %d frames committed in %.2f s (%.0f frames/s)%n",
+                    run == 0 ? "stage warm-up" : "stage run", run, count, elapsed / 1e9, rate);
+            return rate;
+        }
+    }
+
+    private static Producer<byte[], byte[]> benchProducer(String bootstrapServers) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void requireAllValid(long valid, int expected, String where) {
+        if (valid != expected) {
+            throw new IllegalStateException(where + " accepted " + valid + " of " + expected + " simulator frames;"
+                    + " the benchmark needs them all valid, so the stage and the loop do the same work");
+        }
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static String format(double[] values) {
+        List<String> parts = new ArrayList<>(values.length);
+        for (double value : values) {
+            parts.add(String.format(Locale.ROOT, "%.0f", value));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .orElse(System.getProperty("os.arch"));
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch") + " (no /proc/cpuinfo)";
+        }
+    }
+
+    private static void requirePositive(int value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " is " + value + "; it must be positive");
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp folder is harmless; the figures are already printed
+        }
+    }
+}
