@@ -2,6 +2,7 @@ package io.gleaner.ingest.poison;
 
 import io.gleaner.ingest.RejectReason;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One bad {@code frames.raw} record and the reason ingest must give when it dead-letters it.
@@ -20,6 +21,6 @@ public record PoisonRecord(String name, byte[] key, byte[] value, RejectReason e
 
     /** This record as one of a mixed stream. */
     public RawRecord toRaw() {
-        return new RawRecord(name, key, value, java.util.Optional.of(expected));
+        return new RawRecord(name, key, value, Optional.of(expected));
     }
 }
