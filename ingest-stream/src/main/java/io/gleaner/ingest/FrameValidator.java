@@ -6,15 +6,24 @@ import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.Image;
 import io.gleaner.schema.v1.ImageEncoding;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The rules a {@code frames.raw} record must pass to reach {@code frames.valid}, as pure logic: no
- * Kafka types, no I/O, no image decoding. Cheap checks come first and every size is bounded before
- * work is spent on it: the message size before parsing, the image byte size before reading its
- * header, and the pixel size from the header before anything could decode it.
+ * Kafka types, no I/O. Cheap checks come first and every size is bounded before work is spent on
+ * it: the message size before parsing, the image byte size before reading its header, and the pixel
+ * size from the header before anything could decode it. Only a frame that passed every other rule
+ * (ids, key, image header, action, speed, capture time) has its PNG or JPEG decoded, to prove the
+ * pixel data is whole and of the declared size; each decode's time goes to {@link IngestMetrics}.
+ *
+ * <p>Capture times are judged against an injected {@link Clock}: no further ahead than
+ * {@code ingest.max-clock-skew}, no further back than {@code ingest.max-capture-age}.
  *
  * <p>Ids are bounded too ({@value #MAX_ID_CHARS} chars, no ISO control characters): they end up in
  * PostgreSQL {@code TEXT} columns, which reject U+0000, and under a unique index, whose row size a
@@ -28,7 +37,7 @@ import java.util.Optional;
  * nothing in Gleaner can fetch them yet, so ingest could not bound their size and the labeling
  * queue and retraining could not use them. Fetching (and re-bounding) URI images is future work.
  *
- * <p>Thread-safe: it holds only the immutable config.
+ * <p>Thread-safe: it holds the immutable config, the clock and the thread-safe metrics.
  */
 public final class FrameValidator {
     /** Longest accepted {@code frame_id} or {@code vehicle_id}, in chars. */
@@ -36,13 +45,68 @@ public final class FrameValidator {
     private static final int MAX_ID_CHARS_IN_DETAIL = 64;
 
     private final IngestConfig config;
+    private final Clock clock;
+    private final IngestMetrics metrics;
 
+    /**
+     * A validator with the system clock whose decode times go nowhere; for checks outside the
+     * stage (tests, the simulator's self-check, a benchmark's plain loop).
+     */
     public FrameValidator(IngestConfig config) {
+        this(config, Clock.systemUTC(), new IngestMetrics());
+    }
+
+    /**
+     * @param clock the clock capture times are judged against ({@code ingest.max-clock-skew},
+     *     {@code ingest.max-capture-age})
+     * @param metrics where each image decode's time is recorded
+     */
+    public FrameValidator(IngestConfig config, Clock clock, IngestMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /** Validates one raw {@code frames.raw} value; {@code message} may be null (a tombstone). */
     public ValidationResult validate(byte[] message) {
+        ValidationResult parsed = parse(message);
+        return parsed instanceof ValidationResult.Valid valid ? validateFrame(valid.frame()) : parsed;
+    }
+
+    /**
+     * Validates one {@code frames.raw} record: its value as {@link #validate(byte[])} does, and that
+     * its key is the frame's {@code vehicle_id} as UTF-8 bytes. The key is checked with the other
+     * cheap rules, before the image is decoded.
+     *
+     * @param key the record key as sent, may be null
+     * @param message the record value as sent, may be null (a tombstone)
+     */
+    public ValidationResult validate(byte[] key, byte[] message) {
+        ValidationResult parsed = parse(message);
+        if (!(parsed instanceof ValidationResult.Valid valid)) {
+            return parsed;
+        }
+        FrameEvent frame = valid.frame();
+        Optional<Rejection> problem = checkCheapRules(frame);
+        if (problem.isEmpty()) {
+            problem = checkKey(key, frame);
+        }
+        if (problem.isEmpty()) {
+            problem = checkDecodes(frame);
+        }
+        return problem.isPresent() ? problem.get() : valid;
+    }
+
+    /** Validates an already parsed frame (every rule except the message size and the record key). */
+    public ValidationResult validateFrame(FrameEvent frame) {
+        Optional<Rejection> problem = checkCheapRules(frame);
+        if (problem.isEmpty()) {
+            problem = checkDecodes(frame);
+        }
+        return problem.isPresent() ? problem.get() : new ValidationResult.Valid(frame);
+    }
+
+    private ValidationResult parse(byte[] message) {
         if (message == null || message.length == 0) {
             return new Rejection(RejectReason.EMPTY_MESSAGE,
                     "record has " + (message == null ? "no value (tombstone)" : "an empty value")
@@ -53,34 +117,20 @@ public final class FrameValidator {
                     "record is " + message.length + " bytes, limit is " + config.maxMessageBytes()
                             + " (ingest.max-message-bytes); shrink or recompress the image");
         }
-        FrameEvent frame;
         try {
-            frame = FrameEvent.parseFrom(message);
+            return new ValidationResult.Valid(FrameEvent.parseFrom(message));
         } catch (InvalidProtocolBufferException e) {
             return new Rejection(RejectReason.UNPARSEABLE_PROTOBUF,
                     "record of " + message.length + " bytes (first bytes: " + ImageHeaders.hexPrefix(message)
                             + ") is not a FrameEvent protobuf: " + e.getMessage(),
                     e.getClass().getName());
         }
-        return validateFrame(frame);
     }
 
-    /**
-     * Validates one {@code frames.raw} record: its value as {@link #validate(byte[])} does, then that
-     * its key is the frame's {@code vehicle_id} as UTF-8 bytes.
-     *
-     * @param key the record key as sent, may be null
-     * @param message the record value as sent, may be null (a tombstone)
-     */
-    public ValidationResult validate(byte[] key, byte[] message) {
-        ValidationResult result = validate(message);
-        if (!(result instanceof ValidationResult.Valid valid)) {
-            return result;
-        }
-        FrameEvent frame = valid.frame();
+    private static Optional<Rejection> checkKey(byte[] key, FrameEvent frame) {
         byte[] expected = frame.getVehicleId().getBytes(StandardCharsets.UTF_8);
         if (key != null && Arrays.equals(key, expected)) {
-            return result;
+            return Optional.empty();
         }
         String rule = "; key frames.raw records by the frame's vehicle_id as UTF-8 bytes ('"
                 + shorten(frame.getVehicleId()) + "'), so a frame and its re-sends reach the same partition"
@@ -89,37 +139,119 @@ public final class FrameValidator {
                 ? "record has no key"
                 : "record key '" + shorten(new String(key, StandardCharsets.UTF_8)) + "' (" + key.length
                         + " bytes) is not the frame's vehicle_id";
-        return new Rejection(RejectReason.KEY_MISMATCH,
-                "frame " + shorten(frame.getFrameId()) + ": " + found + rule);
+        return reject(RejectReason.KEY_MISMATCH, "frame " + shorten(frame.getFrameId()) + ": " + found + rule);
     }
 
-    /** Validates an already parsed frame (every rule except the message size). */
-    public ValidationResult validateFrame(FrameEvent frame) {
+    /** Every rule that costs no more than reading the fields and the image header. */
+    private Optional<Rejection> checkCheapRules(FrameEvent frame) {
         if (frame.getFrameId().isBlank()) {
-            return new Rejection(RejectReason.MISSING_FRAME_ID,
+            return reject(RejectReason.MISSING_FRAME_ID,
                     "frame from vehicle '" + shorten(frame.getVehicleId()) + "' has no frame_id; every frame needs a unique id");
         }
         String name = "frame " + shorten(frame.getFrameId());
-        Optional<Rejection> badFrameId = checkId(name, "frame_id", frame.getFrameId());
-        if (badFrameId.isPresent()) {
-            return badFrameId.get();
+        Optional<Rejection> problem = checkId(name, "frame_id", frame.getFrameId());
+        if (problem.isPresent()) {
+            return problem;
         }
         if (frame.getVehicleId().isBlank()) {
-            return new Rejection(RejectReason.MISSING_VEHICLE_ID, name + ": has no vehicle_id; frames are keyed and ordered by it");
+            return reject(RejectReason.MISSING_VEHICLE_ID, name + ": has no vehicle_id; frames are keyed and ordered by it");
         }
-        Optional<Rejection> badVehicleId = checkId(name, "vehicle_id", frame.getVehicleId());
-        if (badVehicleId.isPresent()) {
-            return badVehicleId.get();
+        problem = checkId(name, "vehicle_id", frame.getVehicleId());
+        if (problem.isEmpty()) {
+            problem = checkImage(name, frame);
         }
-        Optional<Rejection> imageProblem = checkImage(name, frame);
-        if (imageProblem.isPresent()) {
-            return imageProblem.get();
+        if (problem.isEmpty()) {
+            problem = checkAction(name, frame);
         }
-        Optional<Rejection> actionProblem = checkAction(name, frame);
-        if (actionProblem.isPresent()) {
-            return actionProblem.get();
+        if (problem.isEmpty()) {
+            problem = checkSpeed(name, frame);
         }
-        return new ValidationResult.Valid(frame);
+        if (problem.isEmpty()) {
+            problem = checkCaptureTime(name, frame);
+        }
+        return problem;
+    }
+
+    private Optional<Rejection> checkSpeed(String name, FrameEvent frame) {
+        float speed = frame.getSpeedMps();
+        if (Float.isFinite(speed) && speed >= 0f && speed <= config.maxSpeedMps()) {
+            return Optional.empty();
+        }
+        return reject(RejectReason.INVALID_SPEED, name + ": speed_mps is " + speed + "; it must be finite and within [0, "
+                + config.maxSpeedMps() + "] (ingest.max-speed-mps)");
+    }
+
+    private Optional<Rejection> checkCaptureTime(String name, FrameEvent frame) {
+        long captureMs = frame.getCaptureTimeMs();
+        long nowMs = clock.millis();
+        // Saturating: a capture time near Long.MIN/MAX_VALUE must not overflow into range.
+        long latestMs = saturatedAdd(nowMs, config.maxClockSkew().toMillis());
+        long earliestMs = saturatedAdd(nowMs, -config.maxCaptureAge().toMillis());
+        if (captureMs > latestMs) {
+            return reject(RejectReason.CAPTURE_TIME_IN_FUTURE, name + ": capture_time_ms " + captureMs + " ("
+                    + instant(captureMs) + ") is " + Duration.ofMillis(captureMs - nowMs) + " ahead of the ingest clock ("
+                    + Instant.ofEpochMilli(nowMs) + "), limit is " + config.maxClockSkew()
+                    + " (ingest.max-clock-skew); check the vehicle's clock");
+        }
+        if (captureMs < earliestMs) {
+            return reject(RejectReason.CAPTURE_TIME_TOO_OLD, name + ": capture_time_ms " + captureMs + " ("
+                    + instant(captureMs) + ") is older than " + config.maxCaptureAge() + " before the ingest clock ("
+                    + Instant.ofEpochMilli(nowMs) + ") (ingest.max-capture-age); set capture_time_ms to when the frame"
+                    + " was taken, in epoch milliseconds");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Decodes a PNG or JPEG image (RAW needs no decoding: its byte count was checked) and compares
+     * the decoded size with the declared one. Runs only after every cheap rule passed.
+     */
+    private Optional<Rejection> checkDecodes(FrameEvent frame) {
+        Image image = frame.getImage();
+        if (image.getEncoding() == ImageEncoding.IMAGE_ENCODING_RAW) {
+            return Optional.empty();
+        }
+        ImageHeaders.Format format =
+                image.getEncoding() == ImageEncoding.IMAGE_ENCODING_PNG ? ImageHeaders.Format.PNG : ImageHeaders.Format.JPEG;
+        String name = "frame " + shorten(frame.getFrameId());
+        ImageDecoder.Decoded decoded;
+        long start = System.nanoTime();
+        try {
+            decoded = ImageDecoder.decode(format, image.getData().toByteArray());
+        } catch (ImageDecoder.ImageDecodeException e) {
+            return Optional.of(new Rejection(RejectReason.UNDECODABLE_IMAGE, name + ": " + image.getData().size()
+                    + "-byte " + e.getMessage() + "; send the whole, uncorrupted image", e.exceptionClass()));
+        } finally {
+            metrics.recordDecode(System.nanoTime() - start);
+        }
+        return checkDecodedSize(name, format, image.getWidth(), image.getHeight(), decoded);
+    }
+
+    /** Package-private so that a decoder disagreeing with the header reader can be simulated in tests. */
+    static Optional<Rejection> checkDecodedSize(
+            String name, ImageHeaders.Format format, int declaredWidth, int declaredHeight, ImageDecoder.Decoded decoded) {
+        if (decoded.width() == declaredWidth && decoded.height() == declaredHeight) {
+            return Optional.empty();
+        }
+        return reject(RejectReason.DECODED_SIZE_MISMATCH, name + ": " + format + " decodes to " + decoded.width() + "x"
+                + decoded.height() + " px but the frame declares " + declaredWidth + "x" + declaredHeight);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        // Overflow iff both operands have the same sign and the sum's sign differs.
+        if (((a ^ sum) & (b ^ sum)) < 0) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return sum;
+    }
+
+    private static String instant(long epochMs) {
+        try {
+            return Instant.ofEpochMilli(epochMs).toString();
+        } catch (DateTimeException e) {
+            return "beyond the representable instants";
+        }
     }
 
     private Optional<Rejection> checkImage(String name, FrameEvent frame) {

@@ -2,6 +2,7 @@ package io.gleaner.ingest;
 
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
@@ -47,10 +48,22 @@ public final class IngestTopology {
         build(builder, config, new IngestMetrics());
     }
 
-    /** Adds the stage to {@code builder}, counting accepted, duplicate and rejected records in {@code metrics}. */
+    /**
+     * Adds the stage to {@code builder}, counting received, accepted, duplicate and rejected records
+     * and decode times in {@code metrics}, and judging capture times against the system clock.
+     */
     public static void build(StreamsBuilder builder, IngestConfig config, IngestMetrics metrics) {
+        build(builder, config, metrics, Clock.systemUTC());
+    }
+
+    /**
+     * Adds the stage to {@code builder} as {@link #build(StreamsBuilder, IngestConfig, IngestMetrics)}
+     * does, judging capture times against {@code clock} (tests pass a fixed one).
+     */
+    public static void build(StreamsBuilder builder, IngestConfig config, IngestMetrics metrics, Clock clock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(clock, "clock");
         // Window size = retention, no duplicates: the kafka-streams-examples dedup store. Expired ids
         // go with their whole segment, so forgetting costs no scan.
         StoreBuilder<WindowStore<String, Long>> seenFrameIds = Stores.windowStoreBuilder(
@@ -62,7 +75,7 @@ public final class IngestTopology {
         KStream<byte[], Verdict> verdicts = builder
                 .stream(Topics.FRAMES_RAW.name(),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("ingest-frames-raw-source"))
-                .process(() -> new ValidateAndDedupProcessor(config, metrics),
+                .process(() -> new ValidateAndDedupProcessor(config, metrics, clock),
                         Named.as("ingest-validate-and-dedup"), SEEN_FRAME_IDS_STORE);
 
         Map<String, KStream<byte[], Verdict>> routes = verdicts

@@ -11,7 +11,9 @@ public enum RejectReason {
     MESSAGE_TOO_LARGE("message-too-large"),
     /** The value is not a {@code FrameEvent} protobuf. */
     UNPARSEABLE_PROTOBUF("unparseable-protobuf"),
+    /** The frame has no (or a blank) {@code frame_id}. */
     MISSING_FRAME_ID("missing-frame-id"),
+    /** The frame has no (or a blank) {@code vehicle_id}. */
     MISSING_VEHICLE_ID("missing-vehicle-id"),
     /** {@code frame_id} or {@code vehicle_id} is longer than 128 chars or holds a control character. */
     INVALID_ID("invalid-id"),
@@ -38,7 +40,17 @@ public enum RejectReason {
     /** A RAW image whose byte count is not width x height x channels. */
     RAW_SIZE_MISMATCH("raw-size-mismatch"),
     /** The human action is missing, not finite, or outside [-1, 1]. */
-    INVALID_ACTION("invalid-action");
+    INVALID_ACTION("invalid-action"),
+    /** {@code speed_mps} is not finite, negative, or above {@code ingest.max-speed-mps}. */
+    INVALID_SPEED("invalid-speed"),
+    /** The capture time lies further ahead of the ingest clock than {@code ingest.max-clock-skew}. */
+    CAPTURE_TIME_IN_FUTURE("capture-time-in-future"),
+    /** The capture time lies further behind the ingest clock than {@code ingest.max-capture-age} (or is unset). */
+    CAPTURE_TIME_TOO_OLD("capture-time-too-old"),
+    /** A PNG or JPEG whose header passed but whose pixel data the decoder refused (truncated, corrupt). */
+    UNDECODABLE_IMAGE("undecodable-image"),
+    /** The decoder produced an image whose size differs from the declared width and height. */
+    DECODED_SIZE_MISMATCH("decoded-size-mismatch");
 
     private final String code;
 

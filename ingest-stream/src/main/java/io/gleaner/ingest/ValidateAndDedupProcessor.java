@@ -3,6 +3,7 @@ package io.gleaner.ingest;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
+import java.time.Clock;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -32,8 +33,8 @@ final class ValidateAndDedupProcessor implements Processor<byte[], byte[], byte[
     private ProcessorContext<byte[], Verdict> context;
     private WindowStore<String, Long> seenFrameIds;
 
-    ValidateAndDedupProcessor(IngestConfig config, IngestMetrics metrics) {
-        this.validator = new FrameValidator(config);
+    ValidateAndDedupProcessor(IngestConfig config, IngestMetrics metrics, Clock clock) {
+        this.validator = new FrameValidator(config, clock, metrics);
         this.retentionMs = config.dedupRetention().toMillis();
         this.metrics = metrics;
     }
@@ -46,6 +47,7 @@ final class ValidateAndDedupProcessor implements Processor<byte[], byte[], byte[
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        metrics.recordReceived();
         ValidationResult result = validator.validate(record.key(), record.value());
         if (result instanceof Rejection rejection) {
             metrics.recordRejected(rejection.reason());

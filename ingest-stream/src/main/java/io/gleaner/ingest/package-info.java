@@ -4,7 +4,10 @@
  *
  * <p>{@link io.gleaner.ingest.IngestTopology} adds the stage to a {@code StreamsBuilder};
  * {@link io.gleaner.ingest.FrameValidator} and {@link io.gleaner.ingest.ImageHeaders} hold the
- * validation rules as pure logic with no Kafka types, so they are tested on their own. Frame
- * sources live in {@code io.gleaner.ingest.sim}.
+ * validation rules as pure logic with no Kafka types, so they are tested on their own;
+ * {@code ImageDecoder} proves a PNG or JPEG decodes once every cheap rule passed, and
+ * {@link io.gleaner.ingest.IngestMetrics} counts frames in and out, dead letters by reason and decode
+ * time. Frame sources live in {@code io.gleaner.ingest.sim}; bad records made on purpose, for tests,
+ * in {@code io.gleaner.ingest.poison}.
  */
 package io.gleaner.ingest;

@@ -11,7 +11,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class FrameValidatorTest {
-    private final FrameValidator validator = new FrameValidator(IngestConfig.defaults());
+    private final IngestMetrics metrics = new IngestMetrics();
+    private final FrameValidator validator = new FrameValidator(IngestConfig.defaults(), TestFrames.CLOCK, metrics);
 
     @Test
     void acceptsWellFormedPngFrame() {
@@ -22,7 +23,7 @@ class FrameValidatorTest {
     @Test
     void acceptsWellFormedJpegAndRawFrames() {
         FrameEvent jpeg = TestFrames.frame("f-2", "v", ImageEncoding.IMAGE_ENCODING_JPEG, 320, 200,
-                TestFrames.jpegHeader(0xC0, 320, 200)).build();
+                TestFrames.jpeg(320, 200)).build();
         FrameEvent raw = TestFrames.frame("f-3", "v", ImageEncoding.IMAGE_ENCODING_RAW, 4, 2, new byte[4 * 2 * 3]).build();
         assertThat(validator.validateFrame(jpeg)).isInstanceOf(ValidationResult.Valid.class);
         assertThat(validator.validateFrame(raw)).isInstanceOf(ValidationResult.Valid.class);
@@ -124,7 +125,9 @@ class FrameValidatorTest {
     @Test
     void imageBytesAboveLimitAreRejected() {
         FrameValidator small = new FrameValidator(new IngestConfig(10_000, 32, 64, 64, Duration.ofMinutes(1)));
-        assertThat(small.validateFrame(TestFrames.pngFrame("f7", "v").build()))
+        FrameEvent headerOnly = TestFrames.frame("f7", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64,
+                TestFrames.pngHeader(64, 64)).build();
+        assertThat(small.validateFrame(headerOnly))
                 .isEqualTo(new Rejection(RejectReason.IMAGE_TOO_LARGE,
                         "frame f7: image is 33 bytes, limit is 32 (ingest.max-image-bytes)"));
     }
@@ -188,6 +191,122 @@ class FrameValidatorTest {
         FrameEvent frame = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_RAW, 64, 64,
                 TestFrames.pngHeader(64, 64)).build();
         assertThat(reasonOf(validator.validateFrame(frame))).isEqualTo(RejectReason.ENCODING_MISMATCH);
+    }
+
+    @Test
+    void truncatedPngAndJpegPassTheirHeadersButFailToDecode() {
+        byte[] png = TestFrames.png(64, 64);
+        byte[] jpeg = TestFrames.jpeg(64, 64);
+        Rejection cutPng = (Rejection) validator.validateFrame(TestFrames.frame("p", "v", ImageEncoding.IMAGE_ENCODING_PNG,
+                64, 64, java.util.Arrays.copyOf(png, png.length / 2)).build());
+        Rejection cutJpeg = (Rejection) validator.validateFrame(TestFrames.frame("j", "v", ImageEncoding.IMAGE_ENCODING_JPEG,
+                64, 64, java.util.Arrays.copyOf(jpeg, jpeg.length - 40)).build());
+
+        assertThat(cutPng.reason()).isEqualTo(RejectReason.UNDECODABLE_IMAGE);
+        assertThat(cutPng.detail()).startsWith("frame p: " + png.length / 2 + "-byte PNG does not decode: ")
+                .endsWith("; send the whole, uncorrupted image");
+        assertThat(cutPng.exception()).isNotEmpty();
+        assertThat(cutJpeg.reason()).isEqualTo(RejectReason.UNDECODABLE_IMAGE);
+        assertThat(cutJpeg.detail()).startsWith("frame j: ").contains("JPEG");
+        assertThat(metrics.decodes()).isEqualTo(2);
+    }
+
+    @Test
+    void wholeImagesDecodeAndEachDecodeIsTimed() {
+        assertThat(validator.validateFrame(TestFrames.pngFrame("a", "v").build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(validator.validateFrame(TestFrames.frame("b", "v", ImageEncoding.IMAGE_ENCODING_JPEG, 48, 32,
+                TestFrames.jpeg(48, 32)).build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(validator.validateFrame(TestFrames.frame("c", "v", ImageEncoding.IMAGE_ENCODING_RAW, 4, 2,
+                new byte[24]).build())).isInstanceOf(ValidationResult.Valid.class);
+
+        assertThat(metrics.decodes()).as("PNG and JPEG are decoded, RAW is not").isEqualTo(2);
+        assertThat(metrics.decodeNanosTotal()).isPositive().isGreaterThanOrEqualTo(metrics.decodeNanosMax());
+        assertThat(metrics.decodeNanosMax()).isPositive();
+        assertThat(java.util.Arrays.stream(metrics.decodeHistogram()).sum()).isEqualTo(2);
+    }
+
+    @Test
+    void imageIsDecodedOnlyAfterEveryCheapRuleAndTheKeyPassed() {
+        byte[] png = TestFrames.png(64, 64);
+        FrameEvent.Builder cut = TestFrames.frame("f", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64,
+                java.util.Arrays.copyOf(png, png.length / 2));
+
+        assertThat(reasonOf(validator.validateFrame(cut.setHumanAction(action(2f, 0f)).build())))
+                .isEqualTo(RejectReason.INVALID_ACTION);
+        assertThat(reasonOf(validator.validateFrame(cut.setHumanAction(action(0f, 0f)).setSpeedMps(-1f).build())))
+                .isEqualTo(RejectReason.INVALID_SPEED);
+        assertThat(reasonOf(validator.validateFrame(cut.setSpeedMps(1f).setCaptureTimeMs(0).build())))
+                .isEqualTo(RejectReason.CAPTURE_TIME_TOO_OLD);
+        byte[] value = cut.setCaptureTimeMs(TestFrames.CAPTURE_TIME_MS).build().toByteArray();
+        assertThat(reasonOf(validator.validate("other".getBytes(StandardCharsets.UTF_8), value)))
+                .isEqualTo(RejectReason.KEY_MISMATCH);
+        assertThat(metrics.decodes()).as("no decode was spent on a frame a cheap rule refused").isZero();
+
+        assertThat(reasonOf(validator.validate("v".getBytes(StandardCharsets.UTF_8), value)))
+                .isEqualTo(RejectReason.UNDECODABLE_IMAGE);
+        assertThat(metrics.decodes()).isEqualTo(1);
+    }
+
+    @Test
+    void decodedSizeMustMatchDeclaredSize() {
+        // ImageIO reads the size from the same header ImageHeaders checked, so this guards against a
+        // decoder (an ImageIO plugin on the classpath, say) that disagrees with the header reader.
+        assertThat(FrameValidator.checkDecodedSize("frame f", ImageHeaders.Format.JPEG, 64, 64,
+                new ImageDecoder.Decoded(64, 48))).contains(new Rejection(RejectReason.DECODED_SIZE_MISMATCH,
+                "frame f: JPEG decodes to 64x48 px but the frame declares 64x64"));
+        assertThat(FrameValidator.checkDecodedSize("frame f", ImageHeaders.Format.PNG, 64, 64,
+                new ImageDecoder.Decoded(64, 64))).isEmpty();
+    }
+
+    @Test
+    void speedMustBeFiniteAndWithinZeroAndTheLimit() {
+        FrameEvent.Builder frame = TestFrames.pngFrame("f", "v");
+        assertThat(validator.validateFrame(frame.setSpeedMps(100.5f).build())).isEqualTo(new Rejection(
+                RejectReason.INVALID_SPEED,
+                "frame f: speed_mps is 100.5; it must be finite and within [0, 100.0] (ingest.max-speed-mps)"));
+        assertThat(reasonOf(validator.validateFrame(frame.setSpeedMps(-0.5f).build()))).isEqualTo(RejectReason.INVALID_SPEED);
+        assertThat(reasonOf(validator.validateFrame(frame.setSpeedMps(Float.NaN).build()))).isEqualTo(RejectReason.INVALID_SPEED);
+        assertThat(reasonOf(validator.validateFrame(frame.setSpeedMps(Float.POSITIVE_INFINITY).build())))
+                .isEqualTo(RejectReason.INVALID_SPEED);
+        assertThat(validator.validateFrame(frame.setSpeedMps(100f).build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(validator.validateFrame(frame.setSpeedMps(0f).build())).isInstanceOf(ValidationResult.Valid.class);
+        FrameValidator slow = new FrameValidator(IngestConfig.defaults().withMaxSpeedMps(30), TestFrames.CLOCK, metrics);
+        assertThat(reasonOf(slow.validateFrame(frame.setSpeedMps(30.5f).build()))).isEqualTo(RejectReason.INVALID_SPEED);
+    }
+
+    @Test
+    void captureTimeMayLeadTheClockByTheSkewAndLagItByTheMaxAgeExactly() {
+        long now = TestFrames.CLOCK.millis();
+        FrameValidator strict = new FrameValidator(IngestConfig.defaults()
+                .withCaptureTimeRange(Duration.ofMinutes(5), Duration.ofDays(30)), TestFrames.CLOCK, metrics);
+        FrameEvent.Builder frame = TestFrames.pngFrame("f", "v");
+        long skew = Duration.ofMinutes(5).toMillis();
+        long age = Duration.ofDays(30).toMillis();
+
+        assertThat(strict.validateFrame(frame.setCaptureTimeMs(now + skew).build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(strict.validateFrame(frame.setCaptureTimeMs(now - age).build())).isInstanceOf(ValidationResult.Valid.class);
+        assertThat(strict.validateFrame(frame.setCaptureTimeMs(now + skew + 1).build())).isEqualTo(new Rejection(
+                RejectReason.CAPTURE_TIME_IN_FUTURE, "frame f: capture_time_ms 1780000301001 (2026-05-28T20:31:41.001Z)"
+                        + " is PT5M0.001S ahead of the ingest clock (2026-05-28T20:26:41Z), limit is PT5M"
+                        + " (ingest.max-clock-skew); check the vehicle's clock"));
+        assertThat(strict.validateFrame(frame.setCaptureTimeMs(now - age - 1).build())).isEqualTo(new Rejection(
+                RejectReason.CAPTURE_TIME_TOO_OLD, "frame f: capture_time_ms 1777408000999 (2026-04-28T20:26:40.999Z)"
+                        + " is older than PT720H before the ingest clock (2026-05-28T20:26:41Z) (ingest.max-capture-age);"
+                        + " set capture_time_ms to when the frame was taken, in epoch milliseconds"));
+    }
+
+    @Test
+    void extremeCaptureTimesAreRefusedWithoutOverflowing() {
+        FrameEvent.Builder frame = TestFrames.pngFrame("f", "v");
+        assertThat(reasonOf(validator.validateFrame(frame.setCaptureTimeMs(Long.MAX_VALUE).build())))
+                .isEqualTo(RejectReason.CAPTURE_TIME_IN_FUTURE);
+        assertThat(reasonOf(validator.validateFrame(frame.setCaptureTimeMs(Long.MIN_VALUE).build())))
+                .isEqualTo(RejectReason.CAPTURE_TIME_TOO_OLD);
+        assertThat(reasonOf(validator.validateFrame(frame.setCaptureTimeMs(0).build())))
+                .as("an unset capture time").isEqualTo(RejectReason.CAPTURE_TIME_TOO_OLD);
+        FrameValidator wide = new FrameValidator(IngestConfig.defaults().withCaptureTimeRange(
+                Duration.ofMillis(Long.MAX_VALUE), Duration.ofMillis(Long.MAX_VALUE)), TestFrames.CLOCK, metrics);
+        assertThat(wide.validateFrame(frame.setCaptureTimeMs(Long.MAX_VALUE).build())).isInstanceOf(ValidationResult.Valid.class);
     }
 
     private static DriverAction action(float steering, float acceleration) {

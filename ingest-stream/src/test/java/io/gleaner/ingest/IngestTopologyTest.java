@@ -2,6 +2,12 @@ package io.gleaner.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gleaner.ingest.poison.PoisonRecord;
+import io.gleaner.ingest.poison.PoisonZoo;
+import io.gleaner.ingest.poison.RawRecord;
+import io.gleaner.ingest.sim.FleetSimulator;
+import io.gleaner.ingest.sim.SimulatedFrame;
+import io.gleaner.ingest.sim.SimulatorConfig;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.DriverAction;
@@ -9,7 +15,10 @@ import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.ImageEncoding;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.header.Header;
@@ -32,7 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IngestTopologyTest {
-    private static final IngestConfig CONFIG = new IngestConfig(4096, 2048, 1024, 1024, Duration.ofMinutes(10));
+    private static final IngestConfig CONFIG = new IngestConfig(32_768, 16_384, 1024, 1024, Duration.ofMinutes(10));
 
     @TempDir
     Path stateDir;
@@ -44,8 +53,12 @@ class IngestTopologyTest {
     private TestOutputTopic<byte[], byte[]> dlq;
 
     private Topology start() {
+        return start(CONFIG, TestFrames.CLOCK);
+    }
+
+    private Topology start(IngestConfig config, Clock clock) {
         StreamsBuilder builder = new StreamsBuilder();
-        IngestTopology.build(builder, CONFIG, metrics);
+        IngestTopology.build(builder, config, metrics, clock);
         Topology topology = builder.build();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, IngestTopology.APPLICATION_ID);
@@ -102,7 +115,7 @@ class IngestTopologyTest {
     @Test
     void eachKindOfBadRecordLandsInDlqWithItsReasonAndOriginalBytes() {
         start();
-        byte[] oversized = TestFrames.frame("big", "v", ImageEncoding.IMAGE_ENCODING_RAW, 40, 40, new byte[40 * 40 * 3])
+        byte[] oversized = TestFrames.frame("big", "v", ImageEncoding.IMAGE_ENCODING_RAW, 120, 120, new byte[120 * 120 * 3])
                 .build().toByteArray();
         byte[] hugePng = TestFrames.frame("7f3a", "v", ImageEncoding.IMAGE_ENCODING_PNG, 64, 64,
                 TestFrames.pngHeader(30_000, 30_000)).build().toByteArray();
@@ -266,6 +279,58 @@ class IngestTopologyTest {
         assertThat(description).contains("ingest-frames-raw-source", "ingest-validate-and-dedup",
                 "ingest-frames-valid-sink", "ingest-frames-dlq-sink", IngestTopology.SEEN_FRAME_IDS_STORE);
         assertThat(description).doesNotContain("KSTREAM-");
+    }
+
+    @Test
+    void everyZooRecordLandsInDlqWithItsReasonAndTheGoodFramesAroundThemAllPassInOrder() {
+        List<FrameEvent> simulated = new FleetSimulator(SimulatorConfig.defaults()).next(400).stream()
+                .map(SimulatedFrame::event).toList();
+        long lastCapture = simulated.stream().mapToLong(FrameEvent::getCaptureTimeMs).max().orElseThrow();
+        Clock clock = Clock.fixed(Instant.ofEpochMilli(lastCapture).plusSeconds(60), ZoneOffset.UTC);
+        start(IngestConfig.defaults(), clock);
+        PoisonZoo zoo = new PoisonZoo(7, "zoo-vehicle", lastCapture);
+        List<RawRecord> good = simulated.stream()
+                .map(f -> RawRecord.good(f.getFrameId(), key(f.getVehicleId()), f.toByteArray())).toList();
+        // Two of every kind, the 20 MB value among them, scattered through the good frames.
+        double rate = 2.0 * PoisonZoo.Kind.values().length / good.size();
+        List<RawRecord> mixed = zoo.mix(good, rate, 11);
+        List<RawRecord> poison = mixed.stream().filter(RawRecord::isPoison).toList();
+        assertThat(poison).hasSize(2 * PoisonZoo.Kind.values().length);
+
+        mixed.forEach(r -> raw.pipeInput(new TestRecord<>(r.key(), r.value())));
+
+        assertThat(valid.readValuesToList()).extracting(FrameEvent::getFrameId)
+                .containsExactlyElementsOf(simulated.stream().map(FrameEvent::getFrameId).toList());
+        List<TestRecord<byte[], byte[]>> rejected = dlq.readRecordsToList();
+        assertThat(rejected).extracting(r -> header(r, DlqHeaders.REASON))
+                .containsExactlyElementsOf(poison.stream().map(r -> r.expectedRejection().orElseThrow().code()).toList());
+        assertThat(rejected).extracting(TestRecord::value).containsExactlyElementsOf(poison.stream().map(RawRecord::value).toList());
+        assertThat(rejected).extracting(TestRecord::key).containsExactlyElementsOf(poison.stream().map(RawRecord::key).toList());
+        assertThat(metrics.received()).isEqualTo(mixed.size());
+        assertThat(metrics.accepted()).isEqualTo(simulated.size());
+        assertThat(metrics.rejected(RejectReason.UNDECODABLE_IMAGE)).isEqualTo(4);
+        assertThat(metrics.decodes()).as("every good PNG and the four truncated images").isEqualTo(simulated.size() + 4);
+    }
+
+    @Test
+    void zooRecordsAndDuplicatesInterleavedLeaveOneCopyOfEachGoodFrame() {
+        List<FrameEvent> simulated = new FleetSimulator(SimulatorConfig.defaults()).next(30).stream()
+                .map(SimulatedFrame::event).toList();
+        long lastCapture = simulated.get(simulated.size() - 1).getCaptureTimeMs();
+        start(IngestConfig.defaults(), Clock.fixed(Instant.ofEpochMilli(lastCapture), ZoneOffset.UTC));
+        List<PoisonRecord> zoo = new PoisonZoo(3, "zoo-vehicle", lastCapture, 3 * 1024 * 1024).all();
+        for (int i = 0; i < simulated.size(); i++) {
+            FrameEvent frame = simulated.get(i);
+            raw.pipeInput(key(frame.getVehicleId()), frame.toByteArray());
+            PoisonRecord bad = zoo.get(i % zoo.size());
+            raw.pipeInput(new TestRecord<>(bad.key(), bad.value()));
+            raw.pipeInput(key(frame.getVehicleId()), frame.toByteArray());
+        }
+
+        assertThat(valid.readValuesToList()).extracting(FrameEvent::getFrameId)
+                .containsExactlyElementsOf(simulated.stream().map(FrameEvent::getFrameId).toList());
+        assertThat(dlq.readRecordsToList()).hasSize(simulated.size());
+        assertThat(metrics.duplicates()).isEqualTo(simulated.size());
     }
 
     private List<String> seenIds() {
