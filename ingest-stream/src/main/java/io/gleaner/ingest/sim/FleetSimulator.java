@@ -1,6 +1,7 @@
 package io.gleaner.ingest.sim;
 
 import com.google.protobuf.ByteString;
+import io.gleaner.ingest.PngWriter;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.Image;
@@ -183,7 +184,7 @@ public final class FleetSimulator {
                 vehicle.fogDensity, List.copyOf(vehicle.traffic), pedestrian, car, cones, debris, glare);
         byte[] rgb = renderer.render(scene, random);
         byte[] image = switch (config.encoding()) {
-            case PNG -> PngEncoder.encodeRgb(rgb, config.width(), config.height());
+            case PNG -> PngWriter.encodeRgb(rgb, config.width(), config.height());
             case JPEG -> JpegEncoder.encodeRgb(rgb, config.width(), config.height(), config.jpegQuality());
         };
 

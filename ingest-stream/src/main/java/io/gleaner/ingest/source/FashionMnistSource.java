@@ -1,6 +1,7 @@
 package io.gleaner.ingest.source;
 
 import com.google.protobuf.ByteString;
+import io.gleaner.ingest.PngWriter;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.Image;
@@ -165,7 +166,7 @@ public final class FashionMnistSource implements Iterator<LabeledFrame>, AutoClo
                         .setWidth(width)
                         .setHeight(height)
                         .setChannels(1)
-                        .setData(ByteString.copyFrom(GrayscalePng.encode(pixels, width, height))))
+                        .setData(ByteString.copyFrom(PngWriter.encodeGray(pixels, width, height))))
                 .setHumanAction(NEUTRAL_ACTION)
                 .build();
         return new LabeledFrame(event, classIndex, CLASS_NAMES.get(classIndex));

@@ -1,4 +1,4 @@
-package io.gleaner.ingest.sim;
+package io.gleaner.ingest;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -6,42 +6,54 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * Writes 8-bit RGB pixels as a PNG. Hand-written rather than ImageIO so the bytes depend only on
- * the pixels (and the JDK's zlib), which keeps simulated frames byte-identical for a seed.
+ * Writes 8-bit RGB or grayscale pixels as a PNG. Hand-written rather than ImageIO so the bytes
+ * depend only on the pixels (and the JDK's zlib): the simulator's frames stay byte-identical for a
+ * seed, and the same data set file gives the same frames.
  */
-final class PngEncoder {
+public final class PngWriter {
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    private static final byte COLOUR_TYPE_GRAY = 0;
+    private static final byte COLOUR_TYPE_RGB = 2;
 
-    private PngEncoder() {}
+    private PngWriter() {}
 
     /** Encodes {@code rgb} (row-major, 3 bytes per pixel) of the given size. */
-    static byte[] encodeRgb(byte[] rgb, int width, int height) {
-        if (rgb.length != width * height * 3) {
-            throw new IllegalArgumentException(
-                    "expected " + (width * height * 3) + " RGB bytes for " + width + "x" + height + ", got " + rgb.length);
+    public static byte[] encodeRgb(byte[] rgb, int width, int height) {
+        return encode(rgb, width, height, 3, COLOUR_TYPE_RGB);
+    }
+
+    /** Encodes {@code gray} (row-major, 1 byte per pixel) of the given size. */
+    public static byte[] encodeGray(byte[] gray, int width, int height) {
+        return encode(gray, width, height, 1, COLOUR_TYPE_GRAY);
+    }
+
+    private static byte[] encode(byte[] pixels, int width, int height, int channels, byte colourType) {
+        if (pixels.length != width * height * channels) {
+            throw new IllegalArgumentException("expected " + (width * height * channels) + " bytes for " + width + "x"
+                    + height + " with " + channels + " channel(s), got " + pixels.length);
         }
-        ByteArrayOutputStream png = new ByteArrayOutputStream(rgb.length + 1024);
+        ByteArrayOutputStream png = new ByteArrayOutputStream(pixels.length + 1024);
         png.writeBytes(SIGNATURE);
         byte[] header = new byte[13];
         writeInt(header, 0, width);
         writeInt(header, 4, height);
         header[8] = 8; // bit depth
-        header[9] = 2; // colour type: truecolour RGB
+        header[9] = colourType;
         writeChunk(png, "IHDR", header);
-        writeChunk(png, "IDAT", deflateScanlines(rgb, width, height));
+        writeChunk(png, "IDAT", deflateScanlines(pixels, width, height, channels));
         writeChunk(png, "IEND", new byte[0]);
         return png.toByteArray();
     }
 
-    private static byte[] deflateScanlines(byte[] rgb, int width, int height) {
-        int stride = width * 3;
+    private static byte[] deflateScanlines(byte[] pixels, int width, int height, int channels) {
+        int stride = width * channels;
         byte[] filtered = new byte[height * (stride + 1)];
         for (int y = 0; y < height; y++) {
             int out = y * (stride + 1);
             filtered[out] = 1; // "Sub" filter: neighbouring pixels are similar, so differences compress well
             for (int x = 0; x < stride; x++) {
-                int left = x >= 3 ? rgb[y * stride + x - 3] : 0;
-                filtered[out + 1 + x] = (byte) (rgb[y * stride + x] - left);
+                int left = x >= channels ? pixels[y * stride + x - channels] : 0;
+                filtered[out + 1 + x] = (byte) (pixels[y * stride + x] - left);
             }
         }
         Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
