@@ -49,22 +49,31 @@ public final class RetrainService {
     private final ModelPublisher publisher;
     private final RetrainConfig config;
     private final List<FrameEvent> replay;
+    private final List<LabeledExample> golden;
     private final int labelPageSize;
     /** The live version this instance last saw the broker acknowledge; null until then. */
     private volatile Integer announcedVersion;
 
     public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
             RetrainConfig config) {
-        this(dataSource, taskQueue, registry, publisher, config, List.of());
+        this(dataSource, taskQueue, registry, publisher, config, List.of(), List.of());
+    }
+
+    /** As the full constructor, with no golden set: the gate judges on held-out labels only. */
+    public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
+            RetrainConfig config, List<FrameEvent> replay) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, List.of());
     }
 
     /**
      * @param replay unlabeled frames of ordinary driving mixed into every fine-tune so the model
      *     does not forget it (see {@link FineTuner}); may be empty
+     * @param golden the golden set: frames drawn from the fleet at random, labeled once and never
+     *     trained on, on which a candidate must not regress (see {@link EvaluationGate}); may be empty
      */
     public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
-            RetrainConfig config, List<FrameEvent> replay) {
-        this(dataSource, taskQueue, registry, publisher, config, replay, LABEL_PAGE);
+            RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, golden, LABEL_PAGE);
     }
 
     /** Labels read from the queue per query. */
@@ -72,7 +81,7 @@ public final class RetrainService {
 
     /** As the public constructor, with another page size: tests page through a few labels. */
     RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
-            RetrainConfig config, List<FrameEvent> replay, int labelPageSize) {
+            RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden, int labelPageSize) {
         if (labelPageSize < 1 || labelPageSize > TaskQueue.MAX_LABELED_PAGE) {
             throw new IllegalArgumentException("label page size is " + labelPageSize + "; it must be in 1.."
                     + TaskQueue.MAX_LABELED_PAGE);
@@ -84,6 +93,7 @@ public final class RetrainService {
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.config = Objects.requireNonNull(config, "config");
         this.replay = List.copyOf(replay);
+        this.golden = List.copyOf(golden);
         if (!registry.modelName().equals(config.modelName())) {
             throw new IllegalArgumentException("the registry is for model " + registry.modelName()
                     + " but retrain.model-name is " + config.modelName() + "; use one name for both");
@@ -247,7 +257,7 @@ public final class RetrainService {
                 config.fineTune());
         try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
-            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut());
+            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), golden);
             ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),
                     Integer.toString(candidateVersion), base.versionString(), FineTuner.METHOD,
                     decision.candidateMetrics());

@@ -51,6 +51,35 @@ class EvaluationGateTest {
         assertThat(decision.reason()).contains("is not worse than");
     }
 
+    /**
+     * Held-out labels are harvested frames; a candidate can win there and still drive the fleet's
+     * ordinary frames worse. The golden set (here: the same images with the opposite actions, which
+     * the trained model gets more wrong than the untrained one) must veto it.
+     */
+    @Test
+    void aCandidateBetterOnHeldOutLabelsButWorseOnTheGoldenSetIsRejected() {
+        List<LabeledExample> golden = HELD_OUT.stream()
+                .map(e -> new LabeledExample(e.labelId(), e.taskId(), e.frameId(), e.imageEncoding(), e.width(),
+                        e.height(), e.imageBytes(), e.scene(), -e.steering(), -e.acceleration()))
+                .toList();
+
+        GateDecision decision = GATE.decide(untrained, good, HELD_OUT, golden);
+
+        assertThat(GATE.decide(untrained, good, HELD_OUT).promote()).as("without the golden set").isTrue();
+        assertThat(decision.promote()).isFalse();
+        assertThat(decision.candidateMetrics().get(EvaluationGate.GOLDEN_ACTION_MAE))
+                .isGreaterThan(decision.liveMetrics().get(EvaluationGate.GOLDEN_ACTION_MAE) * 1.05);
+        assertThat(decision.reason()).contains("48-frame golden set").contains("regresses from");
+    }
+
+    @Test
+    void aCandidateNoWorseOnTheGoldenSetIsPromoted() {
+        GateDecision decision = GATE.decide(untrained, good, HELD_OUT, HELD_OUT);
+
+        assertThat(decision.promote()).isTrue();
+        assertThat(decision.reason()).contains("is within");
+    }
+
     @Test
     void anEqualCandidateIsPromoted() {
         assertThat(GATE.decide(good, good, HELD_OUT).promote()).isTrue();

@@ -347,7 +347,7 @@ class RetrainServiceIT {
     @Test
     void aRunUsesOnlyTheMostRecentLabelsReadInPages() throws SQLException {
         RetrainService service = new RetrainService(dataSource, queue, registry, new ModelPublisher(producer),
-                config(20, QUICK).withMaxTrainingLabels(30), List.of(), 7);
+                config(20, QUICK).withMaxTrainingLabels(30), List.of(), List.of(), 7);
         bootstrap(service, true);
         label("many", 48, 7L);
         List<LabeledExample> all = queue.labeledAfter(0, TaskQueue.MAX_LABELED_PAGE);

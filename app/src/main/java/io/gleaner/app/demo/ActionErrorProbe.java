@@ -17,10 +17,14 @@ public final class ActionErrorProbe {
     private final List<SimulatedFrame> rare = new ArrayList<>();
     private final List<SimulatedFrame> common = new ArrayList<>();
 
-    /** Renders {@code perScenario} frames of each scenario with {@code simulator}. */
+    /**
+     * Renders {@code perScenario} frames of each scenario with {@code simulator}, the scenarios
+     * interleaved: a vehicle's road, light and weather drift from frame to frame, so rendering one
+     * scenario after the other would give each its own stretch of road and time of day.
+     */
     public ActionErrorProbe(FleetSimulator simulator, int perScenario) {
-        for (Scenario scenario : Scenario.values()) {
-            for (int i = 0; i < perScenario; i++) {
+        for (int i = 0; i < perScenario; i++) {
+            for (Scenario scenario : Scenario.values()) {
                 (scenario.isRare() ? rare : common).add(simulator.render(scenario));
             }
         }

@@ -46,7 +46,7 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
 
     /** The demo's shape: a few minutes on 2 CPU cores. */
     public static LoopConfig defaults(Path workDir) {
-        return new LoopConfig(5, 1500, 2000, 4, 60, 40, SimulatorConfig.defaults().withRareRate(DEMO_RARE_RATE), 3,
+        return new LoopConfig(5, 1500, 2000, 4, 150, 40, SimulatorConfig.defaults().withRareRate(DEMO_RARE_RATE), 3,
                 workDir, Duration.ofMinutes(3));
     }
 
