@@ -2,6 +2,7 @@ package io.gleaner.app.bench;
 
 import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.EmbeddedKafka;
+import io.gleaner.app.infra.GroupOffsets;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.ingest.FrameValidator;
 import io.gleaner.ingest.IngestConfig;
@@ -170,7 +171,7 @@ public final class IngestBenchmark implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
             TopicAdmin.createMissing(kafka.bootstrapServers(), partitions, (short) 1);
             double[] rates = new double[repeats];
-            try (CommittedOffsets offsets = new CommittedOffsets(kafka.bootstrapServers(), Topics.FRAMES_RAW.name());
+            try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
                  Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers())) {
                 for (int run = 0; run <= repeats; run++) {
                     double rate = runStageOnce(run, sample, config, tuned, kafka, offsets, producer, workDir);
@@ -186,10 +187,10 @@ public final class IngestBenchmark implements Callable<Integer> {
     }
 
     private double runStageOnce(int run, Sample sample, IngestConfig config, boolean tuned, EmbeddedKafka kafka,
-                                CommittedOffsets offsets, Producer<byte[], byte[]> producer, Path workDir)
+                                GroupOffsets offsets, Producer<byte[], byte[]> producer, Path workDir)
             throws InterruptedException {
         String applicationId = APPLICATION_ID_PREFIX + run;
-        long startOffset = offsets.startGroupAtEnd(applicationId);
+        long startOffset = offsets.startAtEnd(applicationId, Topics.FRAMES_RAW.name());
         Properties props = StreamsStage.properties(applicationId, kafka.bootstrapServers(), workDir.resolve("state"), true);
         if (tuned) {
             props.putAll(tuning());
@@ -206,9 +207,9 @@ public final class IngestBenchmark implements Callable<Integer> {
                 b -> IngestTopology.build(b, config, metrics), Duration.ofMinutes(2))) {
             long started = System.nanoTime();
             long deadline = started + timeout.toNanos();
-            while (offsets.committed(applicationId) < startOffset + count) {
+            while (offsets.committed(applicationId, Topics.FRAMES_RAW.name()) < startOffset + count) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(applicationId + " committed " + (offsets.committed(applicationId)
+                    throw new IllegalStateException(applicationId + " committed " + (offsets.committed(applicationId, Topics.FRAMES_RAW.name())
                             - startOffset) + " of " + count + " records within " + timeout + " (state "
                             + stage.state() + ", " + metrics + "); raise --timeout or look for errors above");
                 }

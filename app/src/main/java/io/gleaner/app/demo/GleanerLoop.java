@@ -1,6 +1,7 @@
 package io.gleaner.app.demo;
 
 import io.gleaner.app.StreamsStage;
+import io.gleaner.app.infra.GroupOffsets;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.ingest.IngestConfig;
 import io.gleaner.ingest.IngestMetrics;
@@ -123,7 +124,7 @@ public final class GleanerLoop {
             ModelHolder holder = new ModelHolder();
             ScorerMetrics scorerMetrics = new ScorerMetrics(holder);
             try (holder;
-                 ConsumerLag lag = new ConsumerLag(bootstrapServers);
+                 GroupOffsets offsets = new GroupOffsets(bootstrapServers);
                  StreamsStage ingest = startStage(IngestTopology.APPLICATION_ID, stateRoot,
                          b -> IngestTopology.build(b, IngestConfig.defaults(), ingestMetrics));
                  StreamsStage scorer = startStage(ScorerTopology.APPLICATION_ID, stateRoot,
@@ -143,7 +144,7 @@ public final class GleanerLoop {
                     if (round == 1) {
                         publishPoison(frameProducer);
                     }
-                    awaitDrained("round " + round, lag, scorerMetrics);
+                    awaitDrained("round " + round, offsets, scorerMetrics);
 
                     Map<String, Truth> truth = TruthLog.read(truthFile);
                     List<String> harvestedFrames = frameIdsOfTasksAfter(lastTaskId);
@@ -230,34 +231,34 @@ public final class GleanerLoop {
      * stage's committed offsets and its output become visible in the same transaction, so
      * reading the lags from the first stage to the last cannot miss work in flight.
      */
-    private void awaitDrained(String what, ConsumerLag lag, ScorerMetrics scorer) throws InterruptedException {
+    private void awaitDrained(String what, GroupOffsets offsets, ScorerMetrics scorer) throws InterruptedException {
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         int quietChecks = 0;
         while (quietChecks < 2) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(what + ": the stages did not catch up within " + config.drainTimeout()
-                        + " (" + describeLag(lag, scorer) + "); see the log above for a failing stage");
+                        + " (" + describeLag(offsets, scorer) + "); see the log above for a failing stage");
             }
             // Polling offsets: there is no event to wait on across four applications.
             Thread.sleep(250);
-            quietChecks = isDrained(lag, scorer) ? quietChecks + 1 : 0;
+            quietChecks = isDrained(offsets, scorer) ? quietChecks + 1 : 0;
         }
     }
 
-    private boolean isDrained(ConsumerLag lag, ScorerMetrics scorer) throws InterruptedException {
-        return lag.of(IngestTopology.APPLICATION_ID, Topics.FRAMES_RAW.name()) == 0
-                && lag.of(ScorerTopology.APPLICATION_ID, Topics.FRAMES_VALID.name()) == 0
+    private boolean isDrained(GroupOffsets offsets, ScorerMetrics scorer) throws InterruptedException {
+        return offsets.lag(IngestTopology.APPLICATION_ID, Topics.FRAMES_RAW.name()) == 0
+                && offsets.lag(ScorerTopology.APPLICATION_ID, Topics.FRAMES_VALID.name()) == 0
                 && scorer.framesWaiting() == 0
-                && lag.of(SelectionTopology.APPLICATION_ID, Topics.FRAMES_SCORED.name()) == 0
-                && lag.of(TaskSinkTopology.APPLICATION_ID, Topics.EDGE_CASES.name()) == 0;
+                && offsets.lag(SelectionTopology.APPLICATION_ID, Topics.FRAMES_SCORED.name()) == 0
+                && offsets.lag(TaskSinkTopology.APPLICATION_ID, Topics.EDGE_CASES.name()) == 0;
     }
 
-    private String describeLag(ConsumerLag lag, ScorerMetrics scorer) throws InterruptedException {
-        return "lag: ingest " + lag.of(IngestTopology.APPLICATION_ID, Topics.FRAMES_RAW.name())
-                + ", scorer " + lag.of(ScorerTopology.APPLICATION_ID, Topics.FRAMES_VALID.name())
+    private String describeLag(GroupOffsets offsets, ScorerMetrics scorer) throws InterruptedException {
+        return "lag: ingest " + offsets.lag(IngestTopology.APPLICATION_ID, Topics.FRAMES_RAW.name())
+                + ", scorer " + offsets.lag(ScorerTopology.APPLICATION_ID, Topics.FRAMES_VALID.name())
                 + " (+" + scorer.framesWaiting() + " buffered)"
-                + ", selection " + lag.of(SelectionTopology.APPLICATION_ID, Topics.FRAMES_SCORED.name())
-                + ", queue sink " + lag.of(TaskSinkTopology.APPLICATION_ID, Topics.EDGE_CASES.name());
+                + ", selection " + offsets.lag(SelectionTopology.APPLICATION_ID, Topics.FRAMES_SCORED.name())
+                + ", queue sink " + offsets.lag(TaskSinkTopology.APPLICATION_ID, Topics.EDGE_CASES.name());
     }
 
     private long maxTaskId() {
