@@ -1,6 +1,7 @@
 package io.gleaner.ingest;
 
 import com.google.protobuf.ByteString;
+import io.gleaner.ingest.poison.PoisonZoo;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.Image;
@@ -9,13 +10,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import javax.imageio.ImageIO;
-import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
 
 /** Frames and image headers built byte by byte, so tests control exactly what ingest sees. */
 final class TestFrames {
@@ -27,20 +25,12 @@ final class TestFrames {
     static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(CAPTURE_TIME_MS + 1_000), ZoneOffset.UTC);
     private static final byte[] PNG_64 = png(64, 64);
 
-    /** The first 33 bytes of a PNG: signature and a complete IHDR chunk declaring {@code width x height}. */
+    /**
+     * The first 33 bytes of a PNG declaring {@code width x height}; widths past {@code int} are
+     * written as their low 32 bits, as a hostile sender would.
+     */
     static byte[] pngHeader(long width, long height) {
-        ByteBuffer ihdr = ByteBuffer.allocate(17);
-        ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII));
-        ihdr.putInt((int) width).putInt((int) height);
-        ihdr.put(new byte[] {8, 2, 0, 0, 0});
-        CRC32 crc = new CRC32();
-        crc.update(ihdr.array());
-        return ByteBuffer.allocate(33)
-                .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})
-                .putInt(13)
-                .put(ihdr.array())
-                .putInt((int) crc.getValue())
-                .array();
+        return PoisonZoo.pngHeader((int) width, (int) height);
     }
 
     /** A JPEG start: SOI, an APP0 segment, then a SOFn segment declaring {@code width x height}. */

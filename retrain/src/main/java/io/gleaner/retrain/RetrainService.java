@@ -304,31 +304,32 @@ public final class RetrainService {
     }
 
     private long lastTrainedLabelId() {
-        String sql = "SELECT COALESCE(MAX(max_label_id), 0) FROM retrain_runs"
-                + " WHERE model_name = ? AND outcome IN ('promoted', 'rejected')";
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, config.modelName());
-            try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw failure("read the last retrain run", e);
-        }
+        return queryLong("read the last retrain run", "SELECT COALESCE(MAX(max_label_id), 0) FROM retrain_runs"
+                + " WHERE model_name = ? AND outcome IN ('promoted', 'rejected')",
+                statement -> statement.setString(1, config.modelName()));
     }
 
     private long countLabelsAfter(long labelId) {
+        return queryLong("count new labels", "SELECT COUNT(*) FROM labels WHERE label_id > ?",
+                statement -> statement.setLong(1, labelId));
+    }
+
+    /** Binds a statement's parameters. */
+    private interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /** Runs a query whose one row holds one number. */
+    private long queryLong(String what, String sql, Binder binder) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(
-                        "SELECT COUNT(*) FROM labels WHERE label_id > ?")) {
-            statement.setLong(1, labelId);
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            binder.bind(statement);
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
             }
         } catch (SQLException e) {
-            throw failure("count new labels", e);
+            throw failure(what, e);
         }
     }
 

@@ -275,8 +275,11 @@ public final class PoisonZoo {
         throw new IllegalStateException("the JDK's JPEG writer produced no start-of-scan marker");
     }
 
-    /** The first 33 bytes of a PNG: signature and an IHDR chunk (with its CRC) declaring {@code width x height}. */
-    static byte[] pngHeader(int width, int height) {
+    /**
+     * The first 33 bytes of a PNG: signature and an IHDR chunk (with its CRC) declaring
+     * {@code width x height}, and no pixels: what a header bomb is made of.
+     */
+    public static byte[] pngHeader(int width, int height) {
         ByteBuffer ihdr = ByteBuffer.allocate(17);
         ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(width).putInt(height).put(new byte[] {8, 2, 0, 0, 0});
         CRC32 crc = new CRC32();
