@@ -15,14 +15,18 @@ import io.gleaner.ingest.sim.SimulatorConfig;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -51,13 +55,27 @@ import picocli.CommandLine.Option;
  * repetition is a fresh application (its own group and dedup store) that starts at the end of
  * {@code frames.raw}, so it sees exactly the N records. Loop figure: the same N keys and values
  * through {@link FrameValidator#validate(byte[], byte[])} on one thread, as the stage's one stream
- * thread runs them. One untimed warm-up of each comes first; the figures are medians.
+ * thread runs them. The figures are medians of the timed repetitions.
+ *
+ * <p>Warm-up: untimed repetitions of each come first, until the JIT compiler is done with the
+ * code they run (it compiled for less than {@value #JIT_QUIET_FRACTION} of a repetition's wall
+ * time, by {@link CompilationMXBean}), at most {@code --max-warmups}. The broker and Kafka Streams
+ * are a lot of code: on two cores the compiler threads would otherwise take CPU from the stage
+ * for the first minutes and the figure would measure the JIT, not the stage.
+ *
+ * <p>Broker, stage and benchmark share one JVM and the machine's cores, so throughput alone cannot
+ * say where a gap comes from. Each stage repetition also prints the CPU time per frame of each
+ * group of threads over the timed nine tenths ({@link CpuTimes}): the stage's stream thread (what
+ * the loop does, plus Kafka Streams' own work), the stage's client threads, the broker, this
+ * benchmark's progress polling, and the JVM's native threads (GC, JIT).
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Frames/s of the ingest stage on an embedded broker against its validation in a plain loop.")
 public final class IngestBenchmark implements Callable<Integer> {
     private static final String APPLICATION_ID_PREFIX = IngestTopology.APPLICATION_ID + "-bench-";
     private static final long COMMIT_POLL_MS = 10;
+    /** Warm-up ends once JIT compilation took less than this share of a repetition's wall time. */
+    static final double JIT_QUIET_FRACTION = 0.02;
 
     @Option(names = "--frames", defaultValue = "20000", description = "Frames per repetition (default ${DEFAULT-VALUE}).")
     int frames;
@@ -65,6 +83,10 @@ public final class IngestBenchmark implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions of each; the median is reported"
             + " (default ${DEFAULT-VALUE}).")
     int repeats;
+
+    @Option(names = "--max-warmups", defaultValue = "6", description = "Most untimed warm-up repetitions of each;"
+            + " warm-up ends earlier once the JIT compiler is quiet (default ${DEFAULT-VALUE}).")
+    int maxWarmups;
 
     @Option(names = "--partitions", defaultValue = "2", description = "Partitions of frames.raw (default ${DEFAULT-VALUE}).")
     int partitions;
@@ -80,11 +102,19 @@ public final class IngestBenchmark implements Callable<Integer> {
     /** One sample of N records: keys and values exactly as they go to frames.raw. */
     private record Sample(byte[][] keys, byte[][] values, FrameEvent first, long bytes) {}
 
+    /** Groups of threads whose CPU time a stage repetition reports, in print order. */
+    private static final List<String> CPU_GROUPS = List.of(
+            "stream thread", "stage clients", "broker", "benchmark", "GC, JIT, other");
+
+    /** One stage repetition: its rate, the CPU time per frame of each thread group, and its JIT time. */
+    private record StageRun(double framesPerSecond, Map<String, Double> cpuMicrosPerFrame, double jitFraction) {}
+
     @Override
     public Integer call() throws Exception {
         requirePositive(frames, "--frames");
         requirePositive(repeats, "--repeats");
         requirePositive(partitions, "--partitions");
+        requirePositive(maxWarmups, "--max-warmups");
         boolean tuned = switch (stageConfig) {
             case "tuned" -> true;
             case "default" -> false;
@@ -96,19 +126,32 @@ public final class IngestBenchmark implements Callable<Integer> {
         System.out.println("device:     " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
-        System.out.printf(Locale.ROOT, "conditions: %d frames per repetition, %d repetitions (median) after 1 warm-up;"
+        System.out.printf(Locale.ROOT, "conditions: %d frames per repetition, %d repetitions (median) after warm-up"
+                        + " until the JIT is quiet (at most %d);"
                         + " %dx%d %s, %d channels, mean %d bytes per record; frames.raw %d partitions, embedded broker"
                         + " in this JVM; guarantee exactly_once_v2, 1 stream thread; stage settings: %s%n",
-                frames, repeats, sample.first().getImage().getWidth(), sample.first().getImage().getHeight(),
+                frames, repeats, maxWarmups, sample.first().getImage().getWidth(), sample.first().getImage().getHeight(),
                 sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
                 sample.bytes() / frames, partitions, tuned ? "tuned " + tuning() : "default");
 
         double[] loop = new double[repeats];
-        runLoop(sample, config); // warm-up
+        double[] loopCpu = new double[repeats];
+        double[] loopOtherCpu = new double[repeats];
+        warmUp("loop", () -> {
+            long started = System.nanoTime();
+            runLoop(sample, config);
+            return System.nanoTime() - started;
+        });
         for (int i = 0; i < repeats; i++) {
+            long threadBefore = currentThreadCpuNanos();
+            long processBefore = processCpuNanos();
             loop[i] = runLoop(sample, config);
+            long thread = currentThreadCpuNanos() - threadBefore;
+            loopCpu[i] = thread / 1e3 / frames;
+            loopOtherCpu[i] = Math.max(0, processCpuNanos() - processBefore - thread) / 1e3 / frames;
         }
-        double[] stage = runStage(sample, config, tuned);
+        List<StageRun> runs = runStage(sample, config, tuned);
+        double[] stage = runs.stream().mapToDouble(StageRun::framesPerSecond).toArray();
 
         double loopMedian = median(loop);
         double stageMedian = median(stage);
@@ -117,8 +160,28 @@ public final class IngestBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-40s %12s   %s%n", "", "frames/s", "each repetition");
         System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "validation in a plain loop (no Kafka)", loopMedian, format(loop));
         System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "ingest stage (Kafka Streams, EOS v2)", stageMedian, format(stage));
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-40s %12s   %s%n", "CPU time per frame", "median µs", "each repetition");
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: its one thread", median(loopCpu), formatMicros(loopCpu));
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: GC, JIT, other", median(loopOtherCpu),
+                formatMicros(loopOtherCpu));
+        double stageCpuTotal = 0;
+        double streamThreadCpu = 0;
+        for (String group : CPU_GROUPS) {
+            double[] micros = runs.stream().mapToDouble(r -> r.cpuMicrosPerFrame().get(group)).toArray();
+            System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: " + group, median(micros), formatMicros(micros));
+            stageCpuTotal += median(micros);
+            if (group.equals(CPU_GROUPS.get(0))) {
+                streamThreadCpu = median(micros);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-40s %12.1f%n", "stage: all threads (sum of medians)", stageCpuTotal);
+        double[] jit = runs.stream().mapToDouble(r -> 100 * r.jitFraction()).toArray();
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: JIT compiling, % of wall time", median(jit), formatMicros(jit));
         System.out.printf(Locale.ROOT, "ratio stage / plain loop: %.3f (target >= 0.8)%n", ratio);
-        System.out.printf(Locale.ROOT, "RESULT bench-ingest ratio=%.3f frames_per_s=%.0f%n", ratio, stageMedian);
+        System.out.printf(Locale.ROOT, "RESULT bench-ingest ratio=%.3f frames_per_s=%.0f loop_frames_per_s=%.0f"
+                        + " loop_cpu_us=%.1f stream_thread_cpu_us=%.1f stage_cpu_us=%.1f%n",
+                ratio, stageMedian, loopMedian, median(loopCpu), streamThreadCpu, stageCpuTotal);
         return 0;
     }
 
@@ -166,31 +229,58 @@ public final class IngestBenchmark implements Callable<Integer> {
         return sample.values().length / (elapsed / 1e9);
     }
 
-    /** Frames/s of the stage, one entry per timed repetition. */
-    private double[] runStage(Sample sample, IngestConfig config, boolean tuned) throws Exception {
+    /** The stage's figures, one entry per timed repetition. */
+    private List<StageRun> runStage(Sample sample, IngestConfig config, boolean tuned) throws Exception {
         Path workDir = Files.createTempDirectory("gleaner-bench-ingest-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
             TopicAdmin.createMissing(kafka.bootstrapServers(), partitions, (short) 1);
-            double[] rates = new double[repeats];
+            List<StageRun> runs = new ArrayList<>(repeats);
             try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
                  Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers())) {
-                for (int run = 0; run <= repeats; run++) {
-                    double rate = runStageOnce(run, sample, config, tuned, kafka, offsets, producer, workDir);
-                    if (run > 0) {
-                        rates[run - 1] = rate; // run 0 is the warm-up
-                    }
+                int[] warmups = {0};
+                warmUp("stage", () -> {
+                    long started = System.nanoTime();
+                    runStageOnce("stage warm-up", ++warmups[0], sample, config, tuned, kafka, offsets, producer, workDir);
+                    return System.nanoTime() - started;
+                });
+                for (int run = 1; run <= repeats; run++) {
+                    runs.add(runStageOnce("stage run", run, sample, config, tuned, kafka, offsets, producer, workDir));
                 }
             }
-            return rates;
+            return runs;
         } finally {
             deleteQuietly(workDir);
         }
     }
 
-    private double runStageOnce(int run, Sample sample, IngestConfig config, boolean tuned, EmbeddedKafka kafka,
-                                GroupOffsets offsets, Producer<byte[], byte[]> producer, Path workDir)
-            throws InterruptedException {
-        String applicationId = APPLICATION_ID_PREFIX + run;
+    /** Something timed that the JIT compiler may still be compiling for; returns its wall nanoseconds. */
+    private interface Repetition {
+        long run() throws Exception;
+    }
+
+    /** Runs {@code repetition} until the JIT compiler is quiet during one, or {@code --max-warmups} times. */
+    private void warmUp(String what, Repetition repetition) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            throw new IllegalStateException("this JVM does not report JIT compilation time; run the benchmark on HotSpot");
+        }
+        for (int warmup = 1; warmup <= maxWarmups; warmup++) {
+            long jitMsBefore = jit.getTotalCompilationTime();
+            long wallNanos = repetition.run();
+            double jitFraction = (jit.getTotalCompilationTime() - jitMsBefore) * 1e6 / wallNanos;
+            System.out.printf(Locale.ROOT, "%s warm-up %d: JIT compiling %.1f%% of the time%n", what, warmup, 100 * jitFraction);
+            if (jitFraction < JIT_QUIET_FRACTION) {
+                return;
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s: the JIT compiler was still busy after %d warm-ups; timing anyway"
+                + " (raise --max-warmups for steadier figures)%n", what, maxWarmups);
+    }
+
+    private StageRun runStageOnce(String label, int run, Sample sample, IngestConfig config, boolean tuned,
+                                  EmbeddedKafka kafka, GroupOffsets offsets, Producer<byte[], byte[]> producer,
+                                  Path workDir) throws InterruptedException {
+        String applicationId = APPLICATION_ID_PREFIX + label.replace(' ', '-') + "-" + run;
         long startOffset = offsets.startAtEnd(applicationId, Topics.FRAMES_RAW.name());
         Properties props = StreamsStage.properties(applicationId, kafka.bootstrapServers(), workDir.resolve("state"), true);
         if (tuned) {
@@ -215,17 +305,75 @@ public final class IngestBenchmark implements Callable<Integer> {
                 awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
             }
             long started = System.nanoTime();
+            long jitMsAtStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            CpuTimes cpuAtStart = CpuTimes.now();
+            long processCpuAtStart = processCpuNanos();
+            // Asking the broker for committed offsets costs CPU on these same cores: watch the
+            // in-memory counter until every frame is processed, and only then the commit.
+            while (metrics.received() < count) {
+                awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
+            }
             while (offsets.committed(applicationId, Topics.FRAMES_RAW.name()) < startOffset + count) {
                 awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
             }
             long elapsed = System.nanoTime() - started;
+            double jitFraction = (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMsAtStart)
+                    * 1e6 / elapsed;
+            long processCpu = processCpuNanos() - processCpuAtStart;
+            Map<String, Long> cpu = CpuTimes.now().since(cpuAtStart, name -> threadGroup(name, applicationId));
             requireAllValid(metrics.accepted(), count, applicationId);
             int timed = count - Math.max(1, count / 10);
             double rate = timed / (elapsed / 1e9);
-            System.out.printf(Locale.ROOT, "%s %d: %d of %d frames processed and committed in %.2f s (%.0f frames/s)%n",
-                    run == 0 ? "stage warm-up" : "stage run", run, timed, count, elapsed / 1e9, rate);
-            return rate;
+            Map<String, Double> micros = cpuMicrosPerFrame(cpu, processCpu, timed);
+            System.out.printf(Locale.ROOT, "%s %d: %d of %d frames processed and committed in %.2f s (%.0f frames/s);"
+                            + " JIT compiling %.1f%% of the time; CPU µs per frame: %s%n",
+                    label, run, timed, count, elapsed / 1e9, rate, 100 * jitFraction, micros);
+            return new StageRun(rate, micros, jitFraction);
         }
+    }
+
+    /**
+     * Which of {@link #CPU_GROUPS} a thread belongs to, by the names Kafka gives its threads: the
+     * stage's threads carry its application id, the benchmark's clients keep Kafka's default client
+     * ids, and every other Java thread in this JVM is the broker's.
+     */
+    static String threadGroup(String threadName, String applicationId) {
+        // Followed by "-": run 1's id is a prefix of run 10's.
+        if (threadName.contains(applicationId + "-")) {
+            // The stream thread is named <client id>-StreamThread-<n>; its producer's network
+            // thread carries the same text after "kafka-producer-network-thread | ".
+            return threadName.contains("-StreamThread-") && !threadName.startsWith("kafka-")
+                    ? CPU_GROUPS.get(0) : CPU_GROUPS.get(1);
+        }
+        if (threadName.equals("main") || threadName.contains("| adminclient-") || threadName.contains("| producer-")) {
+            return CPU_GROUPS.get(3);
+        }
+        return CPU_GROUPS.get(2);
+    }
+
+    /** CPU µs per frame by group; the process's CPU time not spent in Java threads is GC, JIT and other. */
+    private static Map<String, Double> cpuMicrosPerFrame(Map<String, Long> javaThreadNanos, long processNanos, int frames) {
+        Map<String, Double> micros = new LinkedHashMap<>();
+        long javaTotal = 0;
+        for (String group : CPU_GROUPS.subList(0, CPU_GROUPS.size() - 1)) {
+            long nanos = javaThreadNanos.getOrDefault(group, 0L);
+            javaTotal += nanos;
+            micros.put(group, Math.round(nanos / 1e2 / frames) / 10.0);
+        }
+        micros.put(CPU_GROUPS.get(CPU_GROUPS.size() - 1), Math.round(Math.max(0, processNanos - javaTotal) / 1e2 / frames) / 10.0);
+        return micros;
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        throw new IllegalStateException("this JVM does not report its process CPU time"
+                + " (no com.sun.management.OperatingSystemMXBean); run the benchmark on HotSpot");
+    }
+
+    private static long currentThreadCpuNanos() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
     private void awaitProgress(StreamsStage stage, String applicationId, long deadline, IngestMetrics metrics,
@@ -268,6 +416,14 @@ public final class IngestBenchmark implements Callable<Integer> {
         List<String> parts = new ArrayList<>(values.length);
         for (double value : values) {
             parts.add(String.format(Locale.ROOT, "%.0f", value));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String formatMicros(double[] values) {
+        List<String> parts = new ArrayList<>(values.length);
+        for (double value : values) {
+            parts.add(String.format(Locale.ROOT, "%.1f", value));
         }
         return String.join(", ", parts);
     }
