@@ -9,7 +9,7 @@ import java.util.Optional;
  * Whether a scored frame carries everything the acquisition functions need, and everything the
  * labeling queue needs to turn it into a task (inline image bytes, one class name per scene
  * probability): a frame the queue would refuse must go to {@code frames.dlq} here, with its reason,
- * rather than be harvested and lost downstream. Mirrors the checks in {@link Acquisition}, so a
+ * rather than be harvested and lost downstream. Mirrors the checks of the acquisition functions, so a
  * frame that passes here can always be scored.
  */
 final class ScoredFrameCheck {

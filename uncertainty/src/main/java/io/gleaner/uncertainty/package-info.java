@@ -1,8 +1,8 @@
 /**
  * Choosing which scored frames deserve a human label.
  *
- * <p>{@link io.gleaner.uncertainty.Acquisition} holds the acquisition functions: pure arithmetic on
- * the float arrays the scorer produced, with no I/O, so their tests check exact numbers.
+ * <p>The acquisition functions live in {@link io.gleaner.uncertainty.acquisition}: pure arithmetic
+ * on the float arrays the scorer produced, with no I/O, so their tests check exact numbers.
  * {@link io.gleaner.uncertainty.SelectionPolicy} combines them into one score and keeps the top
  * {@code keepFraction} of a rolling {@link io.gleaner.uncertainty.ScoreWindow}; it knows nothing of
  * Kafka. {@link io.gleaner.uncertainty.SelectionTopology} is the Kafka Streams stage that runs the
