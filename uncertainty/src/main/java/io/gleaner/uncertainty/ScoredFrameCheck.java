@@ -69,7 +69,26 @@ final class ScoredFrameCheck {
             return problem(MalformedReason.MISSING_HUMAN_ACTION, "frame " + frameId + ": the frame has no human action");
         }
         Optional<Problem> predicted = checkAction(frameId, "predicted", scored.getPredictedAction());
-        return predicted.isPresent() ? predicted : checkAction(frameId, "human", scored.getFrame().getHumanAction());
+        if (predicted.isPresent()) {
+            return predicted;
+        }
+        Optional<Problem> human = checkAction(frameId, "human", scored.getFrame().getHumanAction());
+        if (human.isPresent()) {
+            return human;
+        }
+        float steeringSpread = scored.getSteeringSpread();
+        float accelerationSpread = scored.getAccelerationSpread();
+        if (!Float.isFinite(steeringSpread) || steeringSpread < 0f
+                || !Float.isFinite(accelerationSpread) || accelerationSpread < 0f) {
+            return problem(MalformedReason.INVALID_SPREAD, "frame " + frameId + ": predicted spread is (steering "
+                    + steeringSpread + ", acceleration " + accelerationSpread + "); spreads are standard deviations,"
+                    + " finite and >= 0 (0 when the scorer has one head)");
+        }
+        if (!Float.isFinite(scored.getNovelty())) {
+            return problem(MalformedReason.INVALID_NOVELTY, "frame " + frameId + ": novelty is " + scored.getNovelty()
+                    + "; it must be finite (0 when not computed)");
+        }
+        return Optional.empty();
     }
 
     private static Optional<Problem> checkAction(String frameId, String whose, DriverAction action) {

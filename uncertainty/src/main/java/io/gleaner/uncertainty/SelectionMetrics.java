@@ -1,5 +1,8 @@
 package io.gleaner.uncertainty;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,6 +13,7 @@ public final class SelectionMetrics {
     private final LongAdder framesSeen = new LongAdder();
     private final LongAdder harvested = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
 
     /** Well-formed scored frames run through the policy. */
     public long framesSeen() {
@@ -24,6 +28,17 @@ public final class SelectionMetrics {
     /** Scored frames sent to {@code frames.dlq} because they could not be scored. */
     public long malformed() {
         return malformed.sum();
+    }
+
+    /** How many harvested frames each trigger fired on, by trigger name; a frame counts once per trigger. */
+    public Map<String, Long> firedByTrigger() {
+        Map<String, Long> counts = new TreeMap<>();
+        fired.forEach((name, count) -> counts.put(name, count.sum()));
+        return counts;
+    }
+
+    void recordFired(String trigger) {
+        fired.computeIfAbsent(trigger, name -> new LongAdder()).increment();
     }
 
     void recordSeen() {

@@ -3,21 +3,26 @@ package io.gleaner.uncertainty;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Runs the {@link SelectionPolicy} of one stream task, with its window mirrored slot by slot into
- * the task's window store so that a restarted task resumes with the same window.
+ * Runs the {@link SelectionPolicy} and the {@link NamedTriggers} of one stream task, with the
+ * policy's window mirrored slot by slot into the task's window store and each top-rate trigger's
+ * quantile estimate into the quantile store, so that a restarted task resumes where it stopped.
  */
 final class SelectionProcessor implements Processor<String, ScoredFrame, String, EdgeCase> {
     private final SelectionConfig config;
     private final SelectionMetrics metrics;
     private ProcessorContext<String, EdgeCase> context;
     private KeyValueStore<Integer, Double> store;
+    private KeyValueStore<String, byte[]> quantiles;
     private SelectionPolicy policy;
+    private NamedTriggers triggers;
 
     SelectionProcessor(SelectionConfig config, SelectionMetrics metrics) {
         this.config = config;
@@ -29,6 +34,8 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.context = context;
         this.store = context.getStateStore(SelectionTopology.WINDOW_STORE);
         this.policy = new SelectionPolicy(config, restoreWindow());
+        this.quantiles = context.getStateStore(SelectionTopology.QUANTILE_STORE);
+        this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles());
     }
 
     @Override
@@ -43,22 +50,45 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         Selection selection = policy.select(probabilities, predicted.getSteering(), predicted.getAcceleration(),
                 human.getSteering(), human.getAcceleration());
         persistNewestScore();
+        NamedTriggers.Evaluation named = triggers.evaluate(new FrameOutputs(probabilities,
+                predicted.getSteering(), predicted.getAcceleration(), human.getSteering(), human.getAcceleration(),
+                scored.getSteeringSpread(), scored.getAccelerationSpread(), scored.getNovelty()));
+        triggers.estimators().forEach((name, estimator) -> quantiles.put(name, estimator.toBytes()));
         metrics.recordSeen();
-        if (!selection.harvested()) {
+        if (!selection.harvested() && !named.anyFired()) {
             return;
         }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
-                .setPriority(selection.priority())
+                .setPriority(Math.max(selection.priority(), named.priority()))
                 .setHarvestedTimeMs(context.currentSystemTimeMs());
         for (FiredTrigger fired : selection.triggers()) {
-            edgeCase.addTriggers(Trigger.newBuilder()
-                    .setName(fired.name())
-                    .setScore(fired.score())
-                    .setThreshold(fired.threshold()));
+            addTrigger(edgeCase, fired);
+        }
+        for (FiredTrigger fired : named.fired()) {
+            addTrigger(edgeCase, fired);
         }
         context.forward(record.withKey(scored.getFrame().getFrameId()).withValue(edgeCase.build()));
         metrics.recordHarvested();
+    }
+
+    private void addTrigger(EdgeCase.Builder edgeCase, FiredTrigger fired) {
+        edgeCase.addTriggers(Trigger.newBuilder()
+                .setName(fired.name())
+                .setScore(fired.score())
+                .setThreshold(fired.threshold()));
+        metrics.recordFired(fired.name());
+    }
+
+    private Map<String, P2Quantile> restoreQuantiles() {
+        Map<String, P2Quantile> stored = new HashMap<>();
+        for (TriggerConfig trigger : config.triggers()) {
+            byte[] bytes = quantiles.get(trigger.name());
+            if (bytes != null) {
+                stored.put(trigger.name(), P2Quantile.fromBytes(bytes));
+            }
+        }
+        return stored;
     }
 
     private void persistNewestScore() {

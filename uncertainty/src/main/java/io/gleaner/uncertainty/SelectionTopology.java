@@ -17,9 +17,12 @@ import org.apache.kafka.streams.state.Stores;
  * The selection stage: {@code frames.scored} → {@link SelectionPolicy} → {@code edge-cases}.
  *
  * <p>Each well-formed scored frame is scored by the acquisition functions and harvested when its
- * combined score is in the top {@code keepFraction} of a rolling window of recent scores. Harvested
- * frames go to {@code edge-cases} keyed by frame id, as an {@code EdgeCase} with the triggers
- * that fired and priority = combined score. A frame that cannot be scored (no probabilities, no
+ * combined score is in the top {@code keepFraction} of a rolling window of recent scores, or when
+ * any of the configured {@link TriggerConfig named triggers} fires on it. Harvested frames go to
+ * {@code edge-cases} keyed by frame id, as an {@code EdgeCase} naming every trigger that fired with
+ * its score and threshold (the combined policy's first, then the named ones in configuration
+ * order), and priority = the larger of the combined score and the largest {@code weight·score} of
+ * a named trigger that fired. A frame that cannot be scored (no probabilities, no
  * actions, NaN) or that the labeling queue could not take (no inline image, class names not
  * matching the probabilities) goes to {@code frames.dlq} with a {@link MalformedReason} header
  * instead of stopping the stream; each record is checked once ({@link ScoredFrameCheck}).
@@ -28,7 +31,10 @@ import org.apache.kafka.streams.state.Stores;
  * the changelogged store {@value #WINDOW_STORE}: slot {@code i} of the ring under key {@code i},
  * the number of scores ever added under {@link #ADDED_KEY} and the ring's capacity under
  * {@link #CAPACITY_KEY}. A restarted or migrated task restores it and resumes with the same
- * window; if {@code windowSize} changed, the newest scores are kept.
+ * window; if {@code windowSize} changed, the newest scores are kept. Each top-rate trigger's
+ * quantile estimate lives in the changelogged store {@value #QUANTILE_STORE} under the trigger's
+ * name, so a restarted task fires at the same threshold it had reached; a trigger whose rate
+ * changed starts its estimate afresh.
  */
 public final class SelectionTopology {
     /** The Kafka Streams application id of this stage. */
@@ -39,6 +45,11 @@ public final class SelectionTopology {
     public static final int ADDED_KEY = -1;
     /** Key in {@link #WINDOW_STORE} of the ring's capacity, i.e. the window size it was written with. */
     public static final int CAPACITY_KEY = -2;
+    /**
+     * The state store holding each task's quantile estimate per top-rate named trigger: trigger
+     * name → {@link P2Quantile#toBytes()}, rewritten after every frame.
+     */
+    public static final String QUANTILE_STORE = "selection-trigger-quantiles";
 
     private static final String BRANCH_PREFIX = "scored-frames-";
     private static final String MALFORMED = "malformed";
@@ -59,6 +70,8 @@ public final class SelectionTopology {
 
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(WINDOW_STORE), Serdes.Integer(), Serdes.Double()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(QUANTILE_STORE), Serdes.String(), Serdes.ByteArray()));
 
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
@@ -78,7 +91,8 @@ public final class SelectionTopology {
 
         branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
-                .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"), WINDOW_STORE)
+                .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
+                        WINDOW_STORE, QUANTILE_STORE)
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
     }

@@ -23,29 +23,33 @@ class SelectionProcessorTest {
     @Test
     void aRestartedProcessorResumesWithTheSameWindow() {
         List<ScoredFrame> frames = frames(200);
-        List<String> uninterrupted = harvest(frames, newStore(), CONFIG, 0, frames.size());
+        List<String> uninterrupted = harvest(frames, newStore(), newQuantileStore(), CONFIG, 0, frames.size());
 
         KeyValueStore<Integer, Double> store = newStore();
-        List<String> restarted = new ArrayList<>(harvest(frames, store, CONFIG, 0, 120));
-        restarted.addAll(harvest(frames, store, CONFIG, 120, frames.size()));
+        KeyValueStore<String, byte[]> quantiles = newQuantileStore();
+        List<String> restarted = new ArrayList<>(harvest(frames, store, quantiles, CONFIG, 0, 120));
+        restarted.addAll(harvest(frames, store, quantiles, CONFIG, 120, frames.size()));
 
         assertThat(uninterrupted).isNotEmpty();
         assertThat(restarted).isEqualTo(uninterrupted);
         assertThat(store.get(SelectionTopology.ADDED_KEY)).isEqualTo(200.0);
+        // the default action-surprise trigger's estimate was restored, not restarted: it saw all 200 scores
+        assertThat(P2Quantile.fromBytes(quantiles.get("action-surprise")).count()).isEqualTo(200);
     }
 
     @Test
     void aChangedWindowSizeKeepsTheNewestScores() {
         List<ScoredFrame> frames = frames(80);
         KeyValueStore<Integer, Double> store = newStore();
-        harvest(frames, store, CONFIG, 0, 80);
+        KeyValueStore<String, byte[]> quantiles = newQuantileStore();
+        harvest(frames, store, quantiles, CONFIG, 0, 80);
         double[] newest = new double[20];
         for (int i = 0; i < 20; i++) {
             newest[i] = store.get((60 + i) % 50);
         }
 
         SelectionConfig smaller = new SelectionConfig(0.10, 20, 0.3, 0.7, 10);
-        harvest(frames, store, smaller, 0, 0);
+        harvest(frames, store, quantiles, smaller, 0, 0);
 
         assertThat(store.get(SelectionTopology.CAPACITY_KEY)).isEqualTo(20.0);
         assertThat(store.get(SelectionTopology.ADDED_KEY)).isEqualTo(20.0);
@@ -56,9 +60,10 @@ class SelectionProcessorTest {
     }
 
     private static List<String> harvest(List<ScoredFrame> frames, KeyValueStore<Integer, Double> store,
-            SelectionConfig config, int from, int to) {
+            KeyValueStore<String, byte[]> quantiles, SelectionConfig config, int from, int to) {
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
         context.addStateStore(store);
+        context.addStateStore(quantiles);
         context.setCurrentSystemTimeMs(5_000L);
         SelectionProcessor processor = new SelectionProcessor(config, new SelectionMetrics());
         processor.init(context);
@@ -72,6 +77,17 @@ class SelectionProcessorTest {
     private static KeyValueStore<Integer, Double> newStore() {
         KeyValueStore<Integer, Double> store = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(SelectionTopology.WINDOW_STORE), Serdes.Integer(), Serdes.Double())
+                .withLoggingDisabled()
+                .build();
+        MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
+        store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static KeyValueStore<String, byte[]> newQuantileStore() {
+        KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SelectionTopology.QUANTILE_STORE), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled()
                 .build();
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
