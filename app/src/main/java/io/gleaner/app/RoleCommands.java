@@ -35,6 +35,7 @@ import io.gleaner.scorer.model.ModelSpec;
 import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.SelectionMetrics;
 import io.gleaner.uncertainty.SelectionTopology;
+import io.gleaner.uncertainty.TriggerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,12 +168,22 @@ final class RoleCommands {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
 
+        @Option(names = "--trigger", paramLabel = "SPEC",
+                description = "A named trigger, repeatable: NAME=FUNCTION,threshold=VALUE or"
+                        + " NAME=FUNCTION,top=RATE[,min-observations=N], optionally with ,weight=W; FUNCTION is one of"
+                        + " entropy, least-confidence, margin, action-disagreement, action-surprise, action-spread,"
+                        + " novelty. Given once or more, replaces the default action-surprise=action-surprise,top=0.02.")
+        List<String> triggers;
+
         @Override
         public Integer call() throws InterruptedException {
+            SelectionConfig config = triggers == null ? SelectionConfig.defaults()
+                    : SelectionConfig.defaults().withTriggers(triggers.stream().map(TriggerConfig::parse).toList());
             SelectionMetrics metrics = new SelectionMetrics();
             return runStage(SelectionTopology.APPLICATION_ID, connection, streams,
-                    b -> SelectionTopology.build(b, SelectionConfig.defaults(), metrics),
-                    () -> LOG.info("selection stopped: {} seen, {} harvested", metrics.framesSeen(), metrics.harvested()));
+                    b -> SelectionTopology.build(b, config, metrics),
+                    () -> LOG.info("selection stopped: {} seen, {} harvested, fired by trigger {}",
+                            metrics.framesSeen(), metrics.harvested(), metrics.firedByTrigger()));
         }
     }
 

@@ -26,7 +26,9 @@ public enum MalformedReason {
     /** A predicted action spread is NaN, infinite or negative. */
     INVALID_SPREAD("invalid-spread"),
     /** The scorer's novelty is NaN or infinite. */
-    INVALID_NOVELTY("invalid-novelty");
+    INVALID_NOVELTY("invalid-novelty"),
+    /** An embedding value is NaN or infinite. */
+    INVALID_EMBEDDING("invalid-embedding");
 
     private final String code;
 

@@ -88,6 +88,12 @@ final class ScoredFrameCheck {
             return problem(MalformedReason.INVALID_NOVELTY, "frame " + frameId + ": novelty is " + scored.getNovelty()
                     + "; it must be finite (0 when not computed)");
         }
+        for (int i = 0; i < scored.getEmbeddingCount(); i++) {
+            if (!Float.isFinite(scored.getEmbedding(i))) {
+                return problem(MalformedReason.INVALID_EMBEDDING, "frame " + frameId + ": embedding value " + i
+                        + " is " + scored.getEmbedding(i) + "; every value must be finite");
+            }
+        }
         return Optional.empty();
     }
 

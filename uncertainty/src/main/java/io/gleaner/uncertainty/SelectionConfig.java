@@ -33,6 +33,8 @@ import java.util.Set;
  *     divides by, a finite number above 0 ({@code selection.action-spread-floor}; see
  *     {@link ActionHead#surprise})
  * @param triggers the named triggers, names unique ({@code selection.trigger}, repeatable)
+ * @param duplicates when a harvested frame is dropped as a near-duplicate of one harvested lately
+ *     from the same vehicle
  */
 public record SelectionConfig(
         double keepFraction,
@@ -43,7 +45,8 @@ public record SelectionConfig(
         double entropyThreshold,
         double actionThreshold,
         double actionSpreadFloor,
-        List<TriggerConfig> triggers) {
+        List<TriggerConfig> triggers,
+        DuplicateSuppression duplicates) {
 
     /** Largest accepted {@code windowSize}: the window is sorted once per frame, so it must stay small. */
     public static final int MAX_WINDOW_SIZE = 100_000;
@@ -93,6 +96,7 @@ public record SelectionConfig(
             throw invalid("action-spread-floor", actionSpreadFloor, "must be a finite number above 0, e.g. "
                     + ActionHead.DEFAULT_SPREAD_FLOOR);
         }
+        Objects.requireNonNull(duplicates, "duplicates");
         triggers = List.copyOf(Objects.requireNonNull(triggers, "triggers"));
         Set<String> names = new HashSet<>();
         for (TriggerConfig trigger : triggers) {
@@ -104,13 +108,13 @@ public record SelectionConfig(
     }
 
     /**
-     * The seven settings before named triggers, with the default spread floor and
-     * {@link #DEFAULT_TRIGGERS}.
+     * The seven settings before named triggers, with the default spread floor,
+     * {@link #DEFAULT_TRIGGERS} and {@link DuplicateSuppression#defaults()}.
      */
     public SelectionConfig(double keepFraction, int windowSize, double entropyWeight, double actionWeight, int minWindow,
             double entropyThreshold, double actionThreshold) {
         this(keepFraction, windowSize, entropyWeight, actionWeight, minWindow, entropyThreshold, actionThreshold,
-                ActionHead.DEFAULT_SPREAD_FLOOR, DEFAULT_TRIGGERS);
+                ActionHead.DEFAULT_SPREAD_FLOOR, DEFAULT_TRIGGERS, DuplicateSuppression.defaults());
     }
 
     /**
@@ -133,7 +137,13 @@ public record SelectionConfig(
     /** This configuration with other named triggers (an empty list leaves only the combined window). */
     public SelectionConfig withTriggers(List<TriggerConfig> triggers) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates);
+    }
+
+    /** This configuration with other near-duplicate suppression settings. */
+    public SelectionConfig withDuplicates(DuplicateSuppression duplicates) {
+        return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates);
     }
 
     private static IllegalArgumentException invalid(String field, Object value, String rule) {

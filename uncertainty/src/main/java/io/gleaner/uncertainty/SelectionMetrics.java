@@ -13,6 +13,7 @@ public final class SelectionMetrics {
     private final LongAdder framesSeen = new LongAdder();
     private final LongAdder harvested = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
     private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
 
     /** Well-formed scored frames run through the policy. */
@@ -35,6 +36,15 @@ public final class SelectionMetrics {
         Map<String, Long> counts = new TreeMap<>();
         fired.forEach((name, count) -> counts.put(name, count.sum()));
         return counts;
+    }
+
+    /** Frames a trigger fired on but that were dropped as near-duplicates of a recent harvest of their vehicle. */
+    public long duplicates() {
+        return duplicates.sum();
+    }
+
+    void recordDuplicate() {
+        duplicates.increment();
     }
 
     void recordFired(String trigger) {

@@ -21,6 +21,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
     private ProcessorContext<String, EdgeCase> context;
     private KeyValueStore<Integer, Double> store;
     private KeyValueStore<String, byte[]> quantiles;
+    private KeyValueStore<String, byte[]> recentHarvests;
     private SelectionPolicy policy;
     private NamedTriggers triggers;
 
@@ -35,6 +36,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.store = context.getStateStore(SelectionTopology.WINDOW_STORE);
         this.policy = new SelectionPolicy(config, restoreWindow());
         this.quantiles = context.getStateStore(SelectionTopology.QUANTILE_STORE);
+        this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
         this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles());
     }
 
@@ -58,6 +60,10 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         if (!selection.harvested() && !named.anyFired()) {
             return;
         }
+        if (config.duplicates().enabled() && isNearDuplicate(record.key(), scored, record.timestamp())) {
+            metrics.recordDuplicate();
+            return;
+        }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
                 .setPriority(Math.max(selection.priority(), named.priority()))
@@ -78,6 +84,30 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
                 .setScore(fired.score())
                 .setThreshold(fired.threshold()));
         metrics.recordFired(fired.name());
+    }
+
+    /**
+     * Whether the frame is too similar to one harvested lately from its vehicle; if not, and it has
+     * an embedding, it is remembered as harvested.
+     */
+    private boolean isNearDuplicate(String key, ScoredFrame scored, long timeMs) {
+        if (scored.getEmbeddingCount() == 0) {
+            return false;
+        }
+        String vehicle = scored.getFrame().getVehicleId().isEmpty() ? String.valueOf(key) : scored.getFrame().getVehicleId();
+        float[] embedding = new float[scored.getEmbeddingCount()];
+        for (int i = 0; i < embedding.length; i++) {
+            embedding[i] = scored.getEmbedding(i);
+        }
+        DuplicateSuppression settings = config.duplicates();
+        byte[] stored = recentHarvests.get(vehicle);
+        RecentHarvests recent = stored == null ? new RecentHarvests() : RecentHarvests.fromBytes(stored);
+        if (recent.maxSimilarity(embedding, timeMs, settings.horizon().toMillis()) >= settings.minSimilarity()) {
+            return true;
+        }
+        recent.add(embedding, timeMs, settings.perVehicle());
+        recentHarvests.put(vehicle, recent.toBytes());
+        return false;
     }
 
     private Map<String, P2Quantile> restoreQuantiles() {

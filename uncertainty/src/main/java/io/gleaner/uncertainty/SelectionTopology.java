@@ -35,6 +35,13 @@ import org.apache.kafka.streams.state.Stores;
  * quantile estimate lives in the changelogged store {@value #QUANTILE_STORE} under the trigger's
  * name, so a restarted task fires at the same threshold it had reached; a trigger whose rate
  * changed starts its estimate afresh.
+ *
+ * <p>When {@link DuplicateSuppression} is on, a frame that would be harvested is dropped instead
+ * (and counted in {@link SelectionMetrics#duplicates()}) if its embedding is at least
+ * {@code minSimilarity} cosine-similar to a frame harvested from the same vehicle within the
+ * horizon, by record time; the vehicle's recent harvests live in {@value #RECENT_HARVESTS_STORE}.
+ * Frames are keyed by vehicle, so one task sees all of a vehicle's frames, in order. A frame
+ * without an embedding is never a duplicate.
  */
 public final class SelectionTopology {
     /** The Kafka Streams application id of this stage. */
@@ -50,6 +57,11 @@ public final class SelectionTopology {
      * name → {@link P2Quantile#toBytes()}, rewritten after every frame.
      */
     public static final String QUANTILE_STORE = "selection-trigger-quantiles";
+    /**
+     * The state store holding, per vehicle id, the embeddings and record times of the frames lately
+     * harvested from it, for near-duplicate suppression.
+     */
+    public static final String RECENT_HARVESTS_STORE = "selection-recent-harvests";
 
     private static final String BRANCH_PREFIX = "scored-frames-";
     private static final String MALFORMED = "malformed";
@@ -72,6 +84,8 @@ public final class SelectionTopology {
                 Stores.persistentKeyValueStore(WINDOW_STORE), Serdes.Integer(), Serdes.Double()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(QUANTILE_STORE), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RECENT_HARVESTS_STORE), Serdes.String(), Serdes.ByteArray()));
 
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
@@ -92,7 +106,7 @@ public final class SelectionTopology {
         branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
-                        WINDOW_STORE, QUANTILE_STORE)
+                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE)
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
     }

@@ -64,6 +64,7 @@ class SelectionProcessorTest {
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
         context.addStateStore(store);
         context.addStateStore(quantiles);
+        context.addStateStore(newByteStore(SelectionTopology.RECENT_HARVESTS_STORE));
         context.setCurrentSystemTimeMs(5_000L);
         SelectionProcessor processor = new SelectionProcessor(config, new SelectionMetrics());
         processor.init(context);
@@ -84,10 +85,14 @@ class SelectionProcessorTest {
         return store;
     }
 
-    @SuppressWarnings("deprecation")
     private static KeyValueStore<String, byte[]> newQuantileStore() {
+        return newByteStore(SelectionTopology.QUANTILE_STORE);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static KeyValueStore<String, byte[]> newByteStore(String name) {
         KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(SelectionTopology.QUANTILE_STORE), Serdes.String(), Serdes.ByteArray())
+                        Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled()
                 .build();
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();

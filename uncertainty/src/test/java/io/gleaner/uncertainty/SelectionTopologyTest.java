@@ -207,7 +207,7 @@ class SelectionTopologyTest {
         assertThat(java.util.Arrays.stream(MalformedReason.values()).map(MalformedReason::code)).containsExactly(
                 "missing-value", "missing-frame-id", "missing-image", "missing-scene-probabilities",
                 "scene-classes-mismatch", "invalid-scene-probability", "missing-predicted-action",
-                "missing-human-action", "invalid-action", "invalid-spread", "invalid-novelty");
+                "missing-human-action", "invalid-action", "invalid-spread", "invalid-novelty", "invalid-embedding");
     }
 
     private TestOutputTopic<byte[], byte[]> dlq() {
