@@ -35,6 +35,7 @@ import java.util.Set;
  * @param triggers the named triggers, names unique ({@code selection.trigger}, repeatable)
  * @param duplicates when a harvested frame is dropped as a near-duplicate of one harvested lately
  *     from the same vehicle
+ * @param budget how many edge cases may go out per window, per vehicle and in all
  */
 public record SelectionConfig(
         double keepFraction,
@@ -46,7 +47,8 @@ public record SelectionConfig(
         double actionThreshold,
         double actionSpreadFloor,
         List<TriggerConfig> triggers,
-        DuplicateSuppression duplicates) {
+        DuplicateSuppression duplicates,
+        HarvestBudget budget) {
 
     /** Largest accepted {@code windowSize}: the window is sorted once per frame, so it must stay small. */
     public static final int MAX_WINDOW_SIZE = 100_000;
@@ -97,6 +99,7 @@ public record SelectionConfig(
                     + ActionHead.DEFAULT_SPREAD_FLOOR);
         }
         Objects.requireNonNull(duplicates, "duplicates");
+        Objects.requireNonNull(budget, "budget");
         triggers = List.copyOf(Objects.requireNonNull(triggers, "triggers"));
         Set<String> names = new HashSet<>();
         for (TriggerConfig trigger : triggers) {
@@ -109,12 +112,13 @@ public record SelectionConfig(
 
     /**
      * The seven settings before named triggers, with the default spread floor,
-     * {@link #DEFAULT_TRIGGERS} and {@link DuplicateSuppression#defaults()}.
+     * {@link #DEFAULT_TRIGGERS}, {@link DuplicateSuppression#defaults()} and {@link HarvestBudget#defaults()}.
      */
     public SelectionConfig(double keepFraction, int windowSize, double entropyWeight, double actionWeight, int minWindow,
             double entropyThreshold, double actionThreshold) {
         this(keepFraction, windowSize, entropyWeight, actionWeight, minWindow, entropyThreshold, actionThreshold,
-                ActionHead.DEFAULT_SPREAD_FLOOR, DEFAULT_TRIGGERS, DuplicateSuppression.defaults());
+                ActionHead.DEFAULT_SPREAD_FLOOR, DEFAULT_TRIGGERS, DuplicateSuppression.defaults(),
+                HarvestBudget.defaults());
     }
 
     /**
@@ -137,13 +141,19 @@ public record SelectionConfig(
     /** This configuration with other named triggers (an empty list leaves only the combined window). */
     public SelectionConfig withTriggers(List<TriggerConfig> triggers) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+    }
+
+    /** This configuration with another harvest budget. */
+    public SelectionConfig withBudget(HarvestBudget budget) {
+        return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
     }
 
     /** This configuration with other near-duplicate suppression settings. */
     public SelectionConfig withDuplicates(DuplicateSuppression duplicates) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
     }
 
     private static IllegalArgumentException invalid(String field, Object value, String rule) {

@@ -14,6 +14,8 @@ public final class SelectionMetrics {
     private final LongAdder harvested = new LongAdder();
     private final LongAdder malformed = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    private final LongAdder overBudget = new LongAdder();
+    private final LongAdder late = new LongAdder();
     private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
 
     /** Well-formed scored frames run through the policy. */
@@ -21,7 +23,7 @@ public final class SelectionMetrics {
         return framesSeen.sum();
     }
 
-    /** Frames written to {@code edge-cases}. */
+    /** Frames the triggers harvested, after near-duplicate suppression and before any budget. */
     public long harvested() {
         return harvested.sum();
     }
@@ -41,6 +43,24 @@ public final class SelectionMetrics {
     /** Frames a trigger fired on but that were dropped as near-duplicates of a recent harvest of their vehicle. */
     public long duplicates() {
         return duplicates.sum();
+    }
+
+    /** Harvested frames the budget dropped: not among the best of their window, per vehicle or in all. */
+    public long overBudget() {
+        return overBudget.sum();
+    }
+
+    /** Harvested frames that reached the budget after their window had closed, and were dropped. */
+    public long late() {
+        return late.sum();
+    }
+
+    void recordOverBudget() {
+        overBudget.increment();
+    }
+
+    void recordLate() {
+        late.increment();
     }
 
     void recordDuplicate() {

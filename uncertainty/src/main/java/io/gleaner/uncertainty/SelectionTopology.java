@@ -1,6 +1,7 @@
 package io.gleaner.uncertainty;
 
 import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import java.util.Map;
 import java.util.Objects;
@@ -11,6 +12,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -42,6 +44,12 @@ import org.apache.kafka.streams.state.Stores;
  * horizon, by record time; the vehicle's recent harvests live in {@value #RECENT_HARVESTS_STORE}.
  * Frames are keyed by vehicle, so one task sees all of a vehicle's frames, in order. A frame
  * without an embedding is never a duplicate.
+ *
+ * <p>When the {@link HarvestBudget} is on, harvested frames are re-keyed to one key and
+ * repartitioned through {@value #BUDGET_REPARTITION} (one partition) to a single budget task,
+ * which holds each window's best frames in {@value #BUDGET_STORE} and writes them out, best first,
+ * when the window closes (see {@link BudgetWindow}). The one task is the price of a fleet-wide
+ * budget; it only sees frames the triggers already harvested, a few percent of the stream.
  */
 public final class SelectionTopology {
     /** The Kafka Streams application id of this stage. */
@@ -62,6 +70,12 @@ public final class SelectionTopology {
      * harvested from it, for near-duplicate suppression.
      */
     public static final String RECENT_HARVESTS_STORE = "selection-recent-harvests";
+    /** The state store holding each open budget window's {@link BudgetWindow}, by window start. */
+    public static final String BUDGET_STORE = "selection-budget-windows";
+    /** The internal topic that brings every harvested frame to the one budget task. */
+    public static final String BUDGET_REPARTITION = "edge-case-budget";
+    /** The one key every harvested frame is re-keyed to when budgets apply. */
+    static final String BUDGET_KEY = "fleet";
 
     private static final String BRANCH_PREFIX = "scored-frames-";
     private static final String MALFORMED = "malformed";
@@ -103,10 +117,23 @@ public final class SelectionTopology {
                 .to(Topics.FRAMES_DLQ.name(), Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
                         .withName("frames-dlq-sink"));
 
-        branches.get(BRANCH_PREFIX + WELL_FORMED)
+        KStream<String, EdgeCase> harvested = branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
-                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE)
+                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE);
+        if (config.budget().enabled()) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), Serdes.ByteArray()));
+            harvested = harvested
+                    .selectKey((frameId, edgeCase) -> BUDGET_KEY, Named.as("budget-key-all-vehicles"))
+                    .repartition(Repartitioned.<String, EdgeCase>as(BUDGET_REPARTITION)
+                            .withKeySerde(Serdes.String())
+                            .withValueSerde(Topics.EDGE_CASES.valueSerde())
+                            .withNumberOfPartitions(1))
+                    .process(() -> new BudgetProcessor(config.budget(), metrics), Named.as("apply-harvest-budget"),
+                            BUDGET_STORE);
+        }
+        harvested
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
     }
