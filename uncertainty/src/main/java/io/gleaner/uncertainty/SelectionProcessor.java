@@ -3,6 +3,10 @@ package io.gleaner.uncertainty;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import io.gleaner.uncertainty.acquisition.EmbeddingNovelty;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -22,6 +26,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
     private KeyValueStore<Integer, Double> store;
     private KeyValueStore<String, byte[]> quantiles;
     private KeyValueStore<String, byte[]> recentHarvests;
+    private KeyValueStore<Integer, byte[]> noveltyReference;
     private SelectionPolicy policy;
     private NamedTriggers triggers;
 
@@ -37,7 +42,9 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.policy = new SelectionPolicy(config, restoreWindow());
         this.quantiles = context.getStateStore(SelectionTopology.QUANTILE_STORE);
         this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
-        this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles());
+        this.noveltyReference = context.getStateStore(SelectionTopology.NOVELTY_STORE);
+        this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles(),
+                restoreReference());
     }
 
     @Override
@@ -52,10 +59,13 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         Selection selection = policy.select(probabilities, predicted.getSteering(), predicted.getAcceleration(),
                 human.getSteering(), human.getAcceleration());
         persistNewestScore();
+        float[] embedding = embedding(scored);
         NamedTriggers.Evaluation named = triggers.evaluate(new FrameOutputs(probabilities,
                 predicted.getSteering(), predicted.getAcceleration(), human.getSteering(), human.getAcceleration(),
-                scored.getSteeringSpread(), scored.getAccelerationSpread(), scored.getNovelty()));
+                scored.getSteeringSpread(), scored.getAccelerationSpread(), scored.getNovelty(),
+                scored.getModelVersion(), embedding));
         triggers.estimators().forEach((name, estimator) -> quantiles.put(name, estimator.toBytes()));
+        persistReference();
         metrics.recordSeen();
         if (!selection.harvested() && !named.anyFired()) {
             return;
@@ -95,10 +105,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
             return false;
         }
         String vehicle = scored.getFrame().getVehicleId().isEmpty() ? String.valueOf(key) : scored.getFrame().getVehicleId();
-        float[] embedding = new float[scored.getEmbeddingCount()];
-        for (int i = 0; i < embedding.length; i++) {
-            embedding[i] = scored.getEmbedding(i);
-        }
+        float[] embedding = embedding(scored);
         DuplicateSuppression settings = config.duplicates();
         byte[] stored = recentHarvests.get(vehicle);
         RecentHarvests recent = stored == null ? new RecentHarvests() : RecentHarvests.fromBytes(stored);
@@ -108,6 +115,68 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         recent.add(embedding, timeMs, settings.perVehicle());
         recentHarvests.put(vehicle, recent.toBytes());
         return false;
+    }
+
+    private static float[] embedding(ScoredFrame scored) {
+        float[] embedding = new float[scored.getEmbeddingCount()];
+        for (int i = 0; i < embedding.length; i++) {
+            embedding[i] = scored.getEmbedding(i);
+        }
+        return embedding;
+    }
+
+    /** Mirrors what the last frame changed in the embedding-novelty reference set into its store. */
+    private void persistReference() {
+        if (!triggers.usesEmbeddingNovelty()) {
+            return;
+        }
+        NamedTriggers.Reference reference = triggers.reference();
+        if (triggers.referenceRestarted()) {
+            for (int slot = 0; slot < NamedTriggers.NOVELTY_REFERENCE_FRAMES; slot++) {
+                noveltyReference.delete(slot);
+            }
+            noveltyReference.put(SelectionTopology.REFERENCE_VERSION_KEY,
+                    reference.modelVersion().getBytes(StandardCharsets.UTF_8));
+        }
+        int slot = triggers.lastReferenceSlot();
+        if (slot >= 0) {
+            EmbeddingNovelty embeddings = reference.embeddings();
+            noveltyReference.put(slot, floatBytes(embeddings.embedding(slot)));
+            noveltyReference.put(SelectionTopology.REFERENCE_ADDED_KEY,
+                    ByteBuffer.allocate(Long.BYTES).putLong(embeddings.added()).array());
+        } else if (triggers.referenceRestarted()) {
+            noveltyReference.put(SelectionTopology.REFERENCE_ADDED_KEY, ByteBuffer.allocate(Long.BYTES).putLong(0).array());
+        }
+    }
+
+    private NamedTriggers.Reference restoreReference() {
+        byte[] version = noveltyReference.get(SelectionTopology.REFERENCE_VERSION_KEY);
+        byte[] added = noveltyReference.get(SelectionTopology.REFERENCE_ADDED_KEY);
+        if (version == null || added == null) {
+            return null;
+        }
+        long count = ByteBuffer.wrap(added).getLong();
+        int held = (int) Math.min(count, NamedTriggers.NOVELTY_REFERENCE_FRAMES);
+        float[][] slots = new float[NamedTriggers.NOVELTY_REFERENCE_FRAMES][];
+        for (int slot = 0; slot < held; slot++) {
+            byte[] bytes = noveltyReference.get(slot);
+            if (bytes == null) {
+                throw new IllegalStateException("store " + SelectionTopology.NOVELTY_STORE + " of task " + context.taskId()
+                        + " says " + count + " embeddings were added but slot " + slot
+                        + " is missing; delete the task's state directory to start the reference afresh");
+            }
+            FloatBuffer floats = ByteBuffer.wrap(bytes).asFloatBuffer();
+            slots[slot] = new float[floats.remaining()];
+            floats.get(slots[slot]);
+        }
+        return new NamedTriggers.Reference(new String(version, StandardCharsets.UTF_8),
+                EmbeddingNovelty.restore(NamedTriggers.NOVELTY_NEIGHBOUR, count, slots));
+    }
+
+    private static byte[] floatBytes(float[] values) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+        buffer.asFloatBuffer().put(values);
+        return buffer.array();
     }
 
     private Map<String, P2Quantile> restoreQuantiles() {

@@ -70,6 +70,16 @@ public final class SelectionTopology {
      * harvested from it, for near-duplicate suppression.
      */
     public static final String RECENT_HARVESTS_STORE = "selection-recent-harvests";
+    /**
+     * The state store holding each task's embedding-novelty reference set: ring slot {@code i} →
+     * the embedding's floats, {@link #REFERENCE_ADDED_KEY} → how many were ever added (a long),
+     * {@link #REFERENCE_VERSION_KEY} → the model version they came from (UTF-8).
+     */
+    public static final String NOVELTY_STORE = "selection-novelty-reference";
+    /** Key in {@link #NOVELTY_STORE} of the number of embeddings ever added. */
+    public static final int REFERENCE_ADDED_KEY = -1;
+    /** Key in {@link #NOVELTY_STORE} of the model version whose embeddings the set holds. */
+    public static final int REFERENCE_VERSION_KEY = -2;
     /** The state store holding each open budget window's {@link BudgetWindow}, by window start. */
     public static final String BUDGET_STORE = "selection-budget-windows";
     /** The internal topic that brings every harvested frame to the one budget task. */
@@ -100,6 +110,8 @@ public final class SelectionTopology {
                 Stores.persistentKeyValueStore(QUANTILE_STORE), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(RECENT_HARVESTS_STORE), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(NOVELTY_STORE), Serdes.Integer(), Serdes.ByteArray()));
 
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
@@ -120,7 +132,7 @@ public final class SelectionTopology {
         KStream<String, EdgeCase> harvested = branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
-                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE);
+                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE);
         if (config.budget().enabled()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(
                     Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), Serdes.ByteArray()));

@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 /**
  * The acquisition functions a named trigger can use: those computable from what a scored frame
  * carries today. Each scores so that <i>higher is more worth a label</i>, which is what a trigger
- * rule compares. Functions over dropout samples or batches (BALD, variation ratio, k-center) live
+ * rule compares. A function may have no score for a frame (NaN, e.g. embedding novelty for a frame
+ * without an embedding): its trigger then skips that frame. Functions over dropout samples or batches (BALD, variation ratio, k-center) live
  * in {@link io.gleaner.uncertainty.acquisition} and join this list once the scorer sends samples.
  */
 public enum TriggerFunction {
@@ -65,6 +66,19 @@ public enum TriggerFunction {
         @Override
         double score(FrameOutputs frame, double spreadFloor) {
             return frame.novelty();
+        }
+    },
+    /**
+     * The stage's own novelty: the cosine distance from the frame's embedding to its
+     * {@value NamedTriggers#NOVELTY_NEIGHBOUR}-th nearest among the last
+     * {@value NamedTriggers#NOVELTY_REFERENCE_FRAMES} embeddings the task saw from the same model
+     * version ({@link io.gleaner.uncertainty.acquisition.EmbeddingNovelty}). No score for a frame
+     * without an L2-normalised embedding, or while the reference set is empty.
+     */
+    EMBEDDING_NOVELTY("embedding-novelty") {
+        @Override
+        double score(FrameOutputs frame, double spreadFloor) {
+            return frame.embeddingNovelty();
         }
     };
 

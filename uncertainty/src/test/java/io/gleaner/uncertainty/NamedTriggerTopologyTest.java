@@ -128,15 +128,7 @@ class NamedTriggerTopologyTest {
         }
         byte[] before = driver.<String, byte[]>getKeyValueStore(SelectionTopology.QUANTILE_STORE).get("disagreement-top");
         double threshold = P2Quantile.fromBytes(before).estimate();
-        // The driver deletes its state directory on close, which a stopping instance never does: close the
-        // stores as a stopping instance does (RocksDB writes its memtables to disk), keep the directory as it
-        // is then, and put it back in the same place for the next driver.
-        driver.getAllStateStores().get(SelectionTopology.WINDOW_STORE).close();
-        driver.getAllStateStores().get(SelectionTopology.QUANTILE_STORE).close();
-        Path kept = keptDir.resolve("state");
-        copyTree(stateDir, kept);
-        driver.close();
-        copyTree(kept, stateDir);
+        restartKeepingState();
 
         start(stateDir, List.of(TOP_DISAGREEMENT));
         byte[] after = driver.<String, byte[]>getKeyValueStore(SelectionTopology.QUANTILE_STORE).get("disagreement-top");
@@ -169,6 +161,47 @@ class NamedTriggerTopologyTest {
                         r.headers().lastHeader(DlqHeaders.REASON).value(), StandardCharsets.UTF_8))
                 .containsExactly(MalformedReason.INVALID_SPREAD.code(), MalformedReason.INVALID_NOVELTY.code());
         assertThat(metrics.framesSeen()).isZero();
+    }
+
+    @Test
+    void anEmbeddingNoveltyTriggerFiresOnAFrameUnlikeTheLastOnesAndKeepsItsReferenceAcrossARestart() throws IOException {
+        List<TriggerConfig> unlike = List.of(TriggerConfig.parse("unlike=embedding-novelty,threshold=0.5"));
+        start(stateDir, unlike);
+        for (int i = 0; i < 5; i++) {
+            scored.pipeInput("v-1", embedded("f-" + i, 1f, 0f));
+        }
+        assertThat(edgeCases.isEmpty()).isTrue();
+        restartKeepingState();
+        start(stateDir, unlike);
+
+        // (0, 1) against the five restored (1, 0): its 5th nearest is at distance 1; a cold set would have none
+        scored.pipeInput("v-1", embedded("f-unlike", 0f, 1f));
+        EdgeCase edgeCase = edgeCases.readValue();
+        assertThat(edgeCase.getScored().getFrame().getFrameId()).isEqualTo("f-unlike");
+        assertThat(edgeCase.getTriggersList()).extracting(Trigger::getName, Trigger::getScore, Trigger::getThreshold)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("unlike", 1.0, 0.5));
+    }
+
+    /**
+     * Stops the driver but keeps its state directory. The driver deletes the directory on close, which
+     * a stopping instance never does: close the stores as a stopping instance does (RocksDB writes its
+     * memtables to disk), keep the directory as it is then, and put it back in the same place.
+     */
+    private void restartKeepingState() throws IOException {
+        driver.getAllStateStores().values().forEach(org.apache.kafka.streams.processor.StateStore::close);
+        Path kept = keptDir.resolve("state");
+        copyTree(stateDir, kept);
+        driver.close();
+        driver = null;
+        copyTree(kept, stateDir);
+    }
+
+    private static ScoredFrame embedded(String frameId, float... embedding) {
+        ScoredFrame.Builder frame = frame(frameId, 0f, 0f).toBuilder();
+        for (float x : embedding) {
+            frame.addEmbedding(x);
+        }
+        return frame.build();
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -12,7 +12,12 @@ class NamedTriggersTest {
 
     /** Prediction (0, 0), human steering {@code humanSteer}, spreads as given, novelty 0. */
     private static FrameOutputs frame(float humanSteer, float spread) {
-        return new FrameOutputs(SURE, 0f, 0f, humanSteer, 0f, spread, spread, 0f);
+        return new FrameOutputs(SURE, 0f, 0f, humanSteer, 0f, spread, spread, 0f, "m-1", new float[0]);
+    }
+
+    /** A quiet frame of model {@code version} with {@code embedding}. */
+    private static FrameOutputs embedded(String version, float... embedding) {
+        return new FrameOutputs(SURE, 0f, 0f, 0f, 0f, 0f, 0f, 0f, version, embedding);
     }
 
     @Test
@@ -71,7 +76,31 @@ class NamedTriggersTest {
         TriggerConfig sameRate = new TriggerConfig("t", TriggerFunction.NOVELTY, new TriggerRule.TopRate(0.1, 5));
         TriggerConfig newRate = new TriggerConfig("t", TriggerFunction.NOVELTY, new TriggerRule.TopRate(0.2, 5));
         // 1 − 0.1 is 0.9 exactly in doubles, so the stored estimate matches
-        assertThat(new NamedTriggers(List.of(sameRate), 0.05, Map.of("t", stored)).estimators().get("t")).isSameAs(stored);
-        assertThat(new NamedTriggers(List.of(newRate), 0.05, Map.of("t", stored)).estimators().get("t").count()).isZero();
+        assertThat(new NamedTriggers(List.of(sameRate), 0.05, Map.of("t", stored), null).estimators().get("t")).isSameAs(stored);
+        assertThat(new NamedTriggers(List.of(newRate), 0.05, Map.of("t", stored), null).estimators().get("t").count()).isZero();
+    }
+
+    @Test
+    void embeddingNoveltyIsTheDistanceToTheKthNearestRecentEmbeddingOfTheSameModel() {
+        NamedTriggers triggers = new NamedTriggers(List.of(TriggerConfig.parse("unlike=embedding-novelty,threshold=0.5")), 0.05);
+        // the first frame has nothing to compare with: no score, no firing; the next four are at distance 0
+        for (int i = 0; i < 5; i++) {
+            assertThat(triggers.evaluate(embedded("m-1", 1f, 0f)).anyFired()).isFalse();
+        }
+        // (0, 1) against five (1, 0): the 5th nearest is at 1 − 0 = 1
+        NamedTriggers.Evaluation unlike = triggers.evaluate(embedded("m-1", 0f, 1f));
+        assertThat(unlike.fired()).singleElement().satisfies(fired -> {
+            assertThat(fired.score()).isEqualTo(1.0);
+            assertThat(fired.threshold()).isEqualTo(0.5);
+        });
+        assertThat(triggers.lastReferenceSlot()).isEqualTo(5);
+        assertThat(triggers.reference().embeddings().added()).isEqualTo(6);
+        // a new model embeds into a new space: the set starts again, so the same frame has no score
+        assertThat(triggers.evaluate(embedded("m-2", 0f, 1f)).anyFired()).isFalse();
+        assertThat(triggers.referenceRestarted()).isTrue();
+        assertThat(triggers.reference().embeddings().added()).isEqualTo(1);
+        // a frame without a usable embedding (none, or the zero vector) is skipped and not added
+        assertThat(triggers.evaluate(embedded("m-2", 0f, 0f)).anyFired()).isFalse();
+        assertThat(triggers.lastReferenceSlot()).isEqualTo(-1);
     }
 }

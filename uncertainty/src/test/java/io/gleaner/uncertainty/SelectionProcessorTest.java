@@ -65,6 +65,7 @@ class SelectionProcessorTest {
         context.addStateStore(store);
         context.addStateStore(quantiles);
         context.addStateStore(newByteStore(SelectionTopology.RECENT_HARVESTS_STORE));
+        context.addStateStore(newSlotStore(SelectionTopology.NOVELTY_STORE));
         context.setCurrentSystemTimeMs(5_000L);
         SelectionProcessor processor = new SelectionProcessor(config, new SelectionMetrics());
         processor.init(context);
@@ -93,6 +94,17 @@ class SelectionProcessorTest {
     private static KeyValueStore<String, byte[]> newByteStore(String name) {
         KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build();
+        MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
+        store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static KeyValueStore<Integer, byte[]> newSlotStore(String name) {
+        KeyValueStore<Integer, byte[]> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(name), Serdes.Integer(), Serdes.ByteArray())
                 .withLoggingDisabled()
                 .build();
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();

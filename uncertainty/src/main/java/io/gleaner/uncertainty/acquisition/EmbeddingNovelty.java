@@ -45,16 +45,76 @@ public final class EmbeddingNovelty {
     }
 
     /**
+     * A reference set as it was after {@code added} embeddings, with its ring's slots read back
+     * from storage: slot {@code i} holds the embedding last written there.
+     *
+     * @param slots the ring, {@code slots.length} is the capacity; the first
+     *     {@code min(added, capacity)} must be held
+     * @throws IllegalArgumentException if {@code added} is negative, {@code k} out of range, or a held
+     *     slot is missing, not L2-normalised or of another dimension
+     */
+    public static EmbeddingNovelty restore(int k, long added, float[][] slots) {
+        EmbeddingNovelty restored = new EmbeddingNovelty(slots.length, k);
+        if (added < 0) {
+            throw new IllegalArgumentException("EmbeddingNovelty.restore: added is " + added + "; it must be at least 0");
+        }
+        int held = (int) Math.min(added, slots.length);
+        for (int slot = 0; slot < held; slot++) {
+            ArgumentCheck.unitVector("EmbeddingNovelty.restore", "slots[" + slot + "]", slots[slot], restored.dimension);
+            restored.dimension = slots[slot].length;
+            restored.references[slot] = slots[slot].clone();
+        }
+        restored.added = added;
+        return restored;
+    }
+
+    /** The reference in a ring slot (a copy); only slots below {@link #size()} hold one. */
+    public float[] embedding(int slot) {
+        if (slot < 0 || slot >= size()) {
+            throw new IndexOutOfBoundsException("slot " + slot + " is not held; the set holds " + size() + " references");
+        }
+        return references[slot].clone();
+    }
+
+    /** How many references were ever added, including those since dropped. */
+    public long added() {
+        return added;
+    }
+
+    /** The references' dimension, or -1 while none was added. */
+    public int dimension() {
+        return added == 0 ? -1 : dimension;
+    }
+
+    /**
      * Adds a reference embedding (a copy), dropping the oldest one when full.
      *
+     * @return the ring slot it was written to, so that an owner can persist that slot alone
      * @throws IllegalArgumentException if it is not a finite L2-normalised vector of the same
      *     dimension as earlier references
      */
-    public void add(float[] embedding) {
-        ArgumentCheck.unitVector("EmbeddingNovelty.add", "embedding", embedding, dimension);
+    public int add(float[] embedding) {
+        ArgumentCheck.unitVector("EmbeddingNovelty.add", "embedding", embedding, dimension());
         dimension = embedding.length;
-        references[(int) (added % references.length)] = embedding.clone();
+        int slot = (int) (added % references.length);
+        references[slot] = embedding.clone();
         added++;
+        return slot;
+    }
+
+    /** Whether {@code embedding} is finite, L2-normalised and of the references' dimension, so {@link #add} and {@link #novelty} take it. */
+    public boolean accepts(float[] embedding) {
+        if (embedding == null || embedding.length == 0 || (dimension() >= 0 && embedding.length != dimension)) {
+            return false;
+        }
+        double squared = 0.0;
+        for (float x : embedding) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+            squared += (double) x * x;
+        }
+        return Math.abs(Math.sqrt(squared) - 1.0) <= ArgumentCheck.NORM_TOLERANCE;
     }
 
     /**
@@ -69,7 +129,7 @@ public final class EmbeddingNovelty {
             throw new IllegalArgumentException("EmbeddingNovelty.novelty: the reference set is empty;"
                     + " add reference embeddings before asking how novel a frame is");
         }
-        ArgumentCheck.unitVector("EmbeddingNovelty.novelty", "embedding", embedding, dimension);
+        ArgumentCheck.unitVector("EmbeddingNovelty.novelty", "embedding", embedding, dimension());
         float[][] held = Arrays.copyOf(references, size());
         return kthSmallest(distances(embedding, held), Math.min(k, held.length));
     }

@@ -53,6 +53,23 @@ class EmbeddingNoveltyTest {
     }
 
     @Test
+    void aRestoredSetAnswersAndGoesOnLikeTheOriginal() {
+        EmbeddingNovelty original = new EmbeddingNovelty(2, 1);
+        assertThat(original.add(EAST)).isEqualTo(0);
+        assertThat(original.add(NORTH)).isEqualTo(1);
+        assertThat(original.add(WEST)).isEqualTo(0);
+        EmbeddingNovelty restored = EmbeddingNovelty.restore(1, original.added(),
+                new float[][] {original.embedding(0), original.embedding(1)});
+        assertThat(restored.added()).isEqualTo(3);
+        assertThat(restored.novelty(EAST)).isEqualTo(original.novelty(EAST)).isEqualTo(1.0);
+        // the next add goes to slot 3 % 2 = 1 in both
+        assertThat(restored.add(EAST)).isEqualTo(original.add(EAST)).isEqualTo(1);
+        assertThat(restored.accepts(new float[] {1f, 1f})).isFalse();
+        assertThat(restored.accepts(new float[] {1f, 0f, 0f})).isFalse();
+        assertThat(restored.accepts(NORTH_EAST)).isTrue();
+    }
+
+    @Test
     void referencesAreCopiedSoTheCallerCannotChangeThem() {
         EmbeddingNovelty novelty = new EmbeddingNovelty(1, 1);
         float[] embedding = {1f, 0f};
