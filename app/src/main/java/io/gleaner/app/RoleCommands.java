@@ -177,8 +177,8 @@ final class RoleCommands {
                 description = "A named trigger, repeatable: NAME=FUNCTION,threshold=VALUE or"
                         + " NAME=FUNCTION,top=RATE[,min-observations=N], optionally with ,weight=W; FUNCTION is one of"
                         + " entropy, least-confidence, margin, action-disagreement, action-surprise, action-spread,"
-                        + " novelty, embedding-novelty. Given once or more, replaces the default"
-                        + " action-surprise=action-surprise,top=0.02.")
+                        + " novelty, embedding-novelty. Given once or more, replaces the defaults"
+                        + " action-surprise=action-surprise,top=0.02 and embedding-novelty=embedding-novelty,top=0.02.")
         List<String> triggers;
 
         @Spec CommandSpec spec;

@@ -150,16 +150,18 @@ class NamedTriggerTopologyTest {
     }
 
     @Test
-    void aFrameWithANegativeSpreadGoesToTheDlqInsteadOfIntoATrigger() {
+    void framesWithANegativeSpreadOrANonFiniteNoveltyOrEmbeddingGoToTheDlq() {
         start(stateDir, List.of(TOP_DISAGREEMENT));
         TestOutputTopic<byte[], byte[]> dlq = driver.createOutputTopic(Topics.FRAMES_DLQ.name(),
                 Topics.FRAMES_DLQ.keySerde().deserializer(), Topics.FRAMES_DLQ.valueSerde().deserializer());
         scored.pipeInput("v-1", frame("f-bad", 0f, 0f).toBuilder().setSteeringSpread(-0.1f).build());
         scored.pipeInput("v-1", frame("f-nan", 0f, Float.NaN));
+        scored.pipeInput("v-1", embedded("f-inf", 1f, Float.POSITIVE_INFINITY));
 
         assertThat(dlq.readRecordsToList()).extracting(r -> new String(
                         r.headers().lastHeader(DlqHeaders.REASON).value(), StandardCharsets.UTF_8))
-                .containsExactly(MalformedReason.INVALID_SPREAD.code(), MalformedReason.INVALID_NOVELTY.code());
+                .containsExactly(MalformedReason.INVALID_SPREAD.code(), MalformedReason.INVALID_NOVELTY.code(),
+                        MalformedReason.INVALID_EMBEDDING.code());
         assertThat(metrics.framesSeen()).isZero();
     }
 

@@ -45,10 +45,10 @@ class SelectionConfigTest {
     }
 
     @Test
-    void defaultsAddTheActionSurpriseTriggerAndLeaveDedupAndBudgetsOff() {
+    void defaultsAddTheSurpriseAndNoveltyTriggersAndLeaveDedupAndBudgetsOff() {
         SelectionConfig defaults = SelectionConfig.defaults();
-        assertThat(defaults.triggers()).extracting(TriggerConfig::name).containsExactly("action-surprise");
-        assertThat(defaults.triggers().get(0).rule()).isEqualTo(new TriggerRule.TopRate(0.02));
+        assertThat(defaults.triggers()).extracting(TriggerConfig::name).containsExactly("action-surprise", "embedding-novelty");
+        assertThat(defaults.triggers()).extracting(TriggerConfig::rule).containsOnly(new TriggerRule.TopRate(0.02));
         assertThat(defaults.actionSpreadFloor()).isEqualTo(0.05);
         assertThat(defaults.duplicates().enabled()).isFalse();
         assertThat(defaults.budget().enabled()).isFalse();
