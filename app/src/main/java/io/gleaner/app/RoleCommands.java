@@ -32,9 +32,12 @@ import io.gleaner.scorer.ScorerMetrics;
 import io.gleaner.scorer.ScorerTopology;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelSpec;
+import io.gleaner.uncertainty.DuplicateSuppression;
+import io.gleaner.uncertainty.HarvestBudget;
 import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.SelectionMetrics;
 import io.gleaner.uncertainty.SelectionTopology;
+import io.gleaner.uncertainty.TriggerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,9 +58,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * One subcommand per role, so that production runs each as its own process (see compose/).
@@ -167,12 +173,65 @@ final class RoleCommands {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
 
+        @Option(names = "--trigger", paramLabel = "SPEC",
+                description = "A named trigger, repeatable: NAME=FUNCTION,threshold=VALUE or"
+                        + " NAME=FUNCTION,top=RATE[,min-observations=N], optionally with ,weight=W; FUNCTION is one of"
+                        + " entropy, least-confidence, margin, action-disagreement, action-surprise, action-spread,"
+                        + " novelty, embedding-novelty. Given once or more, replaces the defaults"
+                        + " action-surprise=action-surprise,top=0.02 and embedding-novelty=embedding-novelty,top=0.02.")
+        List<String> triggers;
+
+        @Spec CommandSpec spec;
+
+        @Option(names = "--dedup-min-similarity", paramLabel = "COSINE",
+                description = "Drop a harvested frame whose embedding is at least this cosine-similar (0..1] to one"
+                        + " harvested from the same vehicle in the last minute (off unless given).")
+        Double dedupMinSimilarity;
+
+        @Option(names = "--budget-per-vehicle", paramLabel = "N",
+                description = "Most edge cases per vehicle per hour, the best of the hour kept; turns budgets on,"
+                        + " so edge cases wait for their hour to close (default 50 once budgets are on).")
+        Integer budgetPerVehicle;
+
+        @Option(names = "--budget-fleet", paramLabel = "N",
+                description = "Most edge cases per hour in all, the best of the hour kept; turns budgets on"
+                        + " (default 500 once budgets are on).")
+        Integer budgetFleet;
+
+        /** The defaults with what the flags change; throws IllegalArgumentException naming a bad flag value. */
+        SelectionConfig selectionConfig() {
+            SelectionConfig config = SelectionConfig.defaults();
+            if (triggers != null) {
+                config = config.withTriggers(triggers.stream().map(TriggerConfig::parse).toList());
+            }
+            if (dedupMinSimilarity != null) {
+                DuplicateSuppression dedup = DuplicateSuppression.defaults();
+                config = config.withDuplicates(
+                        new DuplicateSuppression(true, dedupMinSimilarity, dedup.horizon(), dedup.perVehicle()));
+            }
+            if (budgetPerVehicle != null || budgetFleet != null) {
+                HarvestBudget budget = HarvestBudget.defaults();
+                config = config.withBudget(new HarvestBudget(true,
+                        budgetPerVehicle != null ? budgetPerVehicle : budget.perVehicle(),
+                        budgetFleet != null ? budgetFleet : budget.fleet(), budget.window(), budget.grace()));
+            }
+            return config;
+        }
+
         @Override
         public Integer call() throws InterruptedException {
+            SelectionConfig selection;
+            try {
+                selection = selectionConfig();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             SelectionMetrics metrics = new SelectionMetrics();
             return runStage(SelectionTopology.APPLICATION_ID, connection, streams,
-                    b -> SelectionTopology.build(b, SelectionConfig.defaults(), metrics),
-                    () -> LOG.info("selection stopped: {} seen, {} harvested", metrics.framesSeen(), metrics.harvested()));
+                    b -> SelectionTopology.build(b, selection, metrics),
+                    () -> LOG.info("selection stopped: {} seen, {} harvested, fired by trigger {}, {} duplicates,"
+                                    + " {} over budget, {} late", metrics.framesSeen(), metrics.harvested(),
+                            metrics.firedByTrigger(), metrics.duplicates(), metrics.overBudget(), metrics.late()));
         }
     }
 

@@ -3,6 +3,9 @@ package io.gleaner.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.app.bench.IngestBenchmark;
+import io.gleaner.uncertainty.HarvestBudget;
+import io.gleaner.uncertainty.SelectionConfig;
+import io.gleaner.uncertainty.TriggerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -45,6 +48,22 @@ class GleanerCommandTest {
                 .containsExactlyInAnyOrder("fashion-mnist", "dir");
         assertThat((Object) cli.getSubcommands().get("ingest-stream").getCommand()).isInstanceOf(RoleCommands.IngestStream.class);
         assertThat(cli.getSubcommands().get("bench").getSubcommands().keySet()).contains("ingest");
+    }
+
+    @Test
+    void selectTakesNamedTriggersDedupAndBudgetsAndRejectsABadTriggerByName() {
+        var select = (RoleCommands.Select) parsed("select", "--trigger", "novel=novelty,top=0.005",
+                "--trigger", "unsure=entropy,threshold=0.7", "--dedup-min-similarity", "0.95", "--budget-fleet", "100");
+        SelectionConfig config = select.selectionConfig();
+        assertThat(config.triggers()).extracting(TriggerConfig::name).containsExactly("novel", "unsure");
+        assertThat(config.duplicates().enabled()).isTrue();
+        assertThat(config.duplicates().minSimilarity()).isEqualTo(0.95);
+        HarvestBudget budget = HarvestBudget.defaults();
+        assertThat(config.budget()).isEqualTo(new HarvestBudget(true, budget.perVehicle(), 100, budget.window(), budget.grace()));
+        assertThat(((RoleCommands.Select) parsed("select")).selectionConfig()).isEqualTo(SelectionConfig.defaults());
+
+        assertThat(run("select", "--trigger", "x=bald,top=0.1")).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(err.toString()).contains("unknown acquisition function 'bald'");
     }
 
     @Test

@@ -22,7 +22,13 @@ public enum MalformedReason {
     /** The frame has no human action. */
     MISSING_HUMAN_ACTION("missing-human-action"),
     /** The predicted or the human action is not finite. */
-    INVALID_ACTION("invalid-action");
+    INVALID_ACTION("invalid-action"),
+    /** A predicted action spread is NaN, infinite or negative. */
+    INVALID_SPREAD("invalid-spread"),
+    /** The scorer's novelty is NaN or infinite. */
+    INVALID_NOVELTY("invalid-novelty"),
+    /** An embedding value is NaN or infinite. */
+    INVALID_EMBEDDING("invalid-embedding");
 
     private final String code;
 

@@ -9,7 +9,7 @@ import java.util.Optional;
  * Whether a scored frame carries everything the acquisition functions need, and everything the
  * labeling queue needs to turn it into a task (inline image bytes, one class name per scene
  * probability): a frame the queue would refuse must go to {@code frames.dlq} here, with its reason,
- * rather than be harvested and lost downstream. Mirrors the checks in {@link Acquisition}, so a
+ * rather than be harvested and lost downstream. Mirrors the checks of the acquisition functions, so a
  * frame that passes here can always be scored.
  */
 final class ScoredFrameCheck {
@@ -69,7 +69,32 @@ final class ScoredFrameCheck {
             return problem(MalformedReason.MISSING_HUMAN_ACTION, "frame " + frameId + ": the frame has no human action");
         }
         Optional<Problem> predicted = checkAction(frameId, "predicted", scored.getPredictedAction());
-        return predicted.isPresent() ? predicted : checkAction(frameId, "human", scored.getFrame().getHumanAction());
+        if (predicted.isPresent()) {
+            return predicted;
+        }
+        Optional<Problem> human = checkAction(frameId, "human", scored.getFrame().getHumanAction());
+        if (human.isPresent()) {
+            return human;
+        }
+        float steeringSpread = scored.getSteeringSpread();
+        float accelerationSpread = scored.getAccelerationSpread();
+        if (!Float.isFinite(steeringSpread) || steeringSpread < 0f
+                || !Float.isFinite(accelerationSpread) || accelerationSpread < 0f) {
+            return problem(MalformedReason.INVALID_SPREAD, "frame " + frameId + ": predicted spread is (steering "
+                    + steeringSpread + ", acceleration " + accelerationSpread + "); spreads are standard deviations,"
+                    + " finite and >= 0 (0 when the scorer has one head)");
+        }
+        if (!Float.isFinite(scored.getNovelty())) {
+            return problem(MalformedReason.INVALID_NOVELTY, "frame " + frameId + ": novelty is " + scored.getNovelty()
+                    + "; it must be finite (0 when not computed)");
+        }
+        for (int i = 0; i < scored.getEmbeddingCount(); i++) {
+            if (!Float.isFinite(scored.getEmbedding(i))) {
+                return problem(MalformedReason.INVALID_EMBEDDING, "frame " + frameId + ": embedding value " + i
+                        + " is " + scored.getEmbedding(i) + "; every value must be finite");
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<Problem> checkAction(String frameId, String whose, DriverAction action) {

@@ -1,5 +1,8 @@
 package io.gleaner.uncertainty;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,13 +13,17 @@ public final class SelectionMetrics {
     private final LongAdder framesSeen = new LongAdder();
     private final LongAdder harvested = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder overBudget = new LongAdder();
+    private final LongAdder late = new LongAdder();
+    private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
 
     /** Well-formed scored frames run through the policy. */
     public long framesSeen() {
         return framesSeen.sum();
     }
 
-    /** Frames written to {@code edge-cases}. */
+    /** Frames the triggers harvested, after near-duplicate suppression and before any budget. */
     public long harvested() {
         return harvested.sum();
     }
@@ -24,6 +31,44 @@ public final class SelectionMetrics {
     /** Scored frames sent to {@code frames.dlq} because they could not be scored. */
     public long malformed() {
         return malformed.sum();
+    }
+
+    /** How many harvested frames each trigger fired on, by trigger name; a frame counts once per trigger. */
+    public Map<String, Long> firedByTrigger() {
+        Map<String, Long> counts = new TreeMap<>();
+        fired.forEach((name, count) -> counts.put(name, count.sum()));
+        return counts;
+    }
+
+    /** Frames a trigger fired on but that were dropped as near-duplicates of a recent harvest of their vehicle. */
+    public long duplicates() {
+        return duplicates.sum();
+    }
+
+    /** Harvested frames the budget dropped: not among the best of their window, per vehicle or in all. */
+    public long overBudget() {
+        return overBudget.sum();
+    }
+
+    /** Harvested frames that reached the budget after their window had closed, and were dropped. */
+    public long late() {
+        return late.sum();
+    }
+
+    void recordOverBudget() {
+        overBudget.increment();
+    }
+
+    void recordLate() {
+        late.increment();
+    }
+
+    void recordDuplicate() {
+        duplicates.increment();
+    }
+
+    void recordFired(String trigger) {
+        fired.computeIfAbsent(trigger, name -> new LongAdder()).increment();
     }
 
     void recordSeen() {

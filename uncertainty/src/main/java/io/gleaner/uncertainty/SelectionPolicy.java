@@ -1,5 +1,7 @@
 package io.gleaner.uncertainty;
 
+import io.gleaner.uncertainty.acquisition.ActionHead;
+import io.gleaner.uncertainty.acquisition.ClassProbabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -80,11 +82,12 @@ public final class SelectionPolicy {
      * Scores one frame from the scorer's outputs and decides whether to harvest it.
      *
      * @param sceneProbabilities the scene softmax
-     * @throws IllegalArgumentException if an input is empty, NaN or infinite (see {@link Acquisition})
+     * @throws IllegalArgumentException if an input is empty, NaN or infinite (see {@link ClassProbabilities#normalizedEntropy}
+     *     and {@link ActionHead#disagreement})
      */
     public Selection select(float[] sceneProbabilities, float predSteer, float predAccel, float humanSteer, float humanAccel) {
-        double entropy = Acquisition.normalizedEntropy(sceneProbabilities);
-        double disagreement = Acquisition.actionDisagreement(predSteer, predAccel, humanSteer, humanAccel);
+        double entropy = ClassProbabilities.normalizedEntropy(sceneProbabilities);
+        double disagreement = ActionHead.disagreement(predSteer, predAccel, humanSteer, humanAccel);
         return select(entropy, disagreement);
     }
 

@@ -3,21 +3,32 @@ package io.gleaner.uncertainty;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import io.gleaner.uncertainty.acquisition.EmbeddingNovelty;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Runs the {@link SelectionPolicy} of one stream task, with its window mirrored slot by slot into
- * the task's window store so that a restarted task resumes with the same window.
+ * Runs the {@link SelectionPolicy} and the {@link NamedTriggers} of one stream task, with the
+ * policy's window mirrored slot by slot into the task's window store and each top-rate trigger's
+ * quantile estimate into the quantile store, so that a restarted task resumes where it stopped.
  */
 final class SelectionProcessor implements Processor<String, ScoredFrame, String, EdgeCase> {
     private final SelectionConfig config;
     private final SelectionMetrics metrics;
     private ProcessorContext<String, EdgeCase> context;
     private KeyValueStore<Integer, Double> store;
+    private KeyValueStore<String, byte[]> quantiles;
+    private KeyValueStore<String, byte[]> recentHarvests;
+    private KeyValueStore<Integer, byte[]> noveltyReference;
     private SelectionPolicy policy;
+    private NamedTriggers triggers;
 
     SelectionProcessor(SelectionConfig config, SelectionMetrics metrics) {
         this.config = config;
@@ -29,6 +40,11 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.context = context;
         this.store = context.getStateStore(SelectionTopology.WINDOW_STORE);
         this.policy = new SelectionPolicy(config, restoreWindow());
+        this.quantiles = context.getStateStore(SelectionTopology.QUANTILE_STORE);
+        this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
+        this.noveltyReference = context.getStateStore(SelectionTopology.NOVELTY_STORE);
+        this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles(),
+                restoreReference());
     }
 
     @Override
@@ -43,22 +59,135 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         Selection selection = policy.select(probabilities, predicted.getSteering(), predicted.getAcceleration(),
                 human.getSteering(), human.getAcceleration());
         persistNewestScore();
+        float[] embedding = embedding(scored);
+        NamedTriggers.Evaluation named = triggers.evaluate(new FrameOutputs(probabilities,
+                predicted.getSteering(), predicted.getAcceleration(), human.getSteering(), human.getAcceleration(),
+                scored.getSteeringSpread(), scored.getAccelerationSpread(), scored.getNovelty(),
+                scored.getModelVersion(), embedding));
+        triggers.estimators().forEach((name, estimator) -> quantiles.put(name, estimator.toBytes()));
+        persistReference();
         metrics.recordSeen();
-        if (!selection.harvested()) {
+        if (!selection.harvested() && !named.anyFired()) {
+            return;
+        }
+        if (config.duplicates().enabled() && isNearDuplicate(record.key(), scored, record.timestamp())) {
+            metrics.recordDuplicate();
             return;
         }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
-                .setPriority(selection.priority())
+                .setPriority(Math.max(selection.priority(), named.priority()))
                 .setHarvestedTimeMs(context.currentSystemTimeMs());
         for (FiredTrigger fired : selection.triggers()) {
-            edgeCase.addTriggers(Trigger.newBuilder()
-                    .setName(fired.name())
-                    .setScore(fired.score())
-                    .setThreshold(fired.threshold()));
+            addTrigger(edgeCase, fired);
+        }
+        for (FiredTrigger fired : named.fired()) {
+            addTrigger(edgeCase, fired);
         }
         context.forward(record.withKey(scored.getFrame().getFrameId()).withValue(edgeCase.build()));
         metrics.recordHarvested();
+    }
+
+    private void addTrigger(EdgeCase.Builder edgeCase, FiredTrigger fired) {
+        edgeCase.addTriggers(Trigger.newBuilder()
+                .setName(fired.name())
+                .setScore(fired.score())
+                .setThreshold(fired.threshold()));
+        metrics.recordFired(fired.name());
+    }
+
+    /**
+     * Whether the frame is too similar to one harvested lately from its vehicle; if not, and it has
+     * an embedding, it is remembered as harvested.
+     */
+    private boolean isNearDuplicate(String key, ScoredFrame scored, long timeMs) {
+        if (scored.getEmbeddingCount() == 0) {
+            return false;
+        }
+        String vehicle = scored.getFrame().getVehicleId().isEmpty() ? String.valueOf(key) : scored.getFrame().getVehicleId();
+        float[] embedding = embedding(scored);
+        DuplicateSuppression settings = config.duplicates();
+        byte[] stored = recentHarvests.get(vehicle);
+        RecentHarvests recent = stored == null ? new RecentHarvests() : RecentHarvests.fromBytes(stored);
+        if (recent.maxSimilarity(embedding, timeMs, settings.horizon().toMillis()) >= settings.minSimilarity()) {
+            return true;
+        }
+        recent.add(embedding, timeMs, settings.perVehicle());
+        recentHarvests.put(vehicle, recent.toBytes());
+        return false;
+    }
+
+    private static float[] embedding(ScoredFrame scored) {
+        float[] embedding = new float[scored.getEmbeddingCount()];
+        for (int i = 0; i < embedding.length; i++) {
+            embedding[i] = scored.getEmbedding(i);
+        }
+        return embedding;
+    }
+
+    /** Mirrors what the last frame changed in the embedding-novelty reference set into its store. */
+    private void persistReference() {
+        if (!triggers.usesEmbeddingNovelty()) {
+            return;
+        }
+        NamedTriggers.Reference reference = triggers.reference();
+        if (triggers.referenceRestarted()) {
+            for (int slot = 0; slot < NamedTriggers.NOVELTY_REFERENCE_FRAMES; slot++) {
+                noveltyReference.delete(slot);
+            }
+            noveltyReference.put(SelectionTopology.REFERENCE_VERSION_KEY,
+                    reference.modelVersion().getBytes(StandardCharsets.UTF_8));
+        }
+        int slot = triggers.lastReferenceSlot();
+        if (slot >= 0) {
+            EmbeddingNovelty embeddings = reference.embeddings();
+            noveltyReference.put(slot, floatBytes(embeddings.embedding(slot)));
+            noveltyReference.put(SelectionTopology.REFERENCE_ADDED_KEY,
+                    ByteBuffer.allocate(Long.BYTES).putLong(embeddings.added()).array());
+        } else if (triggers.referenceRestarted()) {
+            noveltyReference.put(SelectionTopology.REFERENCE_ADDED_KEY, ByteBuffer.allocate(Long.BYTES).putLong(0).array());
+        }
+    }
+
+    private NamedTriggers.Reference restoreReference() {
+        byte[] version = noveltyReference.get(SelectionTopology.REFERENCE_VERSION_KEY);
+        byte[] added = noveltyReference.get(SelectionTopology.REFERENCE_ADDED_KEY);
+        if (version == null || added == null) {
+            return null;
+        }
+        long count = ByteBuffer.wrap(added).getLong();
+        int held = (int) Math.min(count, NamedTriggers.NOVELTY_REFERENCE_FRAMES);
+        float[][] slots = new float[NamedTriggers.NOVELTY_REFERENCE_FRAMES][];
+        for (int slot = 0; slot < held; slot++) {
+            byte[] bytes = noveltyReference.get(slot);
+            if (bytes == null) {
+                throw new IllegalStateException("store " + SelectionTopology.NOVELTY_STORE + " of task " + context.taskId()
+                        + " says " + count + " embeddings were added but slot " + slot
+                        + " is missing; delete the task's state directory to start the reference afresh");
+            }
+            FloatBuffer floats = ByteBuffer.wrap(bytes).asFloatBuffer();
+            slots[slot] = new float[floats.remaining()];
+            floats.get(slots[slot]);
+        }
+        return new NamedTriggers.Reference(new String(version, StandardCharsets.UTF_8),
+                EmbeddingNovelty.restore(NamedTriggers.NOVELTY_NEIGHBOUR, count, slots));
+    }
+
+    private static byte[] floatBytes(float[] values) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+        buffer.asFloatBuffer().put(values);
+        return buffer.array();
+    }
+
+    private Map<String, P2Quantile> restoreQuantiles() {
+        Map<String, P2Quantile> stored = new HashMap<>();
+        for (TriggerConfig trigger : config.triggers()) {
+            byte[] bytes = quantiles.get(trigger.name());
+            if (bytes != null) {
+                stored.put(trigger.name(), P2Quantile.fromBytes(bytes));
+            }
+        }
+        return stored;
     }
 
     private void persistNewestScore() {

@@ -1,6 +1,7 @@
 package io.gleaner.uncertainty;
 
 import io.gleaner.schema.Topics;
+import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import java.util.Map;
 import java.util.Objects;
@@ -11,15 +12,19 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The selection stage: {@code frames.scored} → {@link SelectionPolicy} → {@code edge-cases}.
  *
  * <p>Each well-formed scored frame is scored by the acquisition functions and harvested when its
- * combined score is in the top {@code keepFraction} of a rolling window of recent scores. Harvested
- * frames go to {@code edge-cases} keyed by frame id, as an {@code EdgeCase} with the triggers
- * that fired and priority = combined score. A frame that cannot be scored (no probabilities, no
+ * combined score is in the top {@code keepFraction} of a rolling window of recent scores, or when
+ * any of the configured {@link TriggerConfig named triggers} fires on it. Harvested frames go to
+ * {@code edge-cases} keyed by frame id, as an {@code EdgeCase} naming every trigger that fired with
+ * its score and threshold (the combined policy's first, then the named ones in configuration
+ * order), and priority = the larger of the combined score and the largest {@code weight·score} of
+ * a named trigger that fired. A frame that cannot be scored (no probabilities, no
  * actions, NaN) or that the labeling queue could not take (no inline image, class names not
  * matching the probabilities) goes to {@code frames.dlq} with a {@link MalformedReason} header
  * instead of stopping the stream; each record is checked once ({@link ScoredFrameCheck}).
@@ -28,7 +33,23 @@ import org.apache.kafka.streams.state.Stores;
  * the changelogged store {@value #WINDOW_STORE}: slot {@code i} of the ring under key {@code i},
  * the number of scores ever added under {@link #ADDED_KEY} and the ring's capacity under
  * {@link #CAPACITY_KEY}. A restarted or migrated task restores it and resumes with the same
- * window; if {@code windowSize} changed, the newest scores are kept.
+ * window; if {@code windowSize} changed, the newest scores are kept. Each top-rate trigger's
+ * quantile estimate lives in the changelogged store {@value #QUANTILE_STORE} under the trigger's
+ * name, so a restarted task fires at the same threshold it had reached; a trigger whose rate
+ * changed starts its estimate afresh.
+ *
+ * <p>When {@link DuplicateSuppression} is on, a frame that would be harvested is dropped instead
+ * (and counted in {@link SelectionMetrics#duplicates()}) if its embedding is at least
+ * {@code minSimilarity} cosine-similar to a frame harvested from the same vehicle within the
+ * horizon, by record time; the vehicle's recent harvests live in {@value #RECENT_HARVESTS_STORE}.
+ * Frames are keyed by vehicle, so one task sees all of a vehicle's frames, in order. A frame
+ * without an embedding is never a duplicate.
+ *
+ * <p>When the {@link HarvestBudget} is on, harvested frames are re-keyed to one key and
+ * repartitioned through {@value #BUDGET_REPARTITION} (one partition) to a single budget task,
+ * which holds each window's best frames in {@value #BUDGET_STORE} and writes them out, best first,
+ * when the window closes (see {@link BudgetWindow}). The one task is the price of a fleet-wide
+ * budget; it only sees frames the triggers already harvested, a few percent of the stream.
  */
 public final class SelectionTopology {
     /** The Kafka Streams application id of this stage. */
@@ -39,6 +60,32 @@ public final class SelectionTopology {
     public static final int ADDED_KEY = -1;
     /** Key in {@link #WINDOW_STORE} of the ring's capacity, i.e. the window size it was written with. */
     public static final int CAPACITY_KEY = -2;
+    /**
+     * The state store holding each task's quantile estimate per top-rate named trigger: trigger
+     * name → {@link P2Quantile#toBytes()}, rewritten after every frame.
+     */
+    public static final String QUANTILE_STORE = "selection-trigger-quantiles";
+    /**
+     * The state store holding, per vehicle id, the embeddings and record times of the frames lately
+     * harvested from it, for near-duplicate suppression.
+     */
+    public static final String RECENT_HARVESTS_STORE = "selection-recent-harvests";
+    /**
+     * The state store holding each task's embedding-novelty reference set: ring slot {@code i} →
+     * the embedding's floats, {@link #REFERENCE_ADDED_KEY} → how many were ever added (a long),
+     * {@link #REFERENCE_VERSION_KEY} → the model version they came from (UTF-8).
+     */
+    public static final String NOVELTY_STORE = "selection-novelty-reference";
+    /** Key in {@link #NOVELTY_STORE} of the number of embeddings ever added. */
+    public static final int REFERENCE_ADDED_KEY = -1;
+    /** Key in {@link #NOVELTY_STORE} of the model version whose embeddings the set holds. */
+    public static final int REFERENCE_VERSION_KEY = -2;
+    /** The state store holding each open budget window's {@link BudgetWindow}, by window start. */
+    public static final String BUDGET_STORE = "selection-budget-windows";
+    /** The internal topic that brings every harvested frame to the one budget task. */
+    public static final String BUDGET_REPARTITION = "edge-case-budget";
+    /** The one key every harvested frame is re-keyed to when budgets apply. */
+    static final String BUDGET_KEY = "fleet";
 
     private static final String BRANCH_PREFIX = "scored-frames-";
     private static final String MALFORMED = "malformed";
@@ -59,6 +106,12 @@ public final class SelectionTopology {
 
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(WINDOW_STORE), Serdes.Integer(), Serdes.Double()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(QUANTILE_STORE), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RECENT_HARVESTS_STORE), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(NOVELTY_STORE), Serdes.Integer(), Serdes.ByteArray()));
 
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
@@ -76,9 +129,23 @@ public final class SelectionTopology {
                 .to(Topics.FRAMES_DLQ.name(), Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
                         .withName("frames-dlq-sink"));
 
-        branches.get(BRANCH_PREFIX + WELL_FORMED)
+        KStream<String, EdgeCase> harvested = branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
-                .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"), WINDOW_STORE)
+                .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
+                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE);
+        if (config.budget().enabled()) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), Serdes.ByteArray()));
+            harvested = harvested
+                    .selectKey((frameId, edgeCase) -> BUDGET_KEY, Named.as("budget-key-all-vehicles"))
+                    .repartition(Repartitioned.<String, EdgeCase>as(BUDGET_REPARTITION)
+                            .withKeySerde(Serdes.String())
+                            .withValueSerde(Topics.EDGE_CASES.valueSerde())
+                            .withNumberOfPartitions(1))
+                    .process(() -> new BudgetProcessor(config.budget(), metrics), Named.as("apply-harvest-budget"),
+                            BUDGET_STORE);
+        }
+        harvested
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
     }

@@ -45,6 +45,25 @@ class SelectionConfigTest {
     }
 
     @Test
+    void defaultsAddTheSurpriseAndNoveltyTriggersAndLeaveDedupAndBudgetsOff() {
+        SelectionConfig defaults = SelectionConfig.defaults();
+        assertThat(defaults.triggers()).extracting(TriggerConfig::name).containsExactly("action-surprise", "embedding-novelty");
+        assertThat(defaults.triggers()).extracting(TriggerConfig::rule).containsOnly(new TriggerRule.TopRate(0.02));
+        assertThat(defaults.actionSpreadFloor()).isEqualTo(0.05);
+        assertThat(defaults.duplicates().enabled()).isFalse();
+        assertThat(defaults.budget().enabled()).isFalse();
+        assertThat(defaults.withTriggers(java.util.List.of()).triggers()).isEmpty();
+    }
+
+    @Test
+    void theSpreadFloorMustBeAboveZero() {
+        SelectionConfig d = SelectionConfig.defaults();
+        assertThatThrownBy(() -> new SelectionConfig(d.keepFraction(), d.windowSize(), d.entropyWeight(), d.actionWeight(),
+                d.minWindow(), d.entropyThreshold(), d.actionThreshold(), 0.0, d.triggers(), d.duplicates(), d.budget()))
+                .hasMessage("selection.action-spread-floor is 0.0; it must be a finite number above 0, e.g. 0.05");
+    }
+
+    @Test
     void keepingEverythingIsAllowed() {
         assertThat(new SelectionConfig(1.0, 10, 0.0, 1.0, 10).keepFraction()).isEqualTo(1.0);
     }

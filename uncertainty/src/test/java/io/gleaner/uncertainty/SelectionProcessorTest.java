@@ -16,36 +16,44 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
-/** A restart is a new processor over the same (restored) store; it must decide as if never stopped. */
+/** A restart is a new processor over the same (restored) stores; it must decide as if never stopped. */
 class SelectionProcessorTest {
     private static final SelectionConfig CONFIG = new SelectionConfig(0.10, 50, 0.3, 0.7, 10);
 
     @Test
     void aRestartedProcessorResumesWithTheSameWindow() {
         List<ScoredFrame> frames = frames(200);
-        List<String> uninterrupted = harvest(frames, newStore(), CONFIG, 0, frames.size());
+        List<String> uninterrupted = harvest(frames, newStore(), newQuantileStore(),
+                newSlotStore(SelectionTopology.NOVELTY_STORE), CONFIG, 0, frames.size());
 
         KeyValueStore<Integer, Double> store = newStore();
-        List<String> restarted = new ArrayList<>(harvest(frames, store, CONFIG, 0, 120));
-        restarted.addAll(harvest(frames, store, CONFIG, 120, frames.size()));
+        KeyValueStore<String, byte[]> quantiles = newQuantileStore();
+        KeyValueStore<Integer, byte[]> reference = newSlotStore(SelectionTopology.NOVELTY_STORE);
+        List<String> restarted = new ArrayList<>(harvest(frames, store, quantiles, reference, CONFIG, 0, 120));
+        restarted.addAll(harvest(frames, store, quantiles, reference, CONFIG, 120, frames.size()));
 
         assertThat(uninterrupted).isNotEmpty();
         assertThat(restarted).isEqualTo(uninterrupted);
         assertThat(store.get(SelectionTopology.ADDED_KEY)).isEqualTo(200.0);
+        // the default triggers' estimates were restored, not restarted: each saw all 200 scores (the
+        // embedding-novelty one all but the first frame's, which had nothing to be compared with)
+        assertThat(P2Quantile.fromBytes(quantiles.get("action-surprise")).count()).isEqualTo(200);
+        assertThat(P2Quantile.fromBytes(quantiles.get("embedding-novelty")).count()).isEqualTo(199);
     }
 
     @Test
     void aChangedWindowSizeKeepsTheNewestScores() {
         List<ScoredFrame> frames = frames(80);
         KeyValueStore<Integer, Double> store = newStore();
-        harvest(frames, store, CONFIG, 0, 80);
+        KeyValueStore<String, byte[]> quantiles = newQuantileStore();
+        harvest(frames, store, quantiles, newSlotStore(SelectionTopology.NOVELTY_STORE), CONFIG, 0, 80);
         double[] newest = new double[20];
         for (int i = 0; i < 20; i++) {
             newest[i] = store.get((60 + i) % 50);
         }
 
         SelectionConfig smaller = new SelectionConfig(0.10, 20, 0.3, 0.7, 10);
-        harvest(frames, store, smaller, 0, 0);
+        harvest(frames, store, quantiles, newSlotStore(SelectionTopology.NOVELTY_STORE), smaller, 0, 0);
 
         assertThat(store.get(SelectionTopology.CAPACITY_KEY)).isEqualTo(20.0);
         assertThat(store.get(SelectionTopology.ADDED_KEY)).isEqualTo(20.0);
@@ -56,9 +64,13 @@ class SelectionProcessorTest {
     }
 
     private static List<String> harvest(List<ScoredFrame> frames, KeyValueStore<Integer, Double> store,
-            SelectionConfig config, int from, int to) {
+            KeyValueStore<String, byte[]> quantiles, KeyValueStore<Integer, byte[]> reference, SelectionConfig config,
+            int from, int to) {
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
         context.addStateStore(store);
+        context.addStateStore(quantiles);
+        context.addStateStore(newByteStore(SelectionTopology.RECENT_HARVESTS_STORE));
+        context.addStateStore(reference);
         context.setCurrentSystemTimeMs(5_000L);
         SelectionProcessor processor = new SelectionProcessor(config, new SelectionMetrics());
         processor.init(context);
@@ -79,12 +91,41 @@ class SelectionProcessorTest {
         return store;
     }
 
+    private static KeyValueStore<String, byte[]> newQuantileStore() {
+        return newByteStore(SelectionTopology.QUANTILE_STORE);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static KeyValueStore<String, byte[]> newByteStore(String name) {
+        KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build();
+        MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
+        store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static KeyValueStore<Integer, byte[]> newSlotStore(String name) {
+        KeyValueStore<Integer, byte[]> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(name), Serdes.Integer(), Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build();
+        MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
+        store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
     private static List<ScoredFrame> frames(int count) {
         Random random = new Random(3);
         List<ScoredFrame> frames = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             float unsure = (float) random.nextDouble() * 0.5f;
+            double angle = random.nextDouble() * 2 * Math.PI;
             frames.add(ScoredFrame.newBuilder()
+                    .addEmbedding((float) Math.cos(angle))
+                    .addEmbedding((float) Math.sin(angle))
                     .setFrame(FrameEvent.newBuilder().setFrameId("f-" + i)
                             .setHumanAction(DriverAction.newBuilder()
                                     .setSteering((float) random.nextDouble() * 2 - 1).setAcceleration(0.2f)))

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SelectionTopologyTest {
-    /** Keep 10% of a 100-score window once it holds 20. */
-    private static final SelectionConfig CONFIG = new SelectionConfig(0.10, 100, 0.3, 0.7, 20);
+    /** Keep 10% of a 100-score window once it holds 20; no named triggers (NamedTriggerTopologyTest has those). */
+    private static final SelectionConfig CONFIG = new SelectionConfig(0.10, 100, 0.3, 0.7, 20).withTriggers(List.of());
     /** Every 25th frame: predicted (0.8, 0.6) vs human (-0.8, -0.6), distance 2, so 2 / (2√2) = 1/√2. */
     private static final int SPIKE_EVERY = 25;
     /** 0.3 · H(0.98, 0.01, 0.01) / ln 3 + 0.7 / √2 = 0.3 · 0.1018576 + 0.7 · 0.7071068 (float inputs). */
@@ -207,7 +207,7 @@ class SelectionTopologyTest {
         assertThat(java.util.Arrays.stream(MalformedReason.values()).map(MalformedReason::code)).containsExactly(
                 "missing-value", "missing-frame-id", "missing-image", "missing-scene-probabilities",
                 "scene-classes-mismatch", "invalid-scene-probability", "missing-predicted-action",
-                "missing-human-action", "invalid-action");
+                "missing-human-action", "invalid-action", "invalid-spread", "invalid-novelty", "invalid-embedding");
     }
 
     private TestOutputTopic<byte[], byte[]> dlq() {
