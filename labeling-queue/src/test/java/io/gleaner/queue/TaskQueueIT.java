@@ -321,6 +321,8 @@ class TaskQueueIT {
                 st.setString(3, "clear_road");
                 st.setFloat(4, 0f);
                 st.setFloat(5, 0f);
+                st.setString(6, null);
+                st.setBoolean(7, true);
                 try (ResultSet rs = st.executeQuery()) {
                     rs.next();
                     earlier = rs.getLong(1);
