@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 RoleCommands.Simulate.class,
                 RoleCommands.OracleLabeler.class,
                 BenchCommands.class,
+                TokenCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GleanerCommand implements Runnable {
 
