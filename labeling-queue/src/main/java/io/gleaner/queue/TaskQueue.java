@@ -78,13 +78,19 @@ public final class TaskQueue {
 
     /**
      * Label ids come from an identity, so they are handed out in insert order but become visible
-     * in commit order: without this lock a reader paging by label id ({@link #labeledAfter}) could
-     * see id 8, move its watermark past 7, and never see 7 once it commits. Taking one
-     * transaction-scoped lock before the insert makes id order and commit order the same. Labels
-     * are human-paced, so serialising their commits costs nothing that matters.
+     * in commit order: a reader paging by label id ({@link #labeledAfter}) could see id 8, move its
+     * watermark past 7, and never see 7 once it commits. Every submit holds this transaction-scoped
+     * lock <em>shared</em> from before its insert until its commit, and the feed reader takes it
+     * <em>exclusive</em> for its read, so the reader never reads while a submit is in flight: every
+     * id below one it sees is committed or rolled back. Submits do not wait for each other (their
+     * commits share WAL flushes); only a feed read briefly holds new submits back.
      */
     static final long LABEL_ORDER_LOCK_KEY = 0x676c65616e65724cL;
 
+    /** Taken by every submit before it inserts a label. */
+    static final String LOCK_LABEL_ORDER_SHARED = "SELECT pg_advisory_xact_lock_shared(?)";
+
+    /** Taken by the feed reader before it reads labels. */
     static final String LOCK_LABEL_ORDER = "SELECT pg_advisory_xact_lock(?)";
 
     static final String INSERT_LABEL = """
@@ -287,7 +293,7 @@ public final class TaskQueue {
             boolean completes = agreeing >= required;
             String state = completes ? "labeled" : labels >= max ? "skipped" : "pending";
             // After the task's row lock, so every submitter takes the two in the same order.
-            try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER)) {
+            try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER_SHARED)) {
                 st.setLong(1, LABEL_ORDER_LOCK_KEY);
                 st.executeQuery().close();
             }
@@ -547,30 +553,37 @@ public final class TaskQueue {
             throw new IllegalArgumentException("page of " + limit + " labels after id " + afterLabelId
                     + ": ask for 1 .. " + MAX_LABELED_PAGE + " and page on with the last label id returned");
         }
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement st = c.prepareStatement(LABELED_AFTER)) {
-            st.setLong(1, afterLabelId);
-            st.setInt(2, limit);
-            List<LabeledExample> examples = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    examples.add(new LabeledExample(
-                            rs.getLong("label_id"),
-                            rs.getLong("task_id"),
-                            rs.getString("frame_id"),
-                            rs.getString("image_encoding"),
-                            rs.getInt("image_width"),
-                            rs.getInt("image_height"),
-                            rs.getBytes("image_bytes"),
-                            rs.getString("scene"),
-                            rs.getFloat("steering"),
-                            rs.getFloat("acceleration")));
-                }
+        return inTransaction("labels after id " + afterLabelId + " (page of " + limit + ")", c -> {
+            try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER)) {
+                st.setLong(1, LABEL_ORDER_LOCK_KEY);
+                st.executeQuery().close();
             }
-            return examples;
-        } catch (SQLException e) {
-            throw new QueueDatabaseException("labels after id " + afterLabelId + " (page of " + limit + ")", e);
+            try (PreparedStatement st = c.prepareStatement(LABELED_AFTER)) {
+                st.setLong(1, afterLabelId);
+                st.setInt(2, limit);
+                return examples(st);
+            }
+        });
+    }
+
+    private static List<LabeledExample> examples(PreparedStatement st) throws SQLException {
+        List<LabeledExample> examples = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                examples.add(new LabeledExample(
+                        rs.getLong("label_id"),
+                        rs.getLong("task_id"),
+                        rs.getString("frame_id"),
+                        rs.getString("image_encoding"),
+                        rs.getInt("image_width"),
+                        rs.getInt("image_height"),
+                        rs.getBytes("image_bytes"),
+                        rs.getString("scene"),
+                        rs.getFloat("steering"),
+                        rs.getFloat("acceleration")));
+            }
         }
+        return examples;
     }
 
     static final String DETAIL = """

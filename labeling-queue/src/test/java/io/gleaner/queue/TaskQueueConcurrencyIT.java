@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.LongStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -102,6 +105,39 @@ class TaskQueueConcurrencyIT {
         config.setDataSource(embedded);
         config.setMaximumPoolSize(size);
         return new HikariDataSource(config);
+    }
+
+    /**
+     * The retraining feed pages by label id while 16 workers submit: whatever the interleaving of
+     * their commits, a reader that moves its watermark to the last id it saw misses no label.
+     */
+    @Test
+    void aFeedReaderPagingDuringRacingSubmitsMissesNoLabel(DataSource embedded) throws Exception {
+        try (HikariDataSource dataSource = pooled(embedded, WORKERS + 2)) {
+            TaskStore store = new TaskStore(dataSource);
+            TaskQueue queue = new TaskQueue(dataSource);
+            int tasks = 1_500;
+            for (int i = 0; i < tasks; i++) {
+                store.insert(EdgeCases.edgeCase("frame-" + i, i % 3));
+            }
+            AtomicBoolean done = new AtomicBoolean();
+            List<Long> seen = new ArrayList<>();
+            CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+                long watermark = 0;
+                while (!done.get() || watermark < tasks) {
+                    for (LabeledExample example : queue.labeledAfter(watermark, 37)) {
+                        seen.add(example.labelId());
+                        watermark = example.labelId();
+                    }
+                }
+            });
+            race(WORKERS, queue, 1);
+            done.set(true);
+            reader.get(60, TimeUnit.SECONDS);
+
+            assertThat(seen).doesNotHaveDuplicates().hasSize(tasks)
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, tasks).boxed().toList());
+        }
     }
 
     /** With 2 of 2 required, racing labelers give every task two labels, from two different people. */
