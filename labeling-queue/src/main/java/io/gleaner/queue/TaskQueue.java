@@ -87,16 +87,27 @@ public final class TaskQueue {
      */
     static final long LABEL_ORDER_LOCK_KEY = 0x676c65616e65724cL;
 
-    /** Taken by every submit before it inserts a label. */
-    static final String LOCK_LABEL_ORDER_SHARED = "SELECT pg_advisory_xact_lock_shared(?)";
 
     /** Taken by the feed reader before it reads labels. */
     static final String LOCK_LABEL_ORDER = "SELECT pg_advisory_xact_lock(?)";
 
+    /**
+     * One round trip for the writes of a submit: take the label-order lock shared (the insert
+     * reads from it, so the lock comes first), insert the label, end the lease.
+     */
     static final String INSERT_LABEL = """
-            INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            RETURNING label_id
+            WITH label_order AS (
+                SELECT pg_advisory_xact_lock_shared(?)
+            ), label AS (
+                INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
+                SELECT ?, ?, ?, ?, ?, ?, ? FROM label_order
+                RETURNING label_id
+            ), task AS (
+                UPDATE edge_case_tasks
+                SET state = ?::task_state, lease_owner = NULL, lease_expires_at = NULL
+                WHERE task_id = ?
+            )
+            SELECT label_id FROM label
             """;
 
     static final String TASK_LABELS = """
@@ -292,13 +303,7 @@ public final class TaskQueue {
             }
             boolean completes = agreeing >= required;
             String state = completes ? "labeled" : labels >= max ? "skipped" : "pending";
-            // After the task's row lock, so every submitter takes the two in the same order.
-            try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER_SHARED)) {
-                st.setLong(1, LABEL_ORDER_LOCK_KEY);
-                st.executeQuery().close();
-            }
-            long labelId = insertLabel(c, taskId, labelerId, label, completes);
-            endLease(c, taskId, state);
+            long labelId = insertLabel(c, taskId, labelerId, label, completes, state);
             if (state.equals("skipped")) {
                 insertFlag(c, taskId, null, true, FlagReason.NO_CONSENSUS, labels + " labels, at most " + agreeing
                         + " agreeing with the last, " + required + " required");
@@ -427,16 +432,20 @@ public final class TaskQueue {
         }
     }
 
-    private static long insertLabel(Connection c, long taskId, String labelerId, Label label, boolean completes)
-            throws SQLException {
+    /** Inserts the label and moves the task to {@code state}, ending the lease: see {@link #INSERT_LABEL}. */
+    private static long insertLabel(Connection c, long taskId, String labelerId, Label label, boolean completes,
+                                    String state) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(INSERT_LABEL)) {
-            st.setLong(1, taskId);
-            st.setString(2, labelerId);
-            st.setString(3, label.scene());
-            st.setFloat(4, label.steering());
-            st.setFloat(5, label.acceleration());
-            st.setString(6, label.notes());
-            st.setBoolean(7, completes);
+            st.setLong(1, LABEL_ORDER_LOCK_KEY);
+            st.setLong(2, taskId);
+            st.setString(3, labelerId);
+            st.setString(4, label.scene());
+            st.setFloat(5, label.steering());
+            st.setFloat(6, label.acceleration());
+            st.setString(7, label.notes());
+            st.setBoolean(8, completes);
+            st.setString(9, state);
+            st.setLong(10, taskId);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

@@ -167,7 +167,7 @@ class TaskQueueConcurrencyIT {
 
     /**
      * {@code workers} labelers, each registered, claim {@code batch} tasks at a time and submit
-     * the same label for each until the queue is empty; returns every task id submitted.
+     * the same label for each until no task is pending or leased; returns every task id submitted.
      */
     private static List<Long> race(int workers, TaskQueue queue, int batch) throws Exception {
         CountDownLatch start = new CountDownLatch(1);
@@ -180,14 +180,18 @@ class TaskQueueConcurrencyIT {
                 results.add(pool.submit(() -> {
                     start.await();
                     List<Long> mine = new ArrayList<>();
-                    List<Task> claimed;
-                    while (!(claimed = queue.claim(labeler, batch, Duration.ofMinutes(5))).isEmpty()) {
+                    while (true) {
+                        List<Task> claimed = queue.claim(labeler, batch, Duration.ofMinutes(5));
                         for (Task task : claimed) {
                             queue.submitLabel(task.taskId(), labeler, new Label("debris", 0f, -1f));
                             mine.add(task.taskId());
                         }
+                        // Nothing for this labeler now is not the end under consensus: a task it
+                        // labeled may still be leased to, or wait for, someone else.
+                        if (claimed.isEmpty() && queue.stats().pending() + queue.stats().leased() == 0) {
+                            return mine;
+                        }
                     }
-                    return mine;
                 }));
             }
             start.countDown();

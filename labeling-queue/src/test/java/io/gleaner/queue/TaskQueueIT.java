@@ -311,20 +311,19 @@ class TaskQueueIT {
         List<Task> tasks = queue.claim("alice", 2, LONG_LEASE);
         try (Connection inFlight = dataSource.getConnection()) {
             inFlight.setAutoCommit(false);
-            // What submit does up to its insert, left uncommitted.
-            try (PreparedStatement st = inFlight.prepareStatement(TaskQueue.LOCK_LABEL_ORDER_SHARED)) {
-                st.setLong(1, TaskQueue.LABEL_ORDER_LOCK_KEY);
-                st.executeQuery().close();
-            }
+            // What submit writes, left uncommitted.
             long earlier;
             try (PreparedStatement st = inFlight.prepareStatement(TaskQueue.INSERT_LABEL)) {
-                st.setLong(1, tasks.get(0).taskId());
-                st.setString(2, "alice");
-                st.setString(3, "clear_road");
-                st.setFloat(4, 0f);
+                st.setLong(1, TaskQueue.LABEL_ORDER_LOCK_KEY);
+                st.setLong(2, tasks.get(0).taskId());
+                st.setString(3, "alice");
+                st.setString(4, "clear_road");
                 st.setFloat(5, 0f);
-                st.setString(6, null);
-                st.setBoolean(7, true);
+                st.setFloat(6, 0f);
+                st.setString(7, null);
+                st.setBoolean(8, true);
+                st.setString(9, "labeled");
+                st.setLong(10, tasks.get(0).taskId());
                 try (ResultSet rs = st.executeQuery()) {
                     rs.next();
                     earlier = rs.getLong(1);
