@@ -60,6 +60,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Seconds, read once when the JDK's server classes load: a client that takes longer than this
+        // to send its request is cut off instead of holding a connection. A -D on the command line wins.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "30");
+        }
         ServeConfig config = new ServeConfig(host, port, maxRequestBytes, Duration.ofSeconds(leaseSeconds),
                 Duration.ofSeconds(maxLeaseSeconds), threads,
                 new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance));
