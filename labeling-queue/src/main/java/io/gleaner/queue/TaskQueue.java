@@ -414,7 +414,7 @@ public final class TaskQueue {
                     throw new LeaseException("lease of task " + taskId + " by " + labelerId + " expired at "
                             + expires.toInstant() + ": claim again (use a longer lease if labeling takes longer)");
                 }
-                return new LeaseRow((Integer) rs.getObject(5, Integer.class), (Integer) rs.getObject(6, Integer.class));
+                return new LeaseRow(rs.getObject(5, Integer.class), rs.getObject(6, Integer.class));
             }
         }
     }

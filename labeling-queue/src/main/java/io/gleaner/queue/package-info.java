@@ -10,6 +10,8 @@
  *       flags ({@link io.gleaner.queue.FlagReason}), release, task detail and image, statistics
  *       and the label feed for retraining.
  *   <li>{@link io.gleaner.queue.QueueAdmin}: re-prioritise, per-task consensus, purge, export.
+ *   <li>{@link io.gleaner.queue.TeamReport}: the team view's figures (depth and harvest precision
+ *       by trigger, labels per hour, labeler agreement).
  *   <li>{@link io.gleaner.queue.Task}, {@link io.gleaner.queue.Label},
  *       {@link io.gleaner.queue.TaskDetail}, {@link io.gleaner.queue.Submission},
  *       {@link io.gleaner.queue.LabeledExample}, {@link io.gleaner.queue.QueueStats} and the other

@@ -21,6 +21,7 @@ import io.gleaner.queue.TaskFlag;
 import io.gleaner.queue.TaskImage;
 import io.gleaner.queue.TaskNotFoundException;
 import io.gleaner.queue.TaskQueue;
+import io.gleaner.queue.TeamReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,6 +61,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>GET /api/v1/me</td><td>any token</td><td>the caller's labeler id and role</td></tr>
  *   <tr><td>POST /api/v1/claims</td><td>labeler</td><td>{@code {"max", "leaseSeconds"}} → leased tasks</td></tr>
  *   <tr><td>GET /api/v1/stats</td><td>labeler</td><td>tasks by state, labels</td></tr>
+ *   <tr><td>GET /api/v1/team?hours=</td><td>labeler</td><td>queue depth by trigger, labels per hour,
+ *       harvest precision by trigger, labeler agreement: the team view's charts</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}</td><td>lease holder, admin</td><td>detail: model outputs, human action,
  *       triggers, lease; admins also see the labels (labelers label blind)</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}/image</td><td>lease holder, admin</td><td>the image bytes</td></tr>
@@ -102,6 +105,7 @@ public final class QueueApiServer implements AutoCloseable {
     private final TaskQueue queue;
     private final QueueAdmin admin;
     private final ApiTokens tokens;
+    private final TeamReport report;
     private final ObjectMapper mapper = new ObjectMapper();
 
     private QueueApiServer(DataSource dataSource, ServeConfig config) throws IOException {
@@ -110,6 +114,7 @@ public final class QueueApiServer implements AutoCloseable {
         this.queue = new TaskQueue(dataSource, config.consensus());
         this.admin = new QueueAdmin(dataSource);
         this.tokens = new ApiTokens(dataSource);
+        this.report = new TeamReport(dataSource, config.consensus());
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
         this.executor = Executors.newFixedThreadPool(config.threads(), runnable -> {
             Thread thread = new Thread(runnable, "queue-api");
@@ -199,6 +204,10 @@ public final class QueueApiServer implements AutoCloseable {
                 requireParts(parts, 1, path);
                 requireMethod(method, "GET");
                 return stats(exchange);
+            case "team":
+                requireParts(parts, 1, path);
+                requireMethod(method, "GET");
+                return team(exchange);
             case "purge":
                 requireParts(parts, 1, path);
                 requireMethod(method, "POST");
@@ -333,6 +342,27 @@ public final class QueueApiServer implements AutoCloseable {
                 .put("labeled", stats.labeled())
                 .put("skipped", stats.skipped())
                 .put("labels", stats.labels()));
+    }
+
+    private int team(HttpExchange exchange) {
+        long hours = longParameter(query(exchange.getRequestURI()), "hours", 24);
+        if (hours < 1 || hours > 720) {
+            throw ApiException.invalid("query parameter hours is " + hours + ", must be 1 .. 720");
+        }
+        ObjectNode response = mapper.createObjectNode();
+        ArrayNode depth = response.putArray("depthByTrigger");
+        report.depthByTrigger().forEach(d -> depth.addObject().put("trigger", d.trigger()).put("pending", d.pending()));
+        ArrayNode perHour = response.putArray("labelsPerHour");
+        report.labelsPerHour((int) hours).forEach(h -> perHour.addObject()
+                .put("hour", h.hour().toString()).put("labels", h.labels()));
+        ArrayNode precision = response.putArray("precisionByTrigger");
+        report.precisionByTrigger().forEach(p -> precision.addObject()
+                .put("trigger", p.trigger()).put("labeled", p.labeled()).put("modelWrong", p.modelWrong())
+                .put("precision", p.precision()));
+        ArrayNode agreement = response.putArray("agreement");
+        report.agreement().forEach(a -> agreement.addObject()
+                .put("labelerId", a.labelerId()).put("compared", a.compared()).put("agreed", a.agreed()));
+        return send(exchange, 200, response);
     }
 
     private int detail(HttpExchange exchange, Caller caller, long taskId) {

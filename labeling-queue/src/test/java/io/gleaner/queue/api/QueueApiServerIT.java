@@ -106,6 +106,13 @@ class QueueApiServerIT {
         JsonNode stats = json(call("GET", "/api/v1/stats", alice, null));
         assertThat(stats.path("labeled").asLong()).isEqualTo(1);
         assertThat(stats.path("labels").asLong()).isEqualTo(1);
+        JsonNode team = json(call("GET", "/api/v1/team?hours=12", alice, null));
+        assertThat(team.path("labelsPerHour").get(0).path("labels").asLong()).isEqualTo(1);
+        assertThat(team.path("precisionByTrigger").get(0).path("trigger").asText()).isEqualTo("action_disagreement");
+        assertThat(team.path("precisionByTrigger").get(0).path("modelWrong").asLong())
+                .as("acceleration -1 against the model's -0.5").isEqualTo(1);
+        assertThat(team.path("depthByTrigger")).isEmpty();
+        assertError(call("GET", "/api/v1/team?hours=0", alice, null), 422, "invalid", "1 .. 720");
         JsonNode seenByAdmin = json(call("GET", "/api/v1/tasks/" + taskId, admin, null));
         assertThat(seenByAdmin.path("labels").get(0).path("notes").asText()).isEqualTo("child on the kerb");
         assertThat(seenByAdmin.path("flags").get(0).path("reason").asText()).isEqualTo("sensor_fault");
