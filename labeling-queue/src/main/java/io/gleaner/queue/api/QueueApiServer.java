@@ -1,5 +1,6 @@
 package io.gleaner.queue.api;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -106,7 +107,8 @@ public final class QueueApiServer implements AutoCloseable {
     private final QueueAdmin admin;
     private final ApiTokens tokens;
     private final TeamReport report;
-    private final ObjectMapper mapper = new ObjectMapper();
+    /** A body with a key twice is refused: two readers of it could disagree on which one counts. */
+    private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private QueueApiServer(DataSource dataSource, ServeConfig config) throws IOException {
         this.dataSource = dataSource;

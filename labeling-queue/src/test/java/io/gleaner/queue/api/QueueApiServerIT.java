@@ -199,6 +199,8 @@ class QueueApiServerIT {
         assertError(call("PATCH", "/api/v1/tasks/" + taskId, admin, "{\"labelsRequired\": 3, \"maxLabels\": 2}"),
                 422, "invalid", "max labels is 2");
         assertError(call("POST", labels, alice, "{\"scene\": \"debris\", "), 400, "malformed_json", "not valid JSON");
+        assertError(call("POST", labels, alice, "{\"scene\": \"debris\", \"scene\": \"clear_road\", \"steering\": 0,"
+                + " \"acceleration\": 0}"), 400, "malformed_json", "Duplicate field 'scene'");
         assertError(call("POST", labels, alice, "{\"scene\": \"" + "x".repeat(70_000) + "\"}"), 413, "too_large", "limit is 65536");
         assertThat(countRows("labels")).isZero();
     }
