@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
                 RoleCommands.Simulate.class,
                 RoleCommands.OracleLabeler.class,
                 BenchCommands.class,
+                TokenCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GleanerCommand implements Runnable {
 

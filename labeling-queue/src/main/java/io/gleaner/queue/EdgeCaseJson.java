@@ -1,14 +1,18 @@
 package io.gleaner.queue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Builds the JSONB columns of {@code edge_case_tasks} from an edge case's protobuf fields. */
+/** Builds the JSONB columns of {@code edge_case_tasks} from an edge case's protobuf fields, and reads them back. */
 final class EdgeCaseJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -44,6 +48,32 @@ final class EdgeCaseJson {
                     .put("threshold", trigger.getThreshold());
         }
         return write(array);
+    }
+
+    /** Reads {@link #sceneProbabilities}' column back: scene class to probability. */
+    static Map<String, Double> readSceneProbabilities(String json) {
+        Map<String, Double> probabilities = new LinkedHashMap<>();
+        read(json).fields().forEachRemaining(e -> probabilities.put(e.getKey(), e.getValue().asDouble()));
+        return probabilities;
+    }
+
+    /** Reads {@link #triggers}' column back, in order. */
+    static List<FiredTrigger> readTriggers(String json) {
+        List<FiredTrigger> triggers = new ArrayList<>();
+        for (JsonNode node : read(json)) {
+            triggers.add(new FiredTrigger(node.path("name").asText(), node.path("score").asDouble(),
+                    node.path("threshold").asDouble()));
+        }
+        return triggers;
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            // The column is JSONB, which PostgreSQL only stores when it parses.
+            throw new IllegalStateException("stored JSON does not parse: " + e.getMessage(), e);
+        }
     }
 
     private static String write(Object node) {

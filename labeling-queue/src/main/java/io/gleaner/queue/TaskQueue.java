@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,16 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 /**
- * The labeling queue in PostgreSQL: labelers claim tasks under a lease, submit one label per
- * claimed task, or give the lease back. Two labelers never hold the same task at once; a lease
- * that runs out without a label makes the task claimable again.
+ * The labeling queue in PostgreSQL, as a labeler works it: claim tasks under a lease, keep the
+ * lease alive with heartbeats, then submit a label, skip the task with a reason, or give the lease
+ * back; flag a task without leaving it; read a task's detail and image. Two labelers never hold
+ * the same task at once; a lease that runs out makes the task claimable again; a labeler never
+ * labels the same task twice; labels are never changed (the database refuses it).
+ *
+ * <p>With a {@link ConsensusConfig} that asks for more than one label, a label that does not yet
+ * complete an agreement sends the task back to the queue for another labeler.
+ *
+ * <p>Admin operations (re-prioritise, purge, export) are in {@link QueueAdmin}.
  *
  * <p>Thread-safe: every call takes its own connection from the {@link DataSource}.
  */
@@ -29,9 +37,10 @@ public final class TaskQueue {
             """;
 
     /**
-     * One statement: lock the best claimable tasks, skipping rows other claimers hold, and lease
-     * them. Under READ COMMITTED a row another claimer leased meanwhile is re-checked against the
-     * WHERE clause and dropped, so no task is handed out twice.
+     * One statement: lock the best claimable tasks, skipping rows other claimers hold and tasks
+     * the claimer already labeled, and lease them. Under READ COMMITTED a row another claimer
+     * leased meanwhile is re-checked against the WHERE clause and dropped, so no task is handed
+     * out twice.
      */
     static final String CLAIM = """
             WITH claimable AS (
@@ -39,6 +48,8 @@ public final class TaskQueue {
                 FROM edge_case_tasks
                 WHERE state IN ('pending', 'leased')
                   AND (state = 'pending' OR lease_expires_at <= now())
+                  AND NOT EXISTS (SELECT 1 FROM labels l
+                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
                 ORDER BY priority DESC, task_id
                 FOR UPDATE SKIP LOCKED
                 LIMIT ?
@@ -58,7 +69,8 @@ public final class TaskQueue {
             """;
 
     static final String LOCK_TASK = """
-            SELECT state::text, lease_owner, lease_expires_at, lease_expires_at > now() AS lease_live
+            SELECT state::text, lease_owner, lease_expires_at, lease_expires_at > now() AS lease_live,
+                   labels_required, max_labels
             FROM edge_case_tasks
             WHERE task_id = ?
             FOR UPDATE
@@ -66,25 +78,58 @@ public final class TaskQueue {
 
     /**
      * Label ids come from an identity, so they are handed out in insert order but become visible
-     * in commit order: without this lock a reader paging by label id ({@link #labeledAfter}) could
-     * see id 8, move its watermark past 7, and never see 7 once it commits. Taking one
-     * transaction-scoped lock before the insert makes id order and commit order the same. Labels
-     * are human-paced, so serialising their commits costs nothing that matters.
+     * in commit order: a reader paging by label id ({@link #labeledAfter}) could see id 8, move its
+     * watermark past 7, and never see 7 once it commits. Every submit holds this transaction-scoped
+     * lock <em>shared</em> from before its insert until its commit, and the feed reader takes it
+     * <em>exclusive</em> for its read, so the reader never reads while a submit is in flight: every
+     * id below one it sees is committed or rolled back. Submits do not wait for each other (their
+     * commits share WAL flushes); only a feed read briefly holds new submits back.
      */
     static final long LABEL_ORDER_LOCK_KEY = 0x676c65616e65724cL;
 
+
+    /** Taken by the feed reader before it reads labels. */
     static final String LOCK_LABEL_ORDER = "SELECT pg_advisory_xact_lock(?)";
 
+    /**
+     * One round trip for the writes of a submit: take the label-order lock shared (the insert
+     * reads from it, so the lock comes first), insert the label, end the lease.
+     */
     static final String INSERT_LABEL = """
-            INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration)
-            VALUES (?, ?, ?, ?, ?)
-            RETURNING label_id
+            WITH label_order AS (
+                SELECT pg_advisory_xact_lock_shared(?)
+            ), label AS (
+                INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
+                SELECT ?, ?, ?, ?, ?, ?, ? FROM label_order
+                RETURNING label_id
+            ), task AS (
+                UPDATE edge_case_tasks
+                SET state = ?::task_state, lease_owner = NULL, lease_expires_at = NULL
+                WHERE task_id = ?
+            )
+            SELECT label_id FROM label
             """;
 
-    static final String MARK_LABELED = """
+    static final String TASK_LABELS = """
+            SELECT scene, steering, acceleration FROM labels WHERE task_id = ?
+            """;
+
+    static final String END_LEASE = """
             UPDATE edge_case_tasks
-            SET state = 'labeled', lease_owner = NULL, lease_expires_at = NULL
+            SET state = ?::task_state, lease_owner = NULL, lease_expires_at = NULL
             WHERE task_id = ?
+            """;
+
+    static final String EXTEND_LEASE = """
+            UPDATE edge_case_tasks
+            SET lease_expires_at = now() + make_interval(secs => ?)
+            WHERE task_id = ?
+            RETURNING lease_expires_at
+            """;
+
+    static final String INSERT_FLAG = """
+            INSERT INTO task_flags (task_id, labeler_id, kind, reason, note)
+            VALUES (?, ?, ?::task_flag_kind, ?, ?)
             """;
 
     static final String RELEASE = """
@@ -108,7 +153,7 @@ public final class TaskQueue {
                    t.image_bytes, l.scene, l.steering, l.acceleration
             FROM labels l
             JOIN edge_case_tasks t ON t.task_id = l.task_id
-            WHERE l.label_id > ?
+            WHERE l.label_id > ? AND l.completes_task
             ORDER BY l.label_id
             LIMIT ?
             """;
@@ -116,12 +161,29 @@ public final class TaskQueue {
     /** Most tasks one {@link #claim} call leases: a labeler cannot work through more before they expire. */
     public static final int MAX_CLAIM = 100;
 
+    /** Longest note on a skip or flag, as {@code task_flags_note_length_ck} allows. */
+    public static final int MAX_NOTE_CHARS = 2000;
+
     private static final String FOREIGN_KEY_VIOLATION = "23503";
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
+    private final ConsensusConfig consensus;
 
+    /** A queue where the first label of a task is final ({@link ConsensusConfig#defaults()}). */
     public TaskQueue(DataSource dataSource) {
+        this(dataSource, ConsensusConfig.defaults());
+    }
+
+    /** A queue that labels a task once {@code consensus} is reached. */
+    public TaskQueue(DataSource dataSource, ConsensusConfig consensus) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.consensus = Objects.requireNonNull(consensus, "consensus");
+    }
+
+    /** The consensus rule this queue applies to tasks that do not set their own. */
+    public ConsensusConfig consensus() {
+        return consensus;
     }
 
     /**
@@ -148,8 +210,9 @@ public final class TaskQueue {
 
     /**
      * Leases up to {@code max} tasks to {@code labelerId}, highest priority first (then oldest
-     * task id). Pending tasks and tasks whose lease expired are claimable; tasks another claimer
-     * is locking right now are skipped, not waited for.
+     * task id). Pending tasks and tasks whose lease expired are claimable, except those
+     * {@code labelerId} has labeled already; tasks another claimer is locking right now are
+     * skipped, not waited for.
      *
      * @param max how many tasks at most, 1 .. {@value #MAX_CLAIM}
      * @param lease how long the labeler holds each task; positive
@@ -164,17 +227,13 @@ public final class TaskQueue {
             throw new IllegalArgumentException("claim of " + max + " tasks by labeler " + labelerId
                     + ": at most " + MAX_CLAIM + " per claim; claim again after labeling or releasing these");
         }
-        Objects.requireNonNull(lease, "lease");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease of " + lease + " for labeler " + labelerId
-                    + ": a lease must be positive, e.g. PT5M");
-        }
-        double leaseSeconds = lease.toNanos() / 1e9;
+        double leaseSeconds = leaseSeconds(lease, labelerId);
         try (Connection c = dataSource.getConnection();
                 PreparedStatement st = c.prepareStatement(CLAIM)) {
-            st.setInt(1, max);
-            st.setString(2, labelerId);
-            st.setDouble(3, leaseSeconds);
+            st.setString(1, labelerId);
+            st.setInt(2, max);
+            st.setString(3, labelerId);
+            st.setDouble(4, leaseSeconds);
             List<Task> tasks = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
@@ -200,54 +259,144 @@ public final class TaskQueue {
     }
 
     /**
-     * Records {@code label} for a task that {@code labelerId} holds under a live lease, marks the
-     * task labeled and ends the lease, all in one transaction.
+     * Records {@code label} for a task that {@code labelerId} holds under a live lease and ends
+     * the lease, in one transaction; returns the new label's id. See {@link #submit} for what
+     * happens to the task.
      *
-     * @return the new label's id
      * @throws LeaseException if the task is not leased to {@code labelerId} or the lease expired;
      *     nothing is written
-     * @throws IllegalArgumentException if the task does not exist or the labeler is not registered
+     * @throws TaskNotFoundException if the task does not exist
+     * @throws IllegalArgumentException if the labeler is not registered
      */
     public long submitLabel(long taskId, String labelerId, Label label) {
+        return submit(taskId, labelerId, label).labelId();
+    }
+
+    /**
+     * Records {@code label} for a task that {@code labelerId} holds under a live lease and ends
+     * the lease, in one transaction. The task becomes {@code labeled} when the label completes an
+     * agreement of the task's labels ({@link ConsensusConfig}; with the defaults, any label does);
+     * otherwise it goes back to {@code pending} for another labeler, or is set aside as
+     * {@code skipped} (reason {@code no_consensus}) when it reached its label cap.
+     *
+     * @throws LeaseException if the task is not leased to {@code labelerId} or the lease expired;
+     *     nothing is written
+     * @throws TaskNotFoundException if the task does not exist
+     * @throws IllegalArgumentException if the labeler is not registered
+     */
+    public Submission submit(long taskId, String labelerId, Label label) {
         requireLabelerId(labelerId);
         Objects.requireNonNull(label, "label");
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                checkLease(c, taskId, labelerId);
-                // After the task's row lock, so every submitter takes the two in the same order.
-                try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER)) {
-                    st.setLong(1, LABEL_ORDER_LOCK_KEY);
-                    st.executeQuery().close();
+        return inTransaction("label of task " + taskId + " by " + labelerId, c -> {
+            LeaseRow row = checkLease(c, taskId, labelerId);
+            int required = row.labelsRequired() != null ? row.labelsRequired() : consensus.labelsRequired();
+            int max = row.maxLabels() != null ? row.maxLabels() : Math.max(consensus.maxLabels(), required);
+            int agreeing = 1;
+            int labels = 1;
+            if (required > 1 || max > 1) {
+                for (Label earlier : labelsOf(c, taskId)) {
+                    labels++;
+                    if (consensus.agree(label, earlier)) {
+                        agreeing++;
+                    }
                 }
-                long labelId = insertLabel(c, taskId, labelerId, label);
-                try (PreparedStatement st = c.prepareStatement(MARK_LABELED)) {
-                    st.setLong(1, taskId);
-                    st.executeUpdate();
-                }
-                c.commit();
-                return labelId;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException | RuntimeException rollbackFailure) {
-                    // The first failure says what went wrong; the rollback's would hide it.
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
             }
-        } catch (SQLException e) {
-            throw new QueueDatabaseException("label of task " + taskId + " by " + labelerId, e);
+            boolean completes = agreeing >= required;
+            String state = completes ? "labeled" : labels >= max ? "skipped" : "pending";
+            long labelId = insertLabel(c, taskId, labelerId, label, completes, state);
+            if (state.equals("skipped")) {
+                insertFlag(c, taskId, null, true, FlagReason.NO_CONSENSUS, labels + " labels, at most " + agreeing
+                        + " agreeing with the last, " + required + " required");
+            }
+            return new Submission(labelId, completes, state);
+        });
+    }
+
+    /**
+     * Extends a live lease that {@code labelerId} holds to {@code lease} from now: a labeler who
+     * is still working on a task calls this before the lease runs out.
+     *
+     * @return when the lease now expires
+     * @throws LeaseException if the task is not leased to {@code labelerId} or the lease already
+     *     expired (then claim again)
+     * @throws TaskNotFoundException if the task does not exist
+     */
+    public Instant heartbeat(long taskId, String labelerId, Duration lease) {
+        requireLabelerId(labelerId);
+        double seconds = leaseSeconds(lease, labelerId);
+        return inTransaction("heartbeat of task " + taskId + " by " + labelerId, c -> {
+            checkLease(c, taskId, labelerId);
+            try (PreparedStatement st = c.prepareStatement(EXTEND_LEASE)) {
+                st.setDouble(1, seconds);
+                st.setLong(2, taskId);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    return rs.getObject(1, OffsetDateTime.class).toInstant();
+                }
+            }
+        });
+    }
+
+    /**
+     * Sets a task that {@code labelerId} holds aside without a label, with a reason: it becomes
+     * {@code skipped}, is never claimed again, and the reason is kept in {@code task_flags}.
+     *
+     * @param reason why, one a labeler may give ({@link FlagReason#fromLabeler})
+     * @param note free text or {@code null}, at most {@value #MAX_NOTE_CHARS} characters
+     * @throws LeaseException if the task is not leased to {@code labelerId} or the lease expired
+     * @throws TaskNotFoundException if the task does not exist
+     */
+    public void skip(long taskId, String labelerId, FlagReason reason, String note) {
+        requireLabelerId(labelerId);
+        requireLabelerReason(reason, note);
+        inTransaction("skip of task " + taskId + " by " + labelerId, c -> {
+            checkLease(c, taskId, labelerId);
+            insertFlag(c, taskId, labelerId, true, reason, note);
+            endLease(c, taskId, "skipped");
+            return null;
+        });
+    }
+
+    /**
+     * Records a remark on a task that {@code labelerId} holds, e.g. a sensor fault seen while
+     * labeling; the task and its lease stay as they are.
+     *
+     * @param reason what, one a labeler may give ({@link FlagReason#fromLabeler})
+     * @param note free text or {@code null}, at most {@value #MAX_NOTE_CHARS} characters
+     * @throws LeaseException if the task is not leased to {@code labelerId} or the lease expired
+     * @throws TaskNotFoundException if the task does not exist
+     */
+    public void flag(long taskId, String labelerId, FlagReason reason, String note) {
+        requireLabelerId(labelerId);
+        requireLabelerReason(reason, note);
+        inTransaction("flag of task " + taskId + " by " + labelerId, c -> {
+            checkLease(c, taskId, labelerId);
+            insertFlag(c, taskId, labelerId, false, reason, note);
+            return null;
+        });
+    }
+
+    private static void requireLabelerReason(FlagReason reason, String note) {
+        Objects.requireNonNull(reason, "reason");
+        if (reason == FlagReason.NO_CONSENSUS) {
+            throw new IllegalArgumentException("reason no_consensus is the queue's own: use one of "
+                    + FlagReason.labelerCodes());
+        }
+        if (note != null && note.length() > MAX_NOTE_CHARS) {
+            throw new IllegalArgumentException("note is " + note.length() + " characters long, at most "
+                    + MAX_NOTE_CHARS + " allowed: shorten it");
         }
     }
 
-    private static void checkLease(Connection c, long taskId, String labelerId) throws SQLException {
+    /** The lease-relevant columns of a task, read under its row lock. */
+    private record LeaseRow(Integer labelsRequired, Integer maxLabels) {}
+
+    private static LeaseRow checkLease(Connection c, long taskId, String labelerId) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(LOCK_TASK)) {
             st.setLong(1, taskId);
             try (ResultSet rs = st.executeQuery()) {
                 if (!rs.next()) {
-                    throw new IllegalArgumentException(
-                            "task " + taskId + " does not exist: label only tasks returned by claim");
+                    throw new TaskNotFoundException(taskId, "act only on tasks returned by claim");
                 }
                 String state = rs.getString(1);
                 String owner = rs.getString(2);
@@ -265,18 +414,38 @@ public final class TaskQueue {
                     throw new LeaseException("lease of task " + taskId + " by " + labelerId + " expired at "
                             + expires.toInstant() + ": claim again (use a longer lease if labeling takes longer)");
                 }
+                return new LeaseRow(rs.getObject(5, Integer.class), rs.getObject(6, Integer.class));
             }
         }
     }
 
-    private static long insertLabel(Connection c, long taskId, String labelerId, Label label)
-            throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(INSERT_LABEL)) {
+    private static List<Label> labelsOf(Connection c, long taskId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(TASK_LABELS)) {
             st.setLong(1, taskId);
-            st.setString(2, labelerId);
-            st.setString(3, label.scene());
-            st.setFloat(4, label.steering());
-            st.setFloat(5, label.acceleration());
+            List<Label> labels = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    labels.add(new Label(rs.getString(1), rs.getFloat(2), rs.getFloat(3)));
+                }
+            }
+            return labels;
+        }
+    }
+
+    /** Inserts the label and moves the task to {@code state}, ending the lease: see {@link #INSERT_LABEL}. */
+    private static long insertLabel(Connection c, long taskId, String labelerId, Label label, boolean completes,
+                                    String state) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(INSERT_LABEL)) {
+            st.setLong(1, LABEL_ORDER_LOCK_KEY);
+            st.setLong(2, taskId);
+            st.setString(3, labelerId);
+            st.setString(4, label.scene());
+            st.setFloat(5, label.steering());
+            st.setFloat(6, label.acceleration());
+            st.setString(7, label.notes());
+            st.setBoolean(8, completes);
+            st.setString(9, state);
+            st.setLong(10, taskId);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -286,8 +455,45 @@ public final class TaskQueue {
                 throw new IllegalArgumentException("labeler " + labelerId
                         + " is not registered: call ensureLabeler before submitting labels", e);
             }
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw new TaskConflictException("labeler " + labelerId + " has labeled task " + taskId
+                        + " already: a labeler labels a task once; release it for someone else");
+            }
             throw e;
         }
+    }
+
+    private static void endLease(Connection c, long taskId, String state) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(END_LEASE)) {
+            st.setString(1, state);
+            st.setLong(2, taskId);
+            st.executeUpdate();
+        }
+    }
+
+    private static void insertFlag(Connection c, long taskId, String labelerId, boolean skip, FlagReason reason,
+                                   String note) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(INSERT_FLAG)) {
+            st.setLong(1, taskId);
+            st.setString(2, labelerId);
+            st.setString(3, skip ? "skip" : "flag");
+            st.setString(4, reason.code());
+            st.setString(5, note == null || note.isBlank() ? null : note);
+            st.executeUpdate();
+        }
+    }
+
+    private <T> T inTransaction(String operation, JdbcTransaction.Work<T> work) {
+        return JdbcTransaction.run(dataSource, operation, work);
+    }
+
+    private static double leaseSeconds(Duration lease, String labelerId) {
+        Objects.requireNonNull(lease, "lease");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease of " + lease + " for labeler " + labelerId
+                    + ": a lease must be positive, e.g. PT5M");
+        }
+        return lease.toNanos() / 1e9;
     }
 
     /**
@@ -356,29 +562,163 @@ public final class TaskQueue {
             throw new IllegalArgumentException("page of " + limit + " labels after id " + afterLabelId
                     + ": ask for 1 .. " + MAX_LABELED_PAGE + " and page on with the last label id returned");
         }
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement st = c.prepareStatement(LABELED_AFTER)) {
-            st.setLong(1, afterLabelId);
-            st.setInt(2, limit);
-            List<LabeledExample> examples = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    examples.add(new LabeledExample(
-                            rs.getLong("label_id"),
+        return inTransaction("labels after id " + afterLabelId + " (page of " + limit + ")", c -> {
+            try (PreparedStatement st = c.prepareStatement(LOCK_LABEL_ORDER)) {
+                st.setLong(1, LABEL_ORDER_LOCK_KEY);
+                st.executeQuery().close();
+            }
+            try (PreparedStatement st = c.prepareStatement(LABELED_AFTER)) {
+                st.setLong(1, afterLabelId);
+                st.setInt(2, limit);
+                return examples(st);
+            }
+        });
+    }
+
+    private static List<LabeledExample> examples(PreparedStatement st) throws SQLException {
+        List<LabeledExample> examples = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                examples.add(new LabeledExample(
+                        rs.getLong("label_id"),
+                        rs.getLong("task_id"),
+                        rs.getString("frame_id"),
+                        rs.getString("image_encoding"),
+                        rs.getInt("image_width"),
+                        rs.getInt("image_height"),
+                        rs.getBytes("image_bytes"),
+                        rs.getString("scene"),
+                        rs.getFloat("steering"),
+                        rs.getFloat("acceleration")));
+            }
+        }
+        return examples;
+    }
+
+    static final String DETAIL = """
+            SELECT task_id, frame_id, vehicle_id, capture_time, image_encoding, image_width, image_height,
+                   image_uri, human_steering, human_accel, model_version, scene_probabilities::text AS scenes,
+                   predicted_steering, predicted_accel, triggers::text AS fired, priority,
+                   CASE WHEN state = 'leased' AND lease_expires_at <= now() THEN 'pending' ELSE state::text END
+                       AS effective_state,
+                   attempts,
+                   CASE WHEN lease_expires_at > now() THEN lease_owner END AS live_owner,
+                   CASE WHEN lease_expires_at > now() THEN lease_expires_at END AS live_expiry,
+                   harvested_at, labels_required, max_labels
+            FROM edge_case_tasks
+            WHERE task_id = ?
+            """;
+
+    static final String DETAIL_LABELS = """
+            SELECT label_id, labeler_id, scene, steering, acceleration, notes, completes_task, created_at
+            FROM labels WHERE task_id = ? ORDER BY label_id
+            """;
+
+    static final String DETAIL_FLAGS = """
+            SELECT flag_id, labeler_id, kind::text, reason, note, created_at
+            FROM task_flags WHERE task_id = ? ORDER BY flag_id
+            """;
+
+    static final String IMAGE = "SELECT image_encoding, image_bytes, image_uri FROM edge_case_tasks WHERE task_id = ?";
+
+    /**
+     * Everything known about a task, read in one snapshot: the frame, model outputs, human action,
+     * triggers, state (a lapsed lease reads as {@code pending}, with no owner), labels and flags.
+     *
+     * @throws TaskNotFoundException if there is no such task
+     */
+    public TaskDetail detail(long taskId) {
+        return inTransaction("detail of task " + taskId, c -> {
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (PreparedStatement st = c.prepareStatement(DETAIL)) {
+                st.setLong(1, taskId);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new TaskNotFoundException(taskId, "ask for a task id that claim or stats returned");
+                    }
+                    int required = rs.getObject("labels_required") != null
+                            ? rs.getInt("labels_required") : consensus.labelsRequired();
+                    int max = rs.getObject("max_labels") != null
+                            ? rs.getInt("max_labels") : Math.max(consensus.maxLabels(), required);
+                    OffsetDateTime expiry = rs.getObject("live_expiry", OffsetDateTime.class);
+                    return new TaskDetail(
                             rs.getLong("task_id"),
                             rs.getString("frame_id"),
+                            rs.getString("vehicle_id"),
+                            rs.getObject("capture_time", OffsetDateTime.class).toInstant(),
                             rs.getString("image_encoding"),
                             rs.getInt("image_width"),
                             rs.getInt("image_height"),
-                            rs.getBytes("image_bytes"),
-                            rs.getString("scene"),
-                            rs.getFloat("steering"),
-                            rs.getFloat("acceleration")));
+                            rs.getString("image_uri"),
+                            rs.getFloat("human_steering"),
+                            rs.getFloat("human_accel"),
+                            rs.getString("model_version"),
+                            EdgeCaseJson.readSceneProbabilities(rs.getString("scenes")),
+                            rs.getFloat("predicted_steering"),
+                            rs.getFloat("predicted_accel"),
+                            EdgeCaseJson.readTriggers(rs.getString("fired")),
+                            rs.getDouble("priority"),
+                            rs.getString("effective_state"),
+                            rs.getInt("attempts"),
+                            rs.getString("live_owner"),
+                            expiry == null ? null : expiry.toInstant(),
+                            rs.getObject("harvested_at", OffsetDateTime.class).toInstant(),
+                            required,
+                            max,
+                            recordedLabels(c, taskId),
+                            flags(c, taskId));
                 }
             }
-            return examples;
+        });
+    }
+
+    private static List<RecordedLabel> recordedLabels(Connection c, long taskId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(DETAIL_LABELS)) {
+            st.setLong(1, taskId);
+            List<RecordedLabel> labels = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    labels.add(new RecordedLabel(rs.getLong(1), rs.getString(2),
+                            new Label(rs.getString(3), rs.getFloat(4), rs.getFloat(5), rs.getString(6)),
+                            rs.getBoolean(7), rs.getObject(8, OffsetDateTime.class).toInstant()));
+                }
+            }
+            return labels;
+        }
+    }
+
+    private static List<TaskFlag> flags(Connection c, long taskId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(DETAIL_FLAGS)) {
+            st.setLong(1, taskId);
+            List<TaskFlag> flags = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    flags.add(new TaskFlag(rs.getLong(1), rs.getString(2), "skip".equals(rs.getString(3)),
+                            FlagReason.fromStored(rs.getString(4)), rs.getString(5),
+                            rs.getObject(6, OffsetDateTime.class).toInstant()));
+                }
+            }
+            return flags;
+        }
+    }
+
+    /**
+     * The task's image as stored.
+     *
+     * @throws TaskNotFoundException if there is no such task
+     */
+    public TaskImage image(long taskId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement(IMAGE)) {
+            st.setLong(1, taskId);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TaskNotFoundException(taskId, "ask for the image of a task id that claim returned");
+                }
+                return new TaskImage(rs.getString(1), rs.getBytes(2), rs.getString(3));
+            }
         } catch (SQLException e) {
-            throw new QueueDatabaseException("labels after id " + afterLabelId + " (page of " + limit + ")", e);
+            throw new QueueDatabaseException("image of task " + taskId, e);
         }
     }
 

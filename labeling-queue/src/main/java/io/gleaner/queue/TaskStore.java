@@ -71,6 +71,11 @@ public final class TaskStore {
             throw new RejectedEdgeCaseException(
                     RejectedEdgeCaseException.INCONSISTENT, inconsistent.getMessage(), inconsistent);
         }
+        if (Double.isNaN(edgeCase.getPriority())) {
+            throw new RejectedEdgeCaseException(RejectedEdgeCaseException.INCONSISTENT,
+                    "edge case for frame " + shownId + " has a NaN priority: the queue could not order it"
+                            + " (edge_case_tasks_priority_not_nan_ck); the selection stage must send a number");
+        }
         String triggers = EdgeCaseJson.triggers(edgeCase.getTriggersList());
         try (Connection c = dataSource.getConnection();
                 PreparedStatement st = c.prepareStatement(INSERT)) {
@@ -109,14 +114,17 @@ public final class TaskStore {
     }
 
     /**
-     * SQL state classes that blame the values, not the database: {@code 22} data exception
-     * (U+0000 in text, a timestamp out of range, bad JSON) and {@code 54} program limit exceeded
-     * (an index row too large). Anything else (connection, disk, locks, migrations) may pass.
+     * SQL states that blame the values, not the database: class {@code 22} data exception
+     * (U+0000 in text, a timestamp out of range, bad JSON), class {@code 54} program limit
+     * exceeded (an index row too large) and {@code 23514} check violation (a value a named CHECK
+     * refuses). Anything else (connection, disk, locks, migrations) may pass.
      */
     static boolean isBadInput(SQLException e) {
         String state = e.getSQLState();
-        return state != null && (state.startsWith("22") || state.startsWith("54"));
+        return state != null && (state.startsWith("22") || state.startsWith("54") || state.equals(CHECK_VIOLATION));
     }
+
+    private static final String CHECK_VIOLATION = "23514";
 
     /** The frame id as errors and DLQ headers show it: a bad id may be megabytes long. */
     static String shown(String frameId) {

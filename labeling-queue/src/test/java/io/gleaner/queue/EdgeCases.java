@@ -11,17 +11,17 @@ import io.gleaner.schema.v1.Trigger;
 import java.nio.charset.StandardCharsets;
 
 /** Edge cases for tests, with every field the task table stores set to a value worth checking. */
-final class EdgeCases {
-    static final long CAPTURE_TIME_MS = 1_764_201_600_123L;
-    static final long HARVESTED_TIME_MS = 1_764_201_605_456L;
+public final class EdgeCases {
+    public static final long CAPTURE_TIME_MS = 1_764_201_600_123L;
+    public static final long HARVESTED_TIME_MS = 1_764_201_605_456L;
 
     private EdgeCases() {}
 
-    static byte[] imageBytes(String frameId) {
+    public static byte[] imageBytes(String frameId) {
         return ("png-of-" + frameId).getBytes(StandardCharsets.UTF_8);
     }
 
-    static EdgeCase edgeCase(String frameId, double priority) {
+    public static EdgeCase edgeCase(String frameId, double priority) {
         FrameEvent frame = FrameEvent.newBuilder()
                 .setFrameId(frameId)
                 .setVehicleId("vehicle-3")

@@ -45,4 +45,15 @@ class LabelTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("acceleration is " + acceleration);
     }
+
+    @Test
+    void keepsNotesDropsBlankOnesAndRejectsTooLongOnes() {
+        assertThat(new Label("debris", 0f, 0f, "tyre tread, left lane").notes()).isEqualTo("tyre tread, left lane");
+        assertThat(new Label("debris", 0f, 0f, "  ").notes()).isNull();
+        assertThat(new Label("debris", 0f, 0f).notes()).isNull();
+        assertThatThrownBy(() -> new Label("debris", 0f, 0f, "x".repeat(Label.MAX_NOTES_CHARS + 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("notes are 2001 characters");
+        assertThatThrownBy(() -> new Label("x".repeat(Label.MAX_SCENE_CHARS + 1), 0f, 0f))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scene is 101 characters");
+    }
 }

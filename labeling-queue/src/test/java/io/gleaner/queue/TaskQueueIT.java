@@ -15,6 +15,7 @@ import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -300,41 +301,44 @@ class TaskQueueIT {
     /**
      * Regression: label ids are handed out in insert order but were visible in commit order, so a
      * reader paging by id could pass over a label that committed late. While one submit is in
-     * flight, a later one must not become visible before it.
+     * flight, a later one commits (submits do not wait for each other), but the feed waits for the
+     * earlier one and then returns both, in id order.
      */
     @Test
-    void aLabelDoesNotBecomeVisibleBeforeAnEarlierInFlightOne() throws Exception {
+    void theFeedNeverReadsPastAnEarlierInFlightLabel() throws Exception {
         store.insert(EdgeCases.edgeCase("frame-1", 2));
         store.insert(EdgeCases.edgeCase("frame-2", 1));
         List<Task> tasks = queue.claim("alice", 2, LONG_LEASE);
         try (Connection inFlight = dataSource.getConnection()) {
             inFlight.setAutoCommit(false);
-            // What submitLabel does up to its insert, left uncommitted.
-            try (PreparedStatement st = inFlight.prepareStatement(TaskQueue.LOCK_LABEL_ORDER)) {
-                st.setLong(1, TaskQueue.LABEL_ORDER_LOCK_KEY);
-                st.executeQuery().close();
-            }
+            // What submit writes, left uncommitted.
             long earlier;
             try (PreparedStatement st = inFlight.prepareStatement(TaskQueue.INSERT_LABEL)) {
-                st.setLong(1, tasks.get(0).taskId());
-                st.setString(2, "alice");
-                st.setString(3, "clear_road");
-                st.setFloat(4, 0f);
+                st.setLong(1, TaskQueue.LABEL_ORDER_LOCK_KEY);
+                st.setLong(2, tasks.get(0).taskId());
+                st.setString(3, "alice");
+                st.setString(4, "clear_road");
                 st.setFloat(5, 0f);
+                st.setFloat(6, 0f);
+                st.setString(7, null);
+                st.setBoolean(8, true);
+                st.setString(9, "labeled");
+                st.setLong(10, tasks.get(0).taskId());
                 try (ResultSet rs = st.executeQuery()) {
                     rs.next();
                     earlier = rs.getLong(1);
                 }
             }
-            CompletableFuture<Long> later = CompletableFuture.supplyAsync(
-                    () -> queue.submitLabel(tasks.get(1).taskId(), "alice", LABEL));
+            long laterId = CompletableFuture.supplyAsync(
+                    () -> queue.submitLabel(tasks.get(1).taskId(), "alice", LABEL)).get(10, TimeUnit.SECONDS);
+            assertThat(laterId).isGreaterThan(earlier);
+            assertThat(longValue("SELECT count(*) FROM labels")).as("the later label is committed").isEqualTo(1);
 
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
-                    .until(() -> queue.labeledAfter(0, 10).isEmpty() && !later.isDone());
+            CompletableFuture<List<LabeledExample>> feed = CompletableFuture.supplyAsync(() -> queue.labeledAfter(0, 10));
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !feed.isDone());
 
             inFlight.commit();
-            long laterId = later.get();
-            assertThat(queue.labeledAfter(0, 10)).extracting(LabeledExample::labelId)
+            assertThat(feed.get(10, TimeUnit.SECONDS)).extracting(LabeledExample::labelId)
                     .containsExactly(earlier, laterId);
         }
     }

@@ -7,10 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class TaskStoreTest {
     @Test
-    void onlyDataExceptionsAndProgramLimitsCountAsBadInput() {
+    void onlyDataExceptionsProgramLimitsAndCheckViolationsCountAsBadInput() {
         assertThat(TaskStore.isBadInput(new SQLException("nul", "22P05"))).isTrue();
         assertThat(TaskStore.isBadInput(new SQLException("timestamp out of range", "22008"))).isTrue();
         assertThat(TaskStore.isBadInput(new SQLException("index row too large", "54000"))).isTrue();
+        assertThat(TaskStore.isBadInput(new SQLException("priority is NaN", "23514"))).isTrue();
+        assertThat(TaskStore.isBadInput(new SQLException("foreign key", "23503"))).isFalse();
         assertThat(TaskStore.isBadInput(new SQLException("connection lost", "08006"))).isFalse();
         assertThat(TaskStore.isBadInput(new SQLException("not migrated", "42P01"))).isFalse();
         assertThat(TaskStore.isBadInput(new SQLException("deadlock", "40P01"))).isFalse();

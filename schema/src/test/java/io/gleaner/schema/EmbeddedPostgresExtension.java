@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * {@link DataSource} parameters. Shared through this module's test jar.
  */
 public final class EmbeddedPostgresExtension implements BeforeEachCallback, ParameterResolver {
-    private static final String EMPTY_TABLES = "TRUNCATE retrain_runs, model_versions, labels, api_tokens, labelers,"
-            + " edge_case_tasks RESTART IDENTITY CASCADE";
+    private static final String EMPTY_TABLES = "TRUNCATE retrain_runs, model_versions, task_flags, labels,"
+            + " api_tokens, labelers, edge_case_tasks RESTART IDENTITY CASCADE";
 
     /** Owns the server; closed by JUnit when the root context closes. */
     private record Server(EmbeddedPostgres postgres)

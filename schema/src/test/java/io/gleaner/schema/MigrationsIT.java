@@ -29,7 +29,7 @@ class MigrationsIT {
             }
         }
         assertThat(tables).contains("edge_case_tasks", "labels", "labelers", "api_tokens", "model_versions",
-                "retrain_runs");
+                "retrain_runs", "task_flags");
     }
 
     @Test

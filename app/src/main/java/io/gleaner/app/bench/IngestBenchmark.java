@@ -428,7 +428,7 @@ public final class IngestBenchmark implements Callable<Integer> {
         return String.join(", ", parts);
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("model name")).findFirst()
                     .map(l -> l.substring(l.indexOf(':') + 1).strip())

@@ -1,0 +1,96 @@
+package io.gleaner.app;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.gleaner.app.infra.DatabaseEndpoint;
+import io.gleaner.queue.ConsensusConfig;
+import io.gleaner.queue.api.QueueApiServer;
+import io.gleaner.queue.api.ServeConfig;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gleaner serve}: the labeling queue's REST + JSON API ({@link QueueApiServer}) on a pooled
+ * connection to PostgreSQL, until SIGTERM. The database must be migrated ({@code gleaner migrate})
+ * and callers need a token ({@code gleaner token create}).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve the labeling queue's REST + JSON API (bearer tokens from gleaner token create).")
+final class ServeCommand implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+
+    @Option(names = "--host", defaultValue = "${env:GLEANER_SERVE_HOST:-127.0.0.1}",
+            description = "Address to listen on (env GLEANER_SERVE_HOST; default ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "${env:GLEANER_SERVE_PORT:-8080}",
+            description = "TCP port (env GLEANER_SERVE_PORT; default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--max-request-bytes", defaultValue = "" + ServeConfig.DEFAULT_MAX_REQUEST_BYTES,
+            description = "Largest request body; larger ones get 413 (default ${DEFAULT-VALUE}).")
+    int maxRequestBytes;
+
+    @Option(names = "--lease-seconds", defaultValue = "300",
+            description = "Lease of a claim or heartbeat that names none (default ${DEFAULT-VALUE}).")
+    int leaseSeconds;
+
+    @Option(names = "--max-lease-seconds", defaultValue = "3600",
+            description = "Longest lease a client may ask for (default ${DEFAULT-VALUE}).")
+    int maxLeaseSeconds;
+
+    @Option(names = "--threads", defaultValue = "16",
+            description = "Request threads, and database connections in the pool (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--labels-required", defaultValue = "1",
+            description = "Agreeing labels that make a task labeled, unless the task sets its own (default ${DEFAULT-VALUE}).")
+    int labelsRequired;
+
+    @Option(names = "--max-labels",
+            description = "Labels after which a task without agreement is set aside (default: --labels-required; e.g. 3 with --labels-required 2).")
+    Integer maxLabels;
+
+    @Option(names = "--agreement-tolerance", defaultValue = "0.1",
+            description = "Largest steering and acceleration difference that still agrees (default ${DEFAULT-VALUE}).")
+    float tolerance;
+
+    @Override
+    public Integer call() throws Exception {
+        // Seconds, read once when the JDK's server classes load: a client that takes longer than this
+        // to send its request is cut off instead of holding a connection. A -D on the command line wins.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "30");
+        }
+        ServeConfig config = new ServeConfig(host, port, maxRequestBytes, Duration.ofSeconds(leaseSeconds),
+                Duration.ofSeconds(maxLeaseSeconds), threads,
+                new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance));
+        try (ShutdownSignal signal = new ShutdownSignal("serve");
+             HikariDataSource pool = pool(connection.database(), threads);
+             QueueApiServer server = QueueApiServer.start(pool, config)) {
+            System.out.printf("serving the labeling queue on http://%s:%d%s (health: /health); Ctrl-C to stop%n",
+                    host, server.port(), QueueApiServer.API);
+            signal.awaitStop();
+        }
+        return 0;
+    }
+
+    /** A pool as big as the request threads, so no request waits for a connection another thread holds. */
+    static HikariDataSource pool(DatabaseEndpoint database, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("gleaner-queue");
+        config.setJdbcUrl(database.jdbcUrl());
+        if (!database.user().isEmpty()) {
+            config.setUsername(database.user());
+        }
+        if (!database.password().isEmpty()) {
+            config.setPassword(database.password());
+        }
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(Math.min(size, 2));
+        return new HikariDataSource(config);
+    }
+}
