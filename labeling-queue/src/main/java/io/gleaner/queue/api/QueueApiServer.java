@@ -59,11 +59,16 @@ import org.slf4j.LoggerFactory;
  *   <caption>Routes (all JSON unless said otherwise)</caption>
  *   <tr><th>route</th><th>who</th><th>what</th></tr>
  *   <tr><td>GET /health</td><td>anyone</td><td>{@code {"status":"ok"}}, 503 when the database is down</td></tr>
+ *   <tr><td>GET /</td><td>anyone</td><td>302 to the dashboard</td></tr>
+ *   <tr><td>GET /ui/{file}</td><td>anyone</td><td>the dashboard's HTML, JavaScript and CSS ({@link DashboardFiles}),
+ *       with a strict content security policy; they hold no data, so they need no token</td></tr>
  *   <tr><td>GET /api/v1/me</td><td>any token</td><td>the caller's labeler id and role</td></tr>
  *   <tr><td>POST /api/v1/claims</td><td>labeler</td><td>{@code {"max", "leaseSeconds"}} → leased tasks</td></tr>
  *   <tr><td>GET /api/v1/stats</td><td>labeler</td><td>tasks by state, labels</td></tr>
  *   <tr><td>GET /api/v1/team?hours=</td><td>labeler</td><td>queue depth by trigger, labels per hour,
  *       harvest precision by trigger, labeler agreement: the team view's charts</td></tr>
+ *   <tr><td>GET /api/v1/models</td><td>labeler</td><td>the registered model versions, oldest first: the team
+ *       view's timeline</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}</td><td>lease holder, admin</td><td>detail: model outputs, human action,
  *       triggers, lease; admins also see the labels (labelers label blind)</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}/image</td><td>lease holder, admin</td><td>the image bytes</td></tr>
@@ -79,6 +84,11 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>GET /api/v1/export?afterLabelId=&amp;limit=</td><td>admin</td><td>a page of labels with context</td></tr>
  * </table>
  *
+ * <p>The dashboard keeps the token in the tab's {@code sessionStorage} and sends it as a bearer
+ * header; the server never sets or reads a cookie, so a page on another site cannot make a
+ * logged-in browser call the API (no CSRF surface), and the CSP allows no inline script that could
+ * read the token.
+ *
  * <p>Status codes: 400 malformed JSON, 401 no or bad token, 403 wrong role or not the lease holder,
  * 404 no such route or task, 405 wrong method, 409 lease or state conflict, 413 body too large,
  * 422 invalid values, 503 database unavailable. Tokens and request bodies are never logged.
@@ -86,6 +96,17 @@ import org.slf4j.LoggerFactory;
 public final class QueueApiServer implements AutoCloseable {
     /** Prefix of every authenticated route. */
     public static final String API = "/api/v1";
+
+    /** Where the dashboard's files are; {@code /} redirects here. */
+    public static final String DASHBOARD = "/ui/";
+
+    /**
+     * The dashboard's content security policy: its own scripts and styles only (no inline code),
+     * images from itself or from blobs it made (task images are fetched with the token and shown
+     * as blob URLs), requests only to this server, no frames, forms or plugins.
+     */
+    static final String DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:;"
+            + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueApiServer.class);
     private static final Pattern TASK_ID = Pattern.compile("[1-9][0-9]{0,17}");
@@ -187,8 +208,18 @@ public final class QueueApiServer implements AutoCloseable {
             requireMethod(method, "GET");
             return health(exchange);
         }
+        if (path.equals("/")) {
+            requireMethod(method, "GET");
+            exchange.getResponseHeaders().set("Location", DASHBOARD);
+            return sendEmpty(exchange, 302);
+        }
+        if (path.startsWith(DASHBOARD)) {
+            requireMethod(method, "GET");
+            return dashboard(exchange, path.substring(DASHBOARD.length()));
+        }
         if (!path.startsWith(API + "/")) {
-            throw ApiException.notFound("no route " + JsonBody.shown(path) + ": the API is under " + API);
+            throw ApiException.notFound("no route " + JsonBody.shown(path) + ": the API is under " + API
+                    + ", the dashboard under " + DASHBOARD);
         }
         String[] parts = path.substring(API.length() + 1).split("/", -1);
         Caller caller = authenticate(exchange);
@@ -210,6 +241,10 @@ public final class QueueApiServer implements AutoCloseable {
                 requireParts(parts, 1, path);
                 requireMethod(method, "GET");
                 return team(exchange);
+            case "models":
+                requireParts(parts, 1, path);
+                requireMethod(method, "GET");
+                return models(exchange);
             case "purge":
                 requireParts(parts, 1, path);
                 requireMethod(method, "POST");
@@ -297,6 +332,23 @@ public final class QueueApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A dashboard file, served without a token: the files hold no data, and every call they make
+     * to the API sends the token the labeler typed in.
+     */
+    private int dashboard(HttpExchange exchange, String name) {
+        DashboardFiles.File file = DashboardFiles.find(name.isEmpty() ? "index.html" : name)
+                .orElseThrow(() -> ApiException.notFound("no dashboard file " + JsonBody.shown(name)
+                        + ": the dashboard starts at " + DASHBOARD));
+        exchange.getResponseHeaders().set("Content-Type", file.contentType());
+        exchange.getResponseHeaders().set("Content-Security-Policy", DASHBOARD_CSP);
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        return write(exchange, 200, file.bytes());
+    }
+
     private int health(HttpExchange exchange) {
         try (Connection c = dataSource.getConnection()) {
             if (!c.isValid(2)) {
@@ -364,6 +416,29 @@ public final class QueueApiServer implements AutoCloseable {
         ArrayNode agreement = response.putArray("agreement");
         report.agreement().forEach(a -> agreement.addObject()
                 .put("labelerId", a.labelerId()).put("compared", a.compared()).put("agreed", a.agreed()));
+        return send(exchange, 200, response);
+    }
+
+    private int models(HttpExchange exchange) {
+        ObjectNode response = mapper.createObjectNode();
+        ArrayNode versions = response.putArray("versions");
+        for (TeamReport.ModelVersion v : report.modelVersions()) {
+            ObjectNode node = versions.addObject()
+                    .put("model", v.modelName())
+                    .put("version", v.version())
+                    .put("state", v.state())
+                    .put("createdAt", v.createdAt().toString());
+            if (v.parentVersion() == null) {
+                node.putNull("parentVersion");
+            } else {
+                node.put("parentVersion", v.parentVersion());
+            }
+            try {
+                node.set("metrics", mapper.readTree(v.metricsJson()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("metrics of model " + v.modelName() + " v" + v.version(), e);
+            }
+        }
         return send(exchange, 200, response);
     }
 

@@ -153,7 +153,7 @@ class QueueApiServerIT {
         store.insert(EdgeCases.edgeCase("frame-1", 0.9));
 
         assertError(call("GET", "/api/v1/nope", alice, null), 404, "not_found", "no route");
-        assertError(call("GET", "/", alice, null), 404, "not_found", "under /api/v1");
+        assertError(call("GET", "/nope", alice, null), 404, "not_found", "under /api/v1");
         assertError(call("GET", "/api/v1/tasks/999", admin, null), 404, "task_not_found", "task 999 does not exist");
         assertError(call("GET", "/api/v1/tasks/1%20OR%201=1", admin, null), 404, "not_found", "whole-number id");
         assertError(call("GET", "/api/v1/tasks/1;DROP%20TABLE%20labels", admin, null), 404, "not_found", "no route");
