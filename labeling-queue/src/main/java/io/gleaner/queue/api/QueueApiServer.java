@@ -1,6 +1,8 @@
 package io.gleaner.queue.api;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +11,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.gleaner.queue.ExportedLabel;
 import io.gleaner.queue.FlagReason;
 import io.gleaner.queue.Label;
+import io.gleaner.queue.LabelStudioExport;
+import io.gleaner.queue.LabelStudioImport;
 import io.gleaner.queue.LeaseException;
 import io.gleaner.queue.QueueAdmin;
 import io.gleaner.queue.QueueDatabaseException;
@@ -82,6 +86,14 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>DELETE /api/v1/tasks/{id}</td><td>admin</td><td>purge one unlabeled task, 204</td></tr>
  *   <tr><td>POST /api/v1/purge</td><td>admin</td><td>{@code {"states", "harvestedBefore"}} → count</td></tr>
  *   <tr><td>GET /api/v1/export?afterLabelId=&amp;limit=</td><td>admin</td><td>a page of labels with context</td></tr>
+ *   <tr><td>GET /api/v1/export/label-studio?afterTaskId=&amp;limit=</td><td>admin</td><td>a page of tasks
+ *       (images inline, model outputs as predictions, labels as annotations) as the bare JSON list Label Studio
+ *       imports; header {@code X-Next-After-Task-Id} pages on ({@link io.gleaner.queue.LabelStudioFormat})</td></tr>
+ *   <tr><td>GET /api/v1/export/label-studio/config</td><td>admin</td><td>the labeling config (XML) those
+ *       tasks assume</td></tr>
+ *   <tr><td>POST /api/v1/import/label-studio</td><td>admin</td><td>a Label Studio JSON export (up to
+ *       {@value #MAX_IMPORT_BYTES} bytes) → counts of labels imported and left out
+ *       ({@link io.gleaner.queue.LabelStudioImport}); never overwrites a label</td></tr>
  * </table>
  *
  * <p>The dashboard keeps the token in the tab's {@code sessionStorage} and sends it as a bearer
@@ -118,6 +130,12 @@ public final class QueueApiServer implements AutoCloseable {
     private static final Set<String> PURGE_FIELDS = Set.of("states", "harvestedBefore");
     private static final Set<String> NO_FIELDS = Set.of();
     private static final int DEFAULT_EXPORT_PAGE = 1000;
+    private static final int DEFAULT_LABEL_STUDIO_PAGE = 100;
+    /**
+     * Largest Label Studio export the import route takes (admins only, after the token check): about
+     * 10,000 annotations. Larger files go through {@code gleaner labels import}, which reads from disk.
+     */
+    static final int MAX_IMPORT_BYTES = 8 * 1024 * 1024;
     private static final long MAX_DRAIN_BYTES = 4L * 1024 * 1024;
 
     private final HttpServer server;
@@ -128,6 +146,8 @@ public final class QueueApiServer implements AutoCloseable {
     private final QueueAdmin admin;
     private final ApiTokens tokens;
     private final TeamReport report;
+    private final LabelStudioExport labelStudioExport;
+    private final LabelStudioImport labelStudioImport;
     /** A body with a key twice is refused: two readers of it could disagree on which one counts. */
     private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -138,6 +158,8 @@ public final class QueueApiServer implements AutoCloseable {
         this.admin = new QueueAdmin(dataSource);
         this.tokens = new ApiTokens(dataSource);
         this.report = new TeamReport(dataSource, config.consensus());
+        this.labelStudioExport = new LabelStudioExport(dataSource, queue);
+        this.labelStudioImport = new LabelStudioImport(dataSource, queue);
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
         this.executor = Executors.newFixedThreadPool(config.threads(), runnable -> {
             Thread thread = new Thread(runnable, "queue-api");
@@ -251,10 +273,29 @@ public final class QueueApiServer implements AutoCloseable {
                 requireAdmin(caller, "purge");
                 return purge(exchange);
             case "export":
-                requireParts(parts, 1, path);
                 requireMethod(method, "GET");
                 requireAdmin(caller, "export");
-                return export(exchange);
+                if (parts.length == 1) {
+                    return export(exchange);
+                }
+                if (parts[1].equals("label-studio") && parts.length == 2) {
+                    return exportLabelStudio(exchange);
+                }
+                if (parts[1].equals("label-studio") && parts.length == 3 && parts[2].equals("config")) {
+                    exchange.getResponseHeaders().set("Content-Type", "application/xml; charset=utf-8");
+                    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                    return write(exchange, 200, labelStudioExport.labelingConfig().getBytes(StandardCharsets.UTF_8));
+                }
+                throw ApiException.notFound("no route " + JsonBody.shown(path));
+            case "import":
+                if (parts.length != 2 || !parts[1].equals("label-studio")) {
+                    throw ApiException.notFound("no route " + JsonBody.shown(path)
+                            + ": Label Studio exports are imported at " + API + "/import/label-studio");
+                }
+                requireMethod(method, "POST");
+                requireAdmin(caller, "import");
+                return importLabelStudio(exchange);
             case "tasks":
                 return task(exchange, method, path, parts, caller);
             default:
@@ -599,6 +640,40 @@ public final class QueueApiServer implements AutoCloseable {
         return send(exchange, 200, response);
     }
 
+    private int exportLabelStudio(HttpExchange exchange) {
+        Map<String, String> query = query(exchange.getRequestURI());
+        long after = longParameter(query, "afterTaskId", 0);
+        int limit = (int) Math.min(Integer.MAX_VALUE, longParameter(query, "limit", DEFAULT_LABEL_STUDIO_PAGE));
+        LabelStudioExport.Page page = labelStudioExport.tasks(after, limit);
+        // The body is the bare list Label Studio imports; the cursor for the next page rides in a header.
+        exchange.getResponseHeaders().set("X-Next-After-Task-Id", Long.toString(page.lastTaskId()));
+        return send(exchange, 200, page.tasks());
+    }
+
+    private int importLabelStudio(HttpExchange exchange) {
+        byte[] body = readLimited(exchange, MAX_IMPORT_BYTES, "the import limit");
+        JsonNode export;
+        try {
+            export = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "bad_request", "the body is not JSON: send the file of Label Studio's"
+                    + " Export > JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a Label Studio export from memory", e);
+        }
+        LabelStudioImport.Report report = labelStudioImport.importExport(export);
+        ObjectNode response = mapper.createObjectNode()
+                .put("imported", report.imported())
+                .put("alreadyPresent", report.alreadyPresent())
+                .put("taskClosed", report.taskClosed())
+                .put("leased", report.leased())
+                .put("unknownFrame", report.unknownFrame())
+                .put("cancelled", report.cancelled());
+        ArrayNode refused = response.putArray("refused");
+        report.refused().forEach(refused::add);
+        return send(exchange, 200, response);
+    }
+
     private Caller authenticate(HttpExchange exchange) {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
         exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"gleaner\"");
@@ -661,12 +736,11 @@ public final class QueueApiServer implements AutoCloseable {
     }
 
     private JsonBody readBody(HttpExchange exchange, Set<String> allowed) {
-        return JsonBody.parse(mapper, readLimited(exchange), allowed);
+        return JsonBody.parse(mapper, readLimited(exchange, config.maxRequestBytes(), "serve --max-request-bytes"), allowed);
     }
 
-    /** The request body, refused with 413 as soon as it is known to be over the limit. */
-    private byte[] readLimited(HttpExchange exchange) {
-        int limit = config.maxRequestBytes();
+    /** The request body, refused with 413 as soon as it is known to be over {@code limit}. */
+    private byte[] readLimited(HttpExchange exchange, int limit, String limitName) {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
             long length;
@@ -677,13 +751,13 @@ public final class QueueApiServer implements AutoCloseable {
             }
             if (length > limit) {
                 drain(exchange, length);
-                throw tooLarge(length + " bytes", limit);
+                throw tooLarge(length + " bytes", limit, limitName);
             }
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
-                throw tooLarge("more than " + limit + " bytes", limit);
+                throw tooLarge("more than " + limit + " bytes", limit, limitName);
             }
             return body;
         } catch (IOException e) {
@@ -706,9 +780,9 @@ public final class QueueApiServer implements AutoCloseable {
         }
     }
 
-    private static ApiException tooLarge(String size, int limit) {
+    private static ApiException tooLarge(String size, int limit, String limitName) {
         return new ApiException(413, "too_large", "the request body is " + size + ", the limit is " + limit
-                + " bytes (serve --max-request-bytes)");
+                + " bytes (" + limitName + ")");
     }
 
     private static Map<String, String> query(URI uri) {
@@ -746,7 +820,7 @@ public final class QueueApiServer implements AutoCloseable {
         return send(exchange, status, mapper.createObjectNode().put("error", error).put("reason", reason));
     }
 
-    private int send(HttpExchange exchange, int status, ObjectNode body) {
+    private int send(HttpExchange exchange, int status, JsonNode body) {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
