@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 RoleCommands.OracleLabeler.class,
                 BenchCommands.class,
                 TokenCommand.class,
+                LabelsCommand.class,
                 ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GleanerCommand implements Runnable {

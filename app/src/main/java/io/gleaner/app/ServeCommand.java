@@ -13,12 +13,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code gleaner serve}: the labeling queue's REST + JSON API ({@link QueueApiServer}) on a pooled
+ * {@code gleaner serve}: the labeling queue's REST + JSON API and its dashboard ({@link QueueApiServer}) on a pooled
  * connection to PostgreSQL, until SIGTERM. The database must be migrated ({@code gleaner migrate})
  * and callers need a token ({@code gleaner token create}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the labeling queue's REST + JSON API (bearer tokens from gleaner token create).")
+        description = "Serve the labeling queue's REST + JSON API and dashboard (bearer tokens from gleaner token create).")
 final class ServeCommand implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
 
@@ -73,6 +73,8 @@ final class ServeCommand implements Callable<Integer> {
              QueueApiServer server = QueueApiServer.start(pool, config)) {
             System.out.printf("serving the labeling queue on http://%s:%d%s (health: /health); Ctrl-C to stop%n",
                     host, server.port(), QueueApiServer.API);
+            System.out.printf("dashboard: http://%s:%d%s (log in with a token from gleaner token create)%n",
+                    host, server.port(), QueueApiServer.DASHBOARD);
             signal.awaitStop();
         }
         return 0;

@@ -289,27 +289,39 @@ public final class TaskQueue {
         Objects.requireNonNull(label, "label");
         return inTransaction("label of task " + taskId + " by " + labelerId, c -> {
             LeaseRow row = checkLease(c, taskId, labelerId);
-            int required = row.labelsRequired() != null ? row.labelsRequired() : consensus.labelsRequired();
-            int max = row.maxLabels() != null ? row.maxLabels() : Math.max(consensus.maxLabels(), required);
-            int agreeing = 1;
-            int labels = 1;
-            if (required > 1 || max > 1) {
-                for (Label earlier : labelsOf(c, taskId)) {
-                    labels++;
-                    if (consensus.agree(label, earlier)) {
-                        agreeing++;
-                    }
+            return record(c, taskId, labelerId, label, row.labelsRequired(), row.maxLabels());
+        });
+    }
+
+    /**
+     * Inserts a label for a task whose row the caller holds locked and moves the task on by the
+     * consensus rule, as {@link #submit} describes; used by submits and by imports from other tools.
+     *
+     * @param taskLabelsRequired the task's own {@code labels_required}, or {@code null} for the queue's
+     * @param taskMaxLabels the task's own {@code max_labels}, or {@code null} for the queue's
+     */
+    Submission record(Connection c, long taskId, String labelerId, Label label, Integer taskLabelsRequired,
+                      Integer taskMaxLabels) throws SQLException {
+        int required = taskLabelsRequired != null ? taskLabelsRequired : consensus.labelsRequired();
+        int max = taskMaxLabels != null ? taskMaxLabels : Math.max(consensus.maxLabels(), required);
+        int agreeing = 1;
+        int labels = 1;
+        if (required > 1 || max > 1) {
+            for (Label earlier : labelsOf(c, taskId)) {
+                labels++;
+                if (consensus.agree(label, earlier)) {
+                    agreeing++;
                 }
             }
-            boolean completes = agreeing >= required;
-            String state = completes ? "labeled" : labels >= max ? "skipped" : "pending";
-            long labelId = insertLabel(c, taskId, labelerId, label, completes, state);
-            if (state.equals("skipped")) {
-                insertFlag(c, taskId, null, true, FlagReason.NO_CONSENSUS, labels + " labels, at most " + agreeing
-                        + " agreeing with the last, " + required + " required");
-            }
-            return new Submission(labelId, completes, state);
-        });
+        }
+        boolean completes = agreeing >= required;
+        String state = completes ? "labeled" : labels >= max ? "skipped" : "pending";
+        long labelId = insertLabel(c, taskId, labelerId, label, completes, state);
+        if (state.equals("skipped")) {
+            insertFlag(c, taskId, null, true, FlagReason.NO_CONSENSUS, labels + " labels, at most " + agreeing
+                    + " agreeing with the last, " + required + " required");
+        }
+        return new Submission(labelId, completes, state);
     }
 
     /**

@@ -13,8 +13,8 @@ import javax.sql.DataSource;
 
 /**
  * The figures a labeling team watches, read from the queue: how deep the queue is per trigger,
- * labels per hour, how often a trigger's harvest showed the model wrong, and how often each
- * labeler agreed with the label that completed a task. Read-only; every query is bound.
+ * labels per hour, how often a trigger's harvest showed the model wrong, how often each
+ * labeler agreed with the label that completed a task, and the model versions over time. Read-only; every query is bound.
  *
  * <p>Thread-safe: every call takes its own connection from the {@link DataSource}.
  */
@@ -60,6 +60,20 @@ public final class TeamReport {
             JOIN labels c ON c.task_id = l.task_id AND c.completes_task AND c.label_id <> l.label_id
             GROUP BY 1 ORDER BY 1
             """;
+
+    static final String MODEL_VERSIONS = """
+            SELECT model_name, version, parent_version, state::text, created_at, metrics::text
+            FROM model_versions
+            ORDER BY created_at, model_name, version
+            LIMIT ?
+            """;
+
+    /** Most model versions {@link #modelVersions} returns. */
+    public static final int MAX_MODEL_VERSIONS = 1000;
+
+    /** One version in the model registry, for the team view's timeline. */
+    public record ModelVersion(String modelName, int version, Integer parentVersion, String state,
+                               Instant createdAt, String metricsJson) {}
 
     /** Queue depth of one trigger: claimable tasks it harvested (a task with two triggers counts for both). */
     public record TriggerDepth(String trigger, long pending) {}
@@ -116,6 +130,13 @@ public final class TeamReport {
             st.setFloat(1, consensus.steeringTolerance());
             st.setFloat(2, consensus.accelerationTolerance());
         }, rs -> new LabelerAgreement(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+    }
+
+    /** The first {@value #MAX_MODEL_VERSIONS} registered model versions, oldest first, with their held-out metrics as JSON. */
+    public List<ModelVersion> modelVersions() {
+        return query("model versions", MODEL_VERSIONS, st -> st.setInt(1, MAX_MODEL_VERSIONS),
+                rs -> new ModelVersion(rs.getString(1), rs.getInt(2), rs.getObject(3, Integer.class), rs.getString(4),
+                        rs.getObject(5, OffsetDateTime.class).toInstant(), rs.getString(6)));
     }
 
     @FunctionalInterface

@@ -11,7 +11,10 @@
  *       and the label feed for retraining.
  *   <li>{@link io.gleaner.queue.QueueAdmin}: re-prioritise, per-task consensus, purge, export.
  *   <li>{@link io.gleaner.queue.TeamReport}: the team view's figures (depth and harvest precision
- *       by trigger, labels per hour, labeler agreement).
+ *       by trigger, labels per hour, labeler agreement, model versions over time).
+ *   <li>{@link io.gleaner.queue.LabelStudioFormat}, {@link io.gleaner.queue.LabelStudioExport} and
+ *       {@link io.gleaner.queue.LabelStudioImport}: tasks out in Label Studio's JSON format, its
+ *       annotations back in as labels, never overwriting one.
  *   <li>{@link io.gleaner.queue.Task}, {@link io.gleaner.queue.Label},
  *       {@link io.gleaner.queue.TaskDetail}, {@link io.gleaner.queue.Submission},
  *       {@link io.gleaner.queue.LabeledExample}, {@link io.gleaner.queue.QueueStats} and the other

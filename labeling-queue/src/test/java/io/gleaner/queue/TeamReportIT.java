@@ -33,6 +33,23 @@ class TeamReportIT {
     }
 
     @Test
+    void modelVersionsComeOldestFirstWithParentStateAndMetrics(DataSource dataSource) throws Exception {
+        try (var c = dataSource.getConnection(); var st = c.createStatement()) {
+            st.execute("""
+                    INSERT INTO model_versions (model_name, version, parent_version, artifact_uri, artifact_sha256,
+                                                metrics, state, created_at) VALUES
+                      ('driving', 1, NULL, 'file:///m/1', repeat('a', 64), '{}', 'retired', '2026-11-27T10:00:00Z'),
+                      ('driving', 2, 1, 'file:///m/2', repeat('b', 64), '{"action_error": 0.2}', 'live', '2026-11-27T12:00:00Z')
+                    """);
+        }
+
+        assertThat(report.modelVersions()).containsExactly(
+                new TeamReport.ModelVersion("driving", 1, null, "retired", Instant.parse("2026-11-27T10:00:00Z"), "{}"),
+                new TeamReport.ModelVersion("driving", 2, 1, "live", Instant.parse("2026-11-27T12:00:00Z"),
+                        "{\"action_error\": 0.2}"));
+    }
+
+    @Test
     void depthCountsClaimableTasksPerTriggerFiredOnThem() {
         store.insert(EdgeCases.edgeCase("a", 3));
         store.insert(withEntropy(EdgeCases.edgeCase("b", 2)));

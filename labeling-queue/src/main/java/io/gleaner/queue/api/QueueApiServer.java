@@ -1,6 +1,8 @@
 package io.gleaner.queue.api;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +11,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.gleaner.queue.ExportedLabel;
 import io.gleaner.queue.FlagReason;
 import io.gleaner.queue.Label;
+import io.gleaner.queue.LabelStudioExport;
+import io.gleaner.queue.LabelStudioImport;
 import io.gleaner.queue.LeaseException;
 import io.gleaner.queue.QueueAdmin;
 import io.gleaner.queue.QueueDatabaseException;
@@ -59,11 +63,16 @@ import org.slf4j.LoggerFactory;
  *   <caption>Routes (all JSON unless said otherwise)</caption>
  *   <tr><th>route</th><th>who</th><th>what</th></tr>
  *   <tr><td>GET /health</td><td>anyone</td><td>{@code {"status":"ok"}}, 503 when the database is down</td></tr>
+ *   <tr><td>GET /</td><td>anyone</td><td>302 to the dashboard</td></tr>
+ *   <tr><td>GET /ui/{file}</td><td>anyone</td><td>the dashboard's HTML, JavaScript and CSS ({@link DashboardFiles}),
+ *       with a strict content security policy; they hold no data, so they need no token</td></tr>
  *   <tr><td>GET /api/v1/me</td><td>any token</td><td>the caller's labeler id and role</td></tr>
  *   <tr><td>POST /api/v1/claims</td><td>labeler</td><td>{@code {"max", "leaseSeconds"}} → leased tasks</td></tr>
  *   <tr><td>GET /api/v1/stats</td><td>labeler</td><td>tasks by state, labels</td></tr>
  *   <tr><td>GET /api/v1/team?hours=</td><td>labeler</td><td>queue depth by trigger, labels per hour,
  *       harvest precision by trigger, labeler agreement: the team view's charts</td></tr>
+ *   <tr><td>GET /api/v1/models</td><td>labeler</td><td>the registered model versions, oldest first: the team
+ *       view's timeline</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}</td><td>lease holder, admin</td><td>detail: model outputs, human action,
  *       triggers, lease; admins also see the labels (labelers label blind)</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}/image</td><td>lease holder, admin</td><td>the image bytes</td></tr>
@@ -77,7 +86,20 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>DELETE /api/v1/tasks/{id}</td><td>admin</td><td>purge one unlabeled task, 204</td></tr>
  *   <tr><td>POST /api/v1/purge</td><td>admin</td><td>{@code {"states", "harvestedBefore"}} → count</td></tr>
  *   <tr><td>GET /api/v1/export?afterLabelId=&amp;limit=</td><td>admin</td><td>a page of labels with context</td></tr>
+ *   <tr><td>GET /api/v1/export/label-studio?afterTaskId=&amp;limit=</td><td>admin</td><td>a page of tasks
+ *       (images inline, model outputs as predictions, labels as annotations) as the bare JSON list Label Studio
+ *       imports; header {@code X-Next-After-Task-Id} pages on ({@link io.gleaner.queue.LabelStudioFormat})</td></tr>
+ *   <tr><td>GET /api/v1/export/label-studio/config</td><td>admin</td><td>the labeling config (XML) those
+ *       tasks assume</td></tr>
+ *   <tr><td>POST /api/v1/import/label-studio</td><td>admin</td><td>a Label Studio JSON export (up to
+ *       {@value #MAX_IMPORT_BYTES} bytes) → counts of labels imported and left out
+ *       ({@link io.gleaner.queue.LabelStudioImport}); never overwrites a label</td></tr>
  * </table>
+ *
+ * <p>The dashboard keeps the token in the tab's {@code sessionStorage} and sends it as a bearer
+ * header; the server never sets or reads a cookie, so a page on another site cannot make a
+ * logged-in browser call the API (no CSRF surface), and the CSP allows no inline script that could
+ * read the token.
  *
  * <p>Status codes: 400 malformed JSON, 401 no or bad token, 403 wrong role or not the lease holder,
  * 404 no such route or task, 405 wrong method, 409 lease or state conflict, 413 body too large,
@@ -86,6 +108,17 @@ import org.slf4j.LoggerFactory;
 public final class QueueApiServer implements AutoCloseable {
     /** Prefix of every authenticated route. */
     public static final String API = "/api/v1";
+
+    /** Where the dashboard's files are; {@code /} redirects here. */
+    public static final String DASHBOARD = "/ui/";
+
+    /**
+     * The dashboard's content security policy: its own scripts and styles only (no inline code),
+     * images from itself or from blobs it made (task images are fetched with the token and shown
+     * as blob URLs), requests only to this server, no frames, forms or plugins.
+     */
+    static final String DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:;"
+            + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueApiServer.class);
     private static final Pattern TASK_ID = Pattern.compile("[1-9][0-9]{0,17}");
@@ -97,6 +130,12 @@ public final class QueueApiServer implements AutoCloseable {
     private static final Set<String> PURGE_FIELDS = Set.of("states", "harvestedBefore");
     private static final Set<String> NO_FIELDS = Set.of();
     private static final int DEFAULT_EXPORT_PAGE = 1000;
+    private static final int DEFAULT_LABEL_STUDIO_PAGE = 100;
+    /**
+     * Largest Label Studio export the import route takes (admins only, after the token check): about
+     * 10,000 annotations. Larger files go through {@code gleaner labels import}, which reads from disk.
+     */
+    static final int MAX_IMPORT_BYTES = 8 * 1024 * 1024;
     private static final long MAX_DRAIN_BYTES = 4L * 1024 * 1024;
 
     private final HttpServer server;
@@ -107,6 +146,8 @@ public final class QueueApiServer implements AutoCloseable {
     private final QueueAdmin admin;
     private final ApiTokens tokens;
     private final TeamReport report;
+    private final LabelStudioExport labelStudioExport;
+    private final LabelStudioImport labelStudioImport;
     /** A body with a key twice is refused: two readers of it could disagree on which one counts. */
     private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -117,6 +158,8 @@ public final class QueueApiServer implements AutoCloseable {
         this.admin = new QueueAdmin(dataSource);
         this.tokens = new ApiTokens(dataSource);
         this.report = new TeamReport(dataSource, config.consensus());
+        this.labelStudioExport = new LabelStudioExport(dataSource, queue);
+        this.labelStudioImport = new LabelStudioImport(dataSource, queue);
         this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
         this.executor = Executors.newFixedThreadPool(config.threads(), runnable -> {
             Thread thread = new Thread(runnable, "queue-api");
@@ -187,8 +230,18 @@ public final class QueueApiServer implements AutoCloseable {
             requireMethod(method, "GET");
             return health(exchange);
         }
+        if (path.equals("/")) {
+            requireMethod(method, "GET");
+            exchange.getResponseHeaders().set("Location", DASHBOARD);
+            return sendEmpty(exchange, 302);
+        }
+        if (path.startsWith(DASHBOARD)) {
+            requireMethod(method, "GET");
+            return dashboard(exchange, path.substring(DASHBOARD.length()));
+        }
         if (!path.startsWith(API + "/")) {
-            throw ApiException.notFound("no route " + JsonBody.shown(path) + ": the API is under " + API);
+            throw ApiException.notFound("no route " + JsonBody.shown(path) + ": the API is under " + API
+                    + ", the dashboard under " + DASHBOARD);
         }
         String[] parts = path.substring(API.length() + 1).split("/", -1);
         Caller caller = authenticate(exchange);
@@ -210,16 +263,39 @@ public final class QueueApiServer implements AutoCloseable {
                 requireParts(parts, 1, path);
                 requireMethod(method, "GET");
                 return team(exchange);
+            case "models":
+                requireParts(parts, 1, path);
+                requireMethod(method, "GET");
+                return models(exchange);
             case "purge":
                 requireParts(parts, 1, path);
                 requireMethod(method, "POST");
                 requireAdmin(caller, "purge");
                 return purge(exchange);
             case "export":
-                requireParts(parts, 1, path);
                 requireMethod(method, "GET");
                 requireAdmin(caller, "export");
-                return export(exchange);
+                if (parts.length == 1) {
+                    return export(exchange);
+                }
+                if (parts[1].equals("label-studio") && parts.length == 2) {
+                    return exportLabelStudio(exchange);
+                }
+                if (parts[1].equals("label-studio") && parts.length == 3 && parts[2].equals("config")) {
+                    exchange.getResponseHeaders().set("Content-Type", "application/xml; charset=utf-8");
+                    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                    return write(exchange, 200, labelStudioExport.labelingConfig().getBytes(StandardCharsets.UTF_8));
+                }
+                throw ApiException.notFound("no route " + JsonBody.shown(path));
+            case "import":
+                if (parts.length != 2 || !parts[1].equals("label-studio")) {
+                    throw ApiException.notFound("no route " + JsonBody.shown(path)
+                            + ": Label Studio exports are imported at " + API + "/import/label-studio");
+                }
+                requireMethod(method, "POST");
+                requireAdmin(caller, "import");
+                return importLabelStudio(exchange);
             case "tasks":
                 return task(exchange, method, path, parts, caller);
             default:
@@ -297,6 +373,23 @@ public final class QueueApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A dashboard file, served without a token: the files hold no data, and every call they make
+     * to the API sends the token the labeler typed in.
+     */
+    private int dashboard(HttpExchange exchange, String name) {
+        DashboardFiles.File file = DashboardFiles.find(name.isEmpty() ? "index.html" : name)
+                .orElseThrow(() -> ApiException.notFound("no dashboard file " + JsonBody.shown(name)
+                        + ": the dashboard starts at " + DASHBOARD));
+        exchange.getResponseHeaders().set("Content-Type", file.contentType());
+        exchange.getResponseHeaders().set("Content-Security-Policy", DASHBOARD_CSP);
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("X-Frame-Options", "DENY");
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        return write(exchange, 200, file.bytes());
+    }
+
     private int health(HttpExchange exchange) {
         try (Connection c = dataSource.getConnection()) {
             if (!c.isValid(2)) {
@@ -364,6 +457,29 @@ public final class QueueApiServer implements AutoCloseable {
         ArrayNode agreement = response.putArray("agreement");
         report.agreement().forEach(a -> agreement.addObject()
                 .put("labelerId", a.labelerId()).put("compared", a.compared()).put("agreed", a.agreed()));
+        return send(exchange, 200, response);
+    }
+
+    private int models(HttpExchange exchange) {
+        ObjectNode response = mapper.createObjectNode();
+        ArrayNode versions = response.putArray("versions");
+        for (TeamReport.ModelVersion v : report.modelVersions()) {
+            ObjectNode node = versions.addObject()
+                    .put("model", v.modelName())
+                    .put("version", v.version())
+                    .put("state", v.state())
+                    .put("createdAt", v.createdAt().toString());
+            if (v.parentVersion() == null) {
+                node.putNull("parentVersion");
+            } else {
+                node.put("parentVersion", v.parentVersion());
+            }
+            try {
+                node.set("metrics", mapper.readTree(v.metricsJson()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("metrics of model " + v.modelName() + " v" + v.version(), e);
+            }
+        }
         return send(exchange, 200, response);
     }
 
@@ -524,6 +640,40 @@ public final class QueueApiServer implements AutoCloseable {
         return send(exchange, 200, response);
     }
 
+    private int exportLabelStudio(HttpExchange exchange) {
+        Map<String, String> query = query(exchange.getRequestURI());
+        long after = longParameter(query, "afterTaskId", 0);
+        int limit = (int) Math.min(Integer.MAX_VALUE, longParameter(query, "limit", DEFAULT_LABEL_STUDIO_PAGE));
+        LabelStudioExport.Page page = labelStudioExport.tasks(after, limit);
+        // The body is the bare list Label Studio imports; the cursor for the next page rides in a header.
+        exchange.getResponseHeaders().set("X-Next-After-Task-Id", Long.toString(page.lastTaskId()));
+        return send(exchange, 200, page.tasks());
+    }
+
+    private int importLabelStudio(HttpExchange exchange) {
+        byte[] body = readLimited(exchange, MAX_IMPORT_BYTES, "the import limit");
+        JsonNode export;
+        try {
+            export = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "bad_request", "the body is not JSON: send the file of Label Studio's"
+                    + " Export > JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a Label Studio export from memory", e);
+        }
+        LabelStudioImport.Report report = labelStudioImport.importExport(export);
+        ObjectNode response = mapper.createObjectNode()
+                .put("imported", report.imported())
+                .put("alreadyPresent", report.alreadyPresent())
+                .put("taskClosed", report.taskClosed())
+                .put("leased", report.leased())
+                .put("unknownFrame", report.unknownFrame())
+                .put("cancelled", report.cancelled());
+        ArrayNode refused = response.putArray("refused");
+        report.refused().forEach(refused::add);
+        return send(exchange, 200, response);
+    }
+
     private Caller authenticate(HttpExchange exchange) {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
         exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"gleaner\"");
@@ -586,12 +736,11 @@ public final class QueueApiServer implements AutoCloseable {
     }
 
     private JsonBody readBody(HttpExchange exchange, Set<String> allowed) {
-        return JsonBody.parse(mapper, readLimited(exchange), allowed);
+        return JsonBody.parse(mapper, readLimited(exchange, config.maxRequestBytes(), "serve --max-request-bytes"), allowed);
     }
 
-    /** The request body, refused with 413 as soon as it is known to be over the limit. */
-    private byte[] readLimited(HttpExchange exchange) {
-        int limit = config.maxRequestBytes();
+    /** The request body, refused with 413 as soon as it is known to be over {@code limit}. */
+    private byte[] readLimited(HttpExchange exchange, int limit, String limitName) {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
             long length;
@@ -602,13 +751,13 @@ public final class QueueApiServer implements AutoCloseable {
             }
             if (length > limit) {
                 drain(exchange, length);
-                throw tooLarge(length + " bytes", limit);
+                throw tooLarge(length + " bytes", limit, limitName);
             }
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
-                throw tooLarge("more than " + limit + " bytes", limit);
+                throw tooLarge("more than " + limit + " bytes", limit, limitName);
             }
             return body;
         } catch (IOException e) {
@@ -631,9 +780,9 @@ public final class QueueApiServer implements AutoCloseable {
         }
     }
 
-    private static ApiException tooLarge(String size, int limit) {
+    private static ApiException tooLarge(String size, int limit, String limitName) {
         return new ApiException(413, "too_large", "the request body is " + size + ", the limit is " + limit
-                + " bytes (serve --max-request-bytes)");
+                + " bytes (" + limitName + ")");
     }
 
     private static Map<String, String> query(URI uri) {
@@ -671,7 +820,7 @@ public final class QueueApiServer implements AutoCloseable {
         return send(exchange, status, mapper.createObjectNode().put("error", error).put("reason", reason));
     }
 
-    private int send(HttpExchange exchange, int status, ObjectNode body) {
+    private int send(HttpExchange exchange, int status, JsonNode body) {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");

@@ -153,7 +153,7 @@ class QueueApiServerIT {
         store.insert(EdgeCases.edgeCase("frame-1", 0.9));
 
         assertError(call("GET", "/api/v1/nope", alice, null), 404, "not_found", "no route");
-        assertError(call("GET", "/", alice, null), 404, "not_found", "under /api/v1");
+        assertError(call("GET", "/nope", alice, null), 404, "not_found", "under /api/v1");
         assertError(call("GET", "/api/v1/tasks/999", admin, null), 404, "task_not_found", "task 999 does not exist");
         assertError(call("GET", "/api/v1/tasks/1%20OR%201=1", admin, null), 404, "not_found", "whole-number id");
         assertError(call("GET", "/api/v1/tasks/1;DROP%20TABLE%20labels", admin, null), 404, "not_found", "no route");
@@ -162,6 +162,40 @@ class QueueApiServerIT {
         assertError(wrongMethod, 405, "method_not_allowed", "use POST");
         assertThat(wrongMethod.headers().firstValue("Allow")).contains("POST");
         assertThat(countRows("edge_case_tasks")).isEqualTo(1);
+    }
+
+    @Test
+    void adminsExportToLabelStudioAndImportItsAnnotations() throws Exception {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.9));
+        store.insert(EdgeCases.edgeCase("frame-3", 0.5));
+
+        assertError(call("GET", "/api/v1/export/label-studio", alice, null), 403, "forbidden", "export is for admins");
+        assertError(call("POST", "/api/v1/import/label-studio", alice, "[]"), 403, "forbidden", "import is for admins");
+        HttpResponse<String> page = call("GET", "/api/v1/export/label-studio?afterTaskId=0&limit=1", admin, null);
+        JsonNode tasks = json(page);
+        assertThat(tasks.isArray()).as("the bare list Label Studio imports").isTrue();
+        assertThat(tasks).hasSize(1);
+        assertThat(tasks.get(0).path("data").path("frame_id").asText()).isEqualTo("frame-1");
+        assertThat(page.headers().firstValue("X-Next-After-Task-Id")).contains("1");
+        assertThat(json(call("GET", "/api/v1/export/label-studio?afterTaskId=1", admin, null))).hasSize(1);
+        assertError(call("GET", "/api/v1/export/label-studio?limit=501", admin, null), 422, "invalid", "1 .. 500");
+        HttpResponse<String> config = call("GET", "/api/v1/export/label-studio/config", admin, null);
+        assertThat(config.headers().firstValue("Content-Type")).contains("application/xml; charset=utf-8");
+        assertThat(config.body()).startsWith("<View>").contains("<Choice value=\"pedestrian_crossing\"/>");
+
+        String export;
+        try (var in = getClass().getResourceAsStream("/label-studio/annotations-export.json")) {
+            export = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat(export.length()).as("bigger than an ordinary request may be").isGreaterThan(8 * 1024);
+        JsonNode report = json(call("POST", "/api/v1/import/label-studio", admin, export));
+        assertThat(report.path("imported").asInt()).as("frame-1 and frame-3").isEqualTo(2);
+        assertThat(report.path("unknownFrame").asInt()).as("frame-2's two annotations and one never harvested").isEqualTo(3);
+        assertThat(report.path("refused")).hasSize(2);
+        assertThat(countRows("labels")).isEqualTo(2);
+        assertError(call("POST", "/api/v1/import/label-studio", admin, "{\"not\": \"a list\"}"), 422, "invalid",
+                "JSON list of tasks");
+        assertError(call("POST", "/api/v1/import/label-studio", admin, "[{"), 400, "bad_request", "not JSON");
     }
 
     @Test

@@ -1,0 +1,67 @@
+package io.gleaner.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LabelStudioFormatTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void theFixtureReadsAsLabelsWithAnnotatorsEchoesAndReasons() throws IOException {
+        LabelStudioFormat.Parsed parsed = LabelStudioFormat.annotations(LabelStudioImportIT.fixture());
+
+        assertThat(parsed.annotations()).containsExactly(
+                new LabelStudioFormat.Annotation("frame-1", "label-studio:10",
+                        new Label("pedestrian_crossing", -0.3f, -0.8f, "child behind the parked van"), null),
+                new LabelStudioFormat.Annotation("frame-2", "label-studio:1", new Label("clear_road", 0.5f, 0.25f), 1L),
+                new LabelStudioFormat.Annotation("frame-2", "label-studio:11", new Label("debris", 0f, -1f), null),
+                new LabelStudioFormat.Annotation("frame-3", "label-studio:dana@example.com",
+                        new Label("stopped_vehicle", 0.2f, -0.6f), null),
+                new LabelStudioFormat.Annotation("frame-not-in-the-queue", "label-studio:10",
+                        new Label("clear_road", 0f, 0.3f), null));
+        assertThat(parsed.cancelled()).isEqualTo(1);
+        assertThat(parsed.refused()).containsExactly(
+                "task 104 annotation 1006: needs a scene choice and steering and acceleration numbers (controls scene,"
+                        + " steering, acceleration); use the labeling config of gleaner's export",
+                "task 106: data.frame_id is missing; only tasks exported by Gleaner can be imported");
+    }
+
+    @Test
+    void outOfRangeAndAmbiguousAnnotationsAreRefusedWithTheReason() throws IOException {
+        JsonNode export = JSON.readTree("""
+                [{"id": 1, "data": {"frame_id": "f"}, "annotations": [
+                  {"id": 7, "completed_by": 3, "result": [
+                    {"from_name": "scene", "value": {"choices": ["a", "b"]}}]},
+                  {"id": 8, "completed_by": 3, "result": [
+                    {"from_name": "scene", "value": {"choices": ["a"]}},
+                    {"from_name": "steering", "value": {"number": 1.5}},
+                    {"from_name": "acceleration", "value": {"number": 0}}]},
+                  {"id": 9, "result": [
+                    {"from_name": "scene", "value": {"choices": ["a"]}},
+                    {"from_name": "steering", "value": {"number": 0}},
+                    {"from_name": "acceleration", "value": {"number": 0}}]}]}]
+                """);
+
+        LabelStudioFormat.Parsed parsed = LabelStudioFormat.annotations(export);
+
+        assertThat(parsed.annotations()).isEmpty();
+        assertThat(parsed.refused()).hasSize(3);
+        assertThat(parsed.refused().get(0)).startsWith("task 1 annotation 7: scene has 2 choices, needs exactly one");
+        assertThat(parsed.refused().get(1)).startsWith("task 1 annotation 8: label steering is 1.5");
+        assertThat(parsed.refused().get(2)).startsWith("task 1 annotation 9: completed_by is missing");
+        assertThatThrownBy(() -> LabelStudioFormat.annotations(JSON.readTree("{\"tasks\": []}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a JSON list of tasks");
+    }
+
+    @Test
+    void theLabelingConfigEscapesSceneNames() {
+        assertThat(LabelStudioFormat.labelingConfig(List.of("a\"<b>&c")))
+                .contains("<Choice value=\"a&quot;&lt;b&gt;&amp;c\"/>");
+    }
+}
