@@ -144,24 +144,7 @@ public final class DrivingModel implements AutoCloseable {
         Objects.requireNonNull(artifactDir, "artifactDir");
         ModelManifest manifest = ModelManifest.read(artifactDir);
         checkCompatible(artifactDir, manifest);
-        Matcher name = paramsFileName(artifactDir, manifest.paramsFile());
-        Path params = artifactDir.resolve(manifest.paramsFile());
-        if (!Files.isRegularFile(params)) {
-            throw new UncheckedIOException(new NoSuchFileException(params.toString(), null, "model artifact "
-                    + artifactDir + ": parameter file " + manifest.paramsFile() + " named by "
-                    + ModelManifest.FILE_NAME + " does not exist (or is not visible yet)"));
-        }
-        String actual = sha256(params);
-        if (!actual.equalsIgnoreCase(manifest.sha256())) {
-            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
-                    + " has SHA-256 " + actual + " but " + ModelManifest.FILE_NAME + " records " + manifest.sha256()
-                    + "; the file changed after it was saved, so the artifact must be saved and published again");
-        }
-        if (expectedSha256 != null && !actual.equalsIgnoreCase(expectedSha256)) {
-            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
-                    + " has SHA-256 " + actual + " but the publisher expected " + expectedSha256
-                    + "; the folder holds a different version than the one announced");
-        }
+        Matcher name = verifiedParamsFile(artifactDir, manifest, expectedSha256);
         Model model = Model.newInstance(manifest.modelName(), ENGINE);
         try {
             model.setBlock(buildBlock(manifest.sceneClasses().size(), manifest.embeddingSize()));
@@ -360,6 +343,32 @@ public final class DrivingModel implements AutoCloseable {
         return net;
     }
 
+    /**
+     * The manifest's parameter file, checked to be a bare DJL file name in the folder whose SHA-256
+     * matches the manifest and, unless null, {@code expectedSha256}; its name split into prefix and epoch.
+     */
+    static Matcher verifiedParamsFile(Path artifactDir, ModelManifest manifest, String expectedSha256) {
+        Matcher name = paramsFileName(artifactDir, manifest.paramsFile());
+        Path params = artifactDir.resolve(manifest.paramsFile());
+        if (!Files.isRegularFile(params)) {
+            throw new UncheckedIOException(new NoSuchFileException(params.toString(), null, "model artifact "
+                    + artifactDir + ": parameter file " + manifest.paramsFile() + " named by "
+                    + ModelManifest.FILE_NAME + " does not exist (or is not visible yet)"));
+        }
+        String actual = sha256(params);
+        if (!actual.equalsIgnoreCase(manifest.sha256())) {
+            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
+                    + " has SHA-256 " + actual + " but " + ModelManifest.FILE_NAME + " records " + manifest.sha256()
+                    + "; the file changed after it was saved, so the artifact must be saved and published again");
+        }
+        if (expectedSha256 != null && !actual.equalsIgnoreCase(expectedSha256)) {
+            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
+                    + " has SHA-256 " + actual + " but the publisher expected " + expectedSha256
+                    + "; the folder holds a different version than the one announced");
+        }
+        return name;
+    }
+
     static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -427,7 +436,7 @@ public final class DrivingModel implements AutoCloseable {
         }
     }
 
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
+    static boolean isEmptyDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return false;
         }
@@ -436,7 +445,7 @@ public final class DrivingModel implements AutoCloseable {
         }
     }
 
-    private static Path onlyParamsFile(Path dir) throws IOException {
+    static Path onlyParamsFile(Path dir) throws IOException {
         List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.params")) {
             entries.forEach(found::add);
