@@ -43,7 +43,7 @@ import java.util.regex.Matcher;
  * the sizes ({@code architectureOptions}), normalisation, method, data, epochs, seed and parent.
  * The instance owns its DJL {@link Model}; {@link #close()} frees it. Not thread-safe.
  */
-public final class Backbone implements AutoCloseable {
+public final class Backbone implements EmbeddingBackbone {
     static {
         DjlRuntime.ensureOffline();
     }
@@ -176,6 +176,7 @@ public final class Backbone implements AutoCloseable {
      *
      * @return {@code count × embeddingSize} floats, row by row
      */
+    @Override
     public float[] embed(float[] images, int count) {
         int size = spec.inputChannels() * spec.inputSize() * spec.inputSize();
         if (images.length != count * size) {
@@ -208,6 +209,7 @@ public final class Backbone implements AutoCloseable {
     }
 
     /** The manifest it was created, loaded or last saved with. */
+    @Override
     public ModelManifest manifest() {
         return manifest;
     }

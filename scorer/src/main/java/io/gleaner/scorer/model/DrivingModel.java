@@ -349,6 +349,16 @@ public final class DrivingModel implements AutoCloseable {
      */
     static Matcher verifiedParamsFile(Path artifactDir, ModelManifest manifest, String expectedSha256) {
         Matcher name = paramsFileName(artifactDir, manifest.paramsFile());
+        verifiedFile(artifactDir, manifest, expectedSha256);
+        return name;
+    }
+
+    /**
+     * The manifest's parameter file, checked to be a bare file name in the folder whose SHA-256
+     * matches the manifest and, unless null, {@code expectedSha256}.
+     */
+    static Path verifiedFile(Path artifactDir, ModelManifest manifest, String expectedSha256) {
+        bareFileName(artifactDir, manifest.paramsFile());
         Path params = artifactDir.resolve(manifest.paramsFile());
         if (!Files.isRegularFile(params)) {
             throw new UncheckedIOException(new NoSuchFileException(params.toString(), null, "model artifact "
@@ -366,7 +376,7 @@ public final class DrivingModel implements AutoCloseable {
                     + " has SHA-256 " + actual + " but the publisher expected " + expectedSha256
                     + "; the folder holds a different version than the one announced");
         }
-        return name;
+        return params;
     }
 
     static String sha256(Path file) {
@@ -390,6 +400,16 @@ public final class DrivingModel implements AutoCloseable {
      * would make the loader hash and load a file outside the artifact the digest vouches for.
      */
     private static Matcher paramsFileName(Path dir, String paramsFile) {
+        bareFileName(dir, paramsFile);
+        Matcher name = PARAMS_FILE.matcher(paramsFile);
+        if (!name.matches()) {
+            throw new IllegalArgumentException("model artifact " + dir + ": parameter file "
+                    + paramsFile + " is not named <prefix>-<4-digit epoch>.params as DJL writes it");
+        }
+        return name;
+    }
+
+    private static void bareFileName(Path dir, String paramsFile) {
         if (paramsFile == null || paramsFile.isBlank()) {
             throw new IllegalArgumentException("model artifact " + dir + ": " + ModelManifest.FILE_NAME
                     + " names no parameter file (paramsFile is empty)");
@@ -398,14 +418,8 @@ public final class DrivingModel implements AutoCloseable {
                 || paramsFile.equals("..") || Path.of(paramsFile).isAbsolute()) {
             throw new IllegalArgumentException("model artifact " + dir + ": parameter file '" + paramsFile
                     + "' in " + ModelManifest.FILE_NAME + " must be a bare file name inside the artifact folder, "
-                    + "not a path; save the artifact again with DrivingModel.save");
+                    + "not a path; save the artifact again");
         }
-        Matcher name = PARAMS_FILE.matcher(paramsFile);
-        if (!name.matches()) {
-            throw new IllegalArgumentException("model artifact " + dir + ": parameter file "
-                    + paramsFile + " is not named <prefix>-<4-digit epoch>.params as DJL writes it");
-        }
-        return name;
     }
 
     private static void checkCompatible(Path dir, ModelManifest m) {
