@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
                 RoleCommands.Simulate.class,
                 RoleCommands.OracleLabeler.class,
                 BenchCommands.class,
+                PretrainCommand.class,
+                EvalCommands.class,
                 CommandLine.HelpCommand.class})
 public final class GleanerCommand implements Runnable {
 

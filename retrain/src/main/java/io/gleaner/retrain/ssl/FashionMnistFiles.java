@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a Fashion-MNIST split whole into memory: the gzipped big-endian IDX files of Debian's
@@ -85,7 +86,7 @@ public final class FashionMnistFiles {
 
     private static DataInputStream open(Path file, int magic) throws IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(
-                new java.util.zip.GZIPInputStream(Files.newInputStream(file), 1 << 16)));
+                new GZIPInputStream(Files.newInputStream(file), 1 << 16)));
         int actual = in.readInt();
         if (actual != magic) {
             in.close();

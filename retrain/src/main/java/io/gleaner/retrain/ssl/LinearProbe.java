@@ -1,5 +1,6 @@
 package io.gleaner.retrain.ssl;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -93,8 +94,8 @@ public final class LinearProbe {
             }
             for (int from = 0; from < n; from += settings.batchSize()) {
                 int to = Math.min(n, from + settings.batchSize());
-                java.util.Arrays.fill(gW, 0f);
-                java.util.Arrays.fill(gB, 0f);
+                Arrays.fill(gW, 0f);
+                Arrays.fill(gB, 0f);
                 for (int r = from; r < to; r++) {
                     int row = order[r];
                     for (int j = 0; j < d; j++) {

@@ -211,7 +211,7 @@ public final class Pretrainer {
             trainer.step();
             if (!Float.isFinite(loss)) {
                 throw new IllegalStateException("pretraining loss became " + loss
-                        + "; lower the learning rate (--lr) or raise the temperature");
+                        + ": training diverged; lower the learning rate (--lr), or for SimCLR raise the temperature");
             }
             return loss;
         }

@@ -3,6 +3,7 @@ package io.gleaner.retrain.ssl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * VICReg (Bardes, Ponce, LeCun 2022): invariance + variance + covariance, no negatives.
@@ -60,7 +61,7 @@ public final class VicRegLoss implements SslObjective {
         NDManager manager = centered.getManager();
         NDArray cov = centered.transpose().matMul(centered).div((float) (n - 1));
         float[] offDiagonal = new float[d * d];
-        java.util.Arrays.fill(offDiagonal, 1f);
+        Arrays.fill(offDiagonal, 1f);
         for (int i = 0; i < d; i++) {
             offDiagonal[i * d + i] = 0f;
         }
