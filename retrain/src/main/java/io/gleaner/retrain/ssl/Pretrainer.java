@@ -47,11 +47,16 @@ import java.util.Random;
  * batch-norm statistic and optimiser moment as raw float32, and nothing else is random.
  * Another thread count or CPU may pick other kernels, whose float sums differ in the last bits.
  *
+ * <p>A step whose loss is not finite is skipped (counted in the epoch line); five in a row stop
+ * training as diverged. VICReg produced an occasional NaN step on a tiny backbone in the test suite.
+ *
  * <p>Each batch's tensors live in their own {@code NDManager} under the trainer's, closed after the
  * step (tensors left on the trainer's manager leak about 100 MB per step).
  */
 public final class Pretrainer {
     private static final int PROGRESS_LINES_PER_EPOCH = 5;
+    /** Non-finite losses in a row after which training is declared diverged. */
+    private static final int MAX_NON_FINITE_IN_A_ROW = 5;
 
     private Pretrainer() {}
 
@@ -151,6 +156,8 @@ public final class Pretrainer {
                     int[] order = permutation(images.count(), new Random(mix(config.seed(), epoch, -1)));
                     double lossSum = 0;
                     long augmentNanos = 0;
+                    int skipped = 0;
+                    int nonFiniteInARow = 0;
                     for (int step = 0; step < stepsPerEpoch; step++) {
                         Random random = new Random(mix(config.seed(), epoch, step));
                         int b = config.batchSize();
@@ -161,7 +168,18 @@ public final class Pretrainer {
                             augmenter.view(images, index, random, views, (b + i) * viewLength);
                         }
                         augmentNanos += System.nanoTime() - augmentStarted;
-                        lossSum += step(trainer, objective, views, Backbone.inputShape(spec, 2 * b), b);
+                        float loss = step(trainer, objective, views, Backbone.inputShape(spec, 2 * b), b);
+                        if (Float.isNaN(loss)) {
+                            skipped++;
+                            if (++nonFiniteInARow >= MAX_NON_FINITE_IN_A_ROW) {
+                                throw new IllegalStateException("pretraining loss was not finite " + nonFiniteInARow
+                                        + " steps in a row (epoch " + epoch + ", step " + (step + 1) + "): training"
+                                        + " diverged; lower the learning rate (--lr), or for SimCLR raise the temperature");
+                            }
+                        } else {
+                            nonFiniteInARow = 0;
+                            lossSum += loss;
+                        }
                         int every = Math.max(1, stepsPerEpoch / PROGRESS_LINES_PER_EPOCH);
                         if ((step + 1) % every == 0 || step + 1 == stepsPerEpoch) {
                             double seconds = (System.nanoTime() - started) / 1e9;
@@ -169,21 +187,21 @@ public final class Pretrainer {
                             long stepsLeft = (long) (config.epochs() - epoch) * stepsPerEpoch + stepsPerEpoch - step - 1;
                             listener.progress(String.format(Locale.ROOT,
                                     "%s epoch %d/%d %3d%% loss %.4f %.0f images/s ETA %s", config.method().id(), epoch,
-                                    config.epochs(), 100 * (step + 1) / stepsPerEpoch, lossSum / (step + 1),
+                                    config.epochs(), 100 * (step + 1) / stepsPerEpoch, lossSum / Math.max(1, step + 1 - skipped),
                                     (step + 1) * b / Math.max(seconds, 1e-9), duration(stepsLeft * perStep)));
                         }
                     }
                     double stepSeconds = (System.nanoTime() - started) / 1e9;
                     EmbeddingStats stats = monitor(backbone, images, config.monitorImages(), spec);
-                    EpochRecord record = new EpochRecord(epoch, lossSum / stepsPerEpoch, stats.std(),
+                    EpochRecord record = new EpochRecord(epoch, lossSum / Math.max(1, stepsPerEpoch - skipped), stats.std(),
                             stats.effectiveRank(), (double) stepsPerEpoch * config.batchSize() / stepSeconds,
                             stepSeconds);
                     listener.progress(String.format(Locale.ROOT,
                             "%s epoch %d/%d done: loss %.4f, embedding std %.3f, effective rank %.1f of %d, %.0f images/s,"
-                                    + " augmentation %.1f%% of the step time",
+                                    + " augmentation %.1f%% of the step time, %d steps skipped (loss not finite)",
                             config.method().id(), epoch, config.epochs(), record.loss(), stats.std(),
                             stats.effectiveRank(), stats.dimensions(), record.imagesPerSecond(),
-                            100.0 * augmentNanos / 1e9 / stepSeconds));
+                            100.0 * augmentNanos / 1e9 / stepSeconds, skipped));
                     checkCollapse(config, epoch, stats);
                     records.add(record);
                     trainSeconds += (System.nanoTime() - started) / 1e9;
@@ -198,22 +216,24 @@ public final class Pretrainer {
         }
     }
 
+    /**
+     * One optimiser step; returns the loss, or NaN without updating anything when the loss is not
+     * finite (the batch is skipped, as mixed-precision trainers skip overflowing steps).
+     */
     private static float step(Trainer trainer, SslObjective objective, float[] views, Shape shape, int batch) {
         try (NDManager batchManager = trainer.getManager().newSubManager()) {
             NDArray x = batchManager.create(views, shape);
-            float loss;
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 NDArray z = trainer.forward(new NDList(x)).singletonOrThrow();
                 NDArray value = objective.loss(z.get("0:" + batch), z.get(batch + ":"));
+                float loss = value.getFloat();
+                if (!Float.isFinite(loss)) {
+                    return Float.NaN;
+                }
                 collector.backward(value);
-                loss = value.getFloat();
+                trainer.step();
+                return loss;
             }
-            trainer.step();
-            if (!Float.isFinite(loss)) {
-                throw new IllegalStateException("pretraining loss became " + loss
-                        + ": training diverged; lower the learning rate (--lr), or for SimCLR raise the temperature");
-            }
-            return loss;
         }
     }
 
