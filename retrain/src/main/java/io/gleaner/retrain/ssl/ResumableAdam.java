@@ -18,6 +18,7 @@ final class ResumableAdam extends Optimizer {
     private static final float BETA1 = 0.9f;
     private static final float BETA2 = 0.999f;
     private static final float EPSILON = 1e-8f;
+    private static final float CLIP_GRADIENT = 1f;
 
     private final NDManager stateManager;
     private final float peakLearningRate;
@@ -33,7 +34,9 @@ final class ResumableAdam extends Optimizer {
      * @param totalSteps optimiser steps of the whole run, for the cosine schedule
      */
     ResumableAdam(NDManager stateManager, float peakLearningRate, float weightDecay, long warmupSteps, long totalSteps) {
-        super(new Builder());
+        // Element-wise gradient clipping keeps one extreme gradient (VICReg's variance hinge near a
+        // dead dimension) from turning Adam's moments into inf and the weights into NaN.
+        super(new Builder().optClipGrad(CLIP_GRADIENT));
         this.stateManager = stateManager;
         this.peakLearningRate = peakLearningRate;
         this.weightDecay = weightDecay;
