@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
                 TokenCommand.class,
                 LabelsCommand.class,
                 ServeCommand.class,
+                PretrainCommand.class,
+                EvalCommands.class,
                 CommandLine.HelpCommand.class})
 public final class GleanerCommand implements Runnable {
 

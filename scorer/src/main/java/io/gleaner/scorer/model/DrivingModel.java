@@ -144,24 +144,7 @@ public final class DrivingModel implements AutoCloseable {
         Objects.requireNonNull(artifactDir, "artifactDir");
         ModelManifest manifest = ModelManifest.read(artifactDir);
         checkCompatible(artifactDir, manifest);
-        Matcher name = paramsFileName(artifactDir, manifest.paramsFile());
-        Path params = artifactDir.resolve(manifest.paramsFile());
-        if (!Files.isRegularFile(params)) {
-            throw new UncheckedIOException(new NoSuchFileException(params.toString(), null, "model artifact "
-                    + artifactDir + ": parameter file " + manifest.paramsFile() + " named by "
-                    + ModelManifest.FILE_NAME + " does not exist (or is not visible yet)"));
-        }
-        String actual = sha256(params);
-        if (!actual.equalsIgnoreCase(manifest.sha256())) {
-            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
-                    + " has SHA-256 " + actual + " but " + ModelManifest.FILE_NAME + " records " + manifest.sha256()
-                    + "; the file changed after it was saved, so the artifact must be saved and published again");
-        }
-        if (expectedSha256 != null && !actual.equalsIgnoreCase(expectedSha256)) {
-            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
-                    + " has SHA-256 " + actual + " but the publisher expected " + expectedSha256
-                    + "; the folder holds a different version than the one announced");
-        }
+        Matcher name = verifiedParamsFile(artifactDir, manifest, expectedSha256);
         Model model = Model.newInstance(manifest.modelName(), ENGINE);
         try {
             model.setBlock(buildBlock(manifest.sceneClasses().size(), manifest.embeddingSize()));
@@ -360,6 +343,42 @@ public final class DrivingModel implements AutoCloseable {
         return net;
     }
 
+    /**
+     * The manifest's parameter file, checked to be a bare DJL file name in the folder whose SHA-256
+     * matches the manifest and, unless null, {@code expectedSha256}; its name split into prefix and epoch.
+     */
+    static Matcher verifiedParamsFile(Path artifactDir, ModelManifest manifest, String expectedSha256) {
+        Matcher name = paramsFileName(artifactDir, manifest.paramsFile());
+        verifiedFile(artifactDir, manifest, expectedSha256);
+        return name;
+    }
+
+    /**
+     * The manifest's parameter file, checked to be a bare file name in the folder whose SHA-256
+     * matches the manifest and, unless null, {@code expectedSha256}.
+     */
+    static Path verifiedFile(Path artifactDir, ModelManifest manifest, String expectedSha256) {
+        bareFileName(artifactDir, manifest.paramsFile());
+        Path params = artifactDir.resolve(manifest.paramsFile());
+        if (!Files.isRegularFile(params)) {
+            throw new UncheckedIOException(new NoSuchFileException(params.toString(), null, "model artifact "
+                    + artifactDir + ": parameter file " + manifest.paramsFile() + " named by "
+                    + ModelManifest.FILE_NAME + " does not exist (or is not visible yet)"));
+        }
+        String actual = sha256(params);
+        if (!actual.equalsIgnoreCase(manifest.sha256())) {
+            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
+                    + " has SHA-256 " + actual + " but " + ModelManifest.FILE_NAME + " records " + manifest.sha256()
+                    + "; the file changed after it was saved, so the artifact must be saved and published again");
+        }
+        if (expectedSha256 != null && !actual.equalsIgnoreCase(expectedSha256)) {
+            throw new ArtifactIntegrityException("model artifact " + artifactDir + ": " + params.getFileName()
+                    + " has SHA-256 " + actual + " but the publisher expected " + expectedSha256
+                    + "; the folder holds a different version than the one announced");
+        }
+        return params;
+    }
+
     static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -381,6 +400,16 @@ public final class DrivingModel implements AutoCloseable {
      * would make the loader hash and load a file outside the artifact the digest vouches for.
      */
     private static Matcher paramsFileName(Path dir, String paramsFile) {
+        bareFileName(dir, paramsFile);
+        Matcher name = PARAMS_FILE.matcher(paramsFile);
+        if (!name.matches()) {
+            throw new IllegalArgumentException("model artifact " + dir + ": parameter file "
+                    + paramsFile + " is not named <prefix>-<4-digit epoch>.params as DJL writes it");
+        }
+        return name;
+    }
+
+    private static void bareFileName(Path dir, String paramsFile) {
         if (paramsFile == null || paramsFile.isBlank()) {
             throw new IllegalArgumentException("model artifact " + dir + ": " + ModelManifest.FILE_NAME
                     + " names no parameter file (paramsFile is empty)");
@@ -389,14 +418,8 @@ public final class DrivingModel implements AutoCloseable {
                 || paramsFile.equals("..") || Path.of(paramsFile).isAbsolute()) {
             throw new IllegalArgumentException("model artifact " + dir + ": parameter file '" + paramsFile
                     + "' in " + ModelManifest.FILE_NAME + " must be a bare file name inside the artifact folder, "
-                    + "not a path; save the artifact again with DrivingModel.save");
+                    + "not a path; save the artifact again");
         }
-        Matcher name = PARAMS_FILE.matcher(paramsFile);
-        if (!name.matches()) {
-            throw new IllegalArgumentException("model artifact " + dir + ": parameter file "
-                    + paramsFile + " is not named <prefix>-<4-digit epoch>.params as DJL writes it");
-        }
-        return name;
     }
 
     private static void checkCompatible(Path dir, ModelManifest m) {
@@ -427,7 +450,7 @@ public final class DrivingModel implements AutoCloseable {
         }
     }
 
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
+    static boolean isEmptyDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return false;
         }
@@ -436,7 +459,7 @@ public final class DrivingModel implements AutoCloseable {
         }
     }
 
-    private static Path onlyParamsFile(Path dir) throws IOException {
+    static Path onlyParamsFile(Path dir) throws IOException {
         List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.params")) {
             entries.forEach(found::add);

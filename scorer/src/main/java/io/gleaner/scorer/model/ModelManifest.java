@@ -34,11 +34,16 @@ import java.util.Map;
  * @param metrics evaluation metrics recorded when the version was made
  * @param seed the random seed the parameters were first initialised with
  * @param createdTimeMs when the artifact was written, epoch milliseconds
+ * @param data what the parameters were trained on (e.g. {@code fashion-mnist:train 60000 images}),
+ *     {@code ""} when not recorded
+ * @param epochs passes over {@code data} that made these parameters, 0 when not recorded
+ * @param architectureOptions the sizes that, with {@code architecture}, rebuild the network
+ *     (e.g. {@code width}, {@code stages}, {@code blocksPerStage}); empty for fixed layouts
  */
 public record ModelManifest(String modelName, String version, String parentVersion, String architecture,
         int inputWidth, int inputHeight, int inputChannels, float[] mean, float[] std, List<String> sceneClasses,
         int embeddingSize, String method, String paramsFile, String sha256, Map<String, Double> metrics,
-        long seed, long createdTimeMs) {
+        long seed, long createdTimeMs, String data, int epochs, Map<String, Integer> architectureOptions) {
     /** File name of the manifest inside an artifact folder. */
     public static final String FILE_NAME = "manifest.json";
 
@@ -54,6 +59,17 @@ public record ModelManifest(String modelName, String version, String parentVersi
         version = version == null ? "" : version;
         mean = mean == null ? null : mean.clone();
         std = std == null ? null : std.clone();
+        data = data == null ? "" : data;
+        architectureOptions = architectureOptions == null ? Map.of() : Map.copyOf(architectureOptions);
+    }
+
+    /** A manifest that records no training data, epoch count or architecture options. */
+    public ModelManifest(String modelName, String version, String parentVersion, String architecture,
+            int inputWidth, int inputHeight, int inputChannels, float[] mean, float[] std, List<String> sceneClasses,
+            int embeddingSize, String method, String paramsFile, String sha256, Map<String, Double> metrics,
+            long seed, long createdTimeMs) {
+        this(modelName, version, parentVersion, architecture, inputWidth, inputHeight, inputChannels, mean, std,
+                sceneClasses, embeddingSize, method, paramsFile, sha256, metrics, seed, createdTimeMs, "", 0, Map.of());
     }
 
     @Override
@@ -105,6 +121,14 @@ public record ModelManifest(String modelName, String version, String parentVersi
             String newSha256, Map<String, Double> newMetrics, long newCreatedTimeMs) {
         return new ModelManifest(modelName, newVersion, newParent, architecture, inputWidth, inputHeight,
                 inputChannels, mean, std, sceneClasses, embeddingSize, newMethod, newParamsFile, newSha256,
-                newMetrics, seed, newCreatedTimeMs);
+                newMetrics, seed, newCreatedTimeMs, data, epochs, architectureOptions);
+    }
+
+    /** This manifest saved as a new version that also records its training data and epoch count. */
+    ModelManifest savedAs(String newVersion, String newParent, String newMethod, String newParamsFile,
+            String newSha256, Map<String, Double> newMetrics, long newCreatedTimeMs, String newData, int newEpochs) {
+        return new ModelManifest(modelName, newVersion, newParent, architecture, inputWidth, inputHeight,
+                inputChannels, mean, std, sceneClasses, embeddingSize, newMethod, newParamsFile, newSha256,
+                newMetrics, seed, newCreatedTimeMs, newData, newEpochs, architectureOptions);
     }
 }
