@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** {@code gleaner bench al}: the active-learning benchmarks, pool-based and stream-based. */
 @Command(name = "al", mixinStandardHelpOptions = true,
         description = "Active-learning benchmarks: the engine's acquisition functions against random selection.",
-        subcommands = {PoolBenchmark.class})
+        subcommands = {PoolBenchmark.class, StreamBenchmark.class})
 public final class AlBenchCommands implements Runnable {
     @Spec CommandSpec spec;
 

@@ -55,7 +55,6 @@ public final class PoolBenchmark implements Callable<Integer> {
     @Override
     public Integer call() {
         PoolConfig config = config();
-        TorchThreads.useOne();
         System.out.println(BenchConditions.describe());
         System.out.printf(Locale.ROOT, "Fashion-MNIST pool %d, test %d, start %d balanced labels, +%d per round × %d rounds,"
                         + " %d scored per round, T=%d dropout passes, %d seed(s), MLP 784-256-128-10 retrained from scratch (%d Adam steps)%n",

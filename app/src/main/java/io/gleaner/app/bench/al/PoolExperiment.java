@@ -86,6 +86,7 @@ final class PoolExperiment {
 
     /** Runs every strategy on every seed; {@code progress} gets one line per finished curve. */
     static Result run(PoolConfig config, Consumer<String> progress) {
+        TorchThreads.useOne();
         long started = System.nanoTime();
         FashionMnistArrays train = FashionMnistArrays.train(config.dataDir());
         FashionMnistArrays test = FashionMnistArrays.test(config.dataDir());
