@@ -2,6 +2,7 @@ package io.gleaner.app;
 
 import io.gleaner.app.bench.IngestBenchmark;
 import io.gleaner.app.bench.QueueBenchmark;
+import io.gleaner.app.bench.al.AlBenchCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,12 +11,12 @@ import picocli.CommandLine.Spec;
 /** {@code gleaner bench}: the benchmarks, each ending with one {@code RESULT} line. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: each prints the device, the conditions and its figures, then one RESULT line.",
-        subcommands = {IngestBenchmark.class, QueueBenchmark.class})
+        subcommands = {IngestBenchmark.class, QueueBenchmark.class, AlBenchCommands.class})
 final class BenchCommands implements Runnable {
     @Spec CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark: ingest or queue");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark: ingest, queue or al");
     }
 }

@@ -1,0 +1,134 @@
+package io.gleaner.app.bench.al;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gleaner bench al pool}: test accuracy against labels for each acquisition strategy on
+ * Fashion-MNIST ({@link PoolExperiment}), the labels each needs to reach the accuracy random has at
+ * its final budget, a CSV and a PNG of the curves, and one {@code RESULT} line.
+ */
+@Command(name = "pool", mixinStandardHelpOptions = true,
+        description = "Pool-based active learning on Fashion-MNIST (Gal et al. 2017 protocol): every strategy vs random.")
+public final class PoolBenchmark implements Callable<Integer> {
+    @Option(names = "--quick", description = "The CI size: 1 seed, bald/margin/random, 20 → 180 labels on a 3k pool.")
+    boolean quick;
+
+    @Option(names = "--data-dir", description = "Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist).")
+    Path dataDir;
+
+    @Option(names = "--pool-size", description = "Unlabeled pool drawn from the 60k training images (default 10000).")
+    Integer poolSize;
+
+    @Option(names = "--acquire", description = "Images labeled per round, B (default 20).")
+    Integer acquire;
+
+    @Option(names = "--rounds", description = "Acquisition rounds (default 15).")
+    Integer rounds;
+
+    @Option(names = "--scored-subset", description = "Unlabeled images scored per round, drawn from the pool (default 2000).")
+    Integer scoredSubset;
+
+    @Option(names = "--mc-passes", description = "Dropout passes T per pool image (default 20).")
+    Integer mcPasses;
+
+    @Option(names = "--seeds", description = "Repetitions (default 3).")
+    Integer seeds;
+
+    @Option(names = "--strategies", split = ",",
+            description = "Comma-separated: bald, variation-ratio, max-entropy, margin, least-confidence, core-set, random (default all).")
+    List<String> strategies;
+
+    @Option(names = "--out", defaultValue = "gleaner-data/bench-al-pool",
+            description = "Folder for curves.csv and curves.png (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() {
+        PoolConfig config = config();
+        System.out.println(BenchConditions.describe());
+        System.out.printf(Locale.ROOT, "Fashion-MNIST pool %d, test %d, start %d balanced labels, +%d per round × %d rounds,"
+                        + " %d scored per round, T=%d dropout passes, %d seed(s), MLP 784-256-128-10 retrained from scratch (%d Adam steps)%n",
+                config.poolSize(), config.testSize(), config.initialLabels(), config.acquireSize(), config.rounds(),
+                config.scoredSubset(), config.mcPasses(), config.seeds(), config.trainSteps());
+        PoolExperiment.Result result = PoolExperiment.run(config, System.out::println);
+        print(result);
+        return 0;
+    }
+
+    PoolConfig config() {
+        PoolConfig base = quick ? PoolConfig.quick() : PoolConfig.defaults();
+        return new PoolConfig(dataDir != null ? dataDir : base.dataDir(),
+                poolSize != null ? poolSize : base.poolSize(), base.testSize(), base.initialLabels(),
+                acquire != null ? acquire : base.acquireSize(), rounds != null ? rounds : base.rounds(),
+                scoredSubset != null ? scoredSubset : base.scoredSubset(),
+                mcPasses != null ? mcPasses : base.mcPasses(), seeds != null ? seeds : base.seeds(),
+                base.trainSteps(), base.batchSize(), base.learningRate(), base.weightDecay(),
+                strategies != null ? strategies.stream().map(String::trim).map(PoolStrategy::byName).toList()
+                        : base.strategies(),
+                base.seed());
+    }
+
+    private void print(PoolExperiment.Result result) {
+        PoolConfig config = result.config();
+        int[] counts = config.labelCounts();
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%7s", "labels"));
+        for (PoolStrategy strategy : config.strategies()) {
+            header.append(String.format(Locale.ROOT, " %17s", strategy.configName()));
+        }
+        System.out.println();
+        System.out.println("test accuracy, mean of " + config.seeds() + " seed(s)");
+        System.out.println(header);
+        List<String> csv = new ArrayList<>();
+        csv.add("strategy,seed,labels,accuracy");
+        for (int r = 0; r < counts.length; r++) {
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%7d", counts[r]));
+            for (PoolStrategy strategy : config.strategies()) {
+                row.append(String.format(Locale.ROOT, " %17.4f", result.meanCurve(strategy)[r]));
+                double[][] runs = result.accuracy().get(strategy);
+                for (int s = 0; s < runs.length; s++) {
+                    csv.add(String.format(Locale.ROOT, "%s,%d,%d,%.4f", strategy.configName(), config.seed() + s,
+                            counts[r], runs[s][r]));
+                }
+            }
+            System.out.println(row);
+        }
+        double target = result.target();
+        System.out.printf(Locale.ROOT, "%nlabels to reach random's final accuracy %.4f (random: %d labels)%n", target,
+                counts[counts.length - 1]);
+        for (PoolStrategy strategy : config.strategies()) {
+            double labels = result.labelsToReach(strategy);
+            System.out.printf(Locale.ROOT, "  %-17s %s%n", strategy.configName(), Double.isNaN(labels)
+                    ? "not reached within " + counts[counts.length - 1]
+                    : String.format(Locale.ROOT, "%6.1f  (%.2fx fewer than random)", labels,
+                            counts[counts.length - 1] / labels));
+        }
+        Path csvFile = out.resolve("curves.csv");
+        Path pngFile = out.resolve("curves.png");
+        CurvePlot plot = new CurvePlot("Fashion-MNIST pool-based active learning (mean of " + config.seeds() + " seeds)",
+                "labeled images", "test accuracy");
+        double[] x = Arrays.stream(counts).asDoubleStream().toArray();
+        for (PoolStrategy strategy : config.strategies()) {
+            plot.add(strategy.configName(), x, result.meanCurve(strategy));
+        }
+        try {
+            Files.createDirectories(out);
+            Files.write(csvFile, csv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + csvFile + ": " + e.getMessage(), e);
+        }
+        plot.write(pngFile);
+        System.out.printf(Locale.ROOT, "wrote %s and %s; took %.0f s%n", csvFile, pngFile, result.seconds());
+        System.out.printf(Locale.ROOT, "RESULT bench-al-pool label_ratio=%.2f best=%s seeds=%d%n", result.labelRatio(),
+                result.best().configName(), config.seeds());
+    }
+}
