@@ -17,6 +17,7 @@ public final class SelectionMetrics {
     private final LongAdder overBudget = new LongAdder();
     private final LongAdder late = new LongAdder();
     private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> campaignOverBudget = new ConcurrentHashMap<>();
 
     /** Well-formed scored frames run through the policy. */
     public long framesSeen() {
@@ -53,6 +54,20 @@ public final class SelectionMetrics {
     /** Harvested frames that reached the budget after their window had closed, and were dropped. */
     public long late() {
         return late.sum();
+    }
+
+    /**
+     * By campaign id, how many times a campaign fired on a frame after it had spent its budget (or
+     * after it left the table), so its trigger was taken off the edge case.
+     */
+    public Map<String, Long> campaignOverBudget() {
+        Map<String, Long> counts = new TreeMap<>();
+        campaignOverBudget.forEach((id, count) -> counts.put(id, count.sum()));
+        return counts;
+    }
+
+    void recordCampaignOverBudget(String campaignId) {
+        campaignOverBudget.computeIfAbsent(campaignId, id -> new LongAdder()).increment();
     }
 
     void recordOverBudget() {

@@ -1,5 +1,6 @@
 package io.gleaner.uncertainty;
 
+import io.gleaner.schema.v1.Campaign;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
@@ -7,12 +8,16 @@ import io.gleaner.uncertainty.acquisition.EmbeddingNovelty;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Runs the {@link SelectionPolicy} and the {@link NamedTriggers} of one stream task, with the
@@ -27,6 +32,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
     private KeyValueStore<String, byte[]> quantiles;
     private KeyValueStore<String, byte[]> recentHarvests;
     private KeyValueStore<Integer, byte[]> noveltyReference;
+    private ReadOnlyKeyValueStore<String, Campaign> campaigns;
     private SelectionPolicy policy;
     private NamedTriggers triggers;
 
@@ -43,6 +49,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.quantiles = context.getStateStore(SelectionTopology.QUANTILE_STORE);
         this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
         this.noveltyReference = context.getStateStore(SelectionTopology.NOVELTY_STORE);
+        this.campaigns = context.getStateStore(SelectionTopology.CAMPAIGN_STORE);
         this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles(),
                 restoreReference());
     }
@@ -66,17 +73,22 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
                 scored.getModelVersion(), embedding));
         triggers.estimators().forEach((name, estimator) -> quantiles.put(name, estimator.toBytes()));
         persistReference();
+        List<FiredTrigger> campaignsFired = evaluateCampaigns(embedding, record.timestamp());
         metrics.recordSeen();
-        if (!selection.harvested() && !named.anyFired()) {
+        if (!selection.harvested() && !named.anyFired() && campaignsFired.isEmpty()) {
             return;
         }
         if (config.duplicates().enabled() && isNearDuplicate(record.key(), scored, record.timestamp())) {
             metrics.recordDuplicate();
             return;
         }
+        double priority = Math.max(selection.priority(), named.priority());
+        for (FiredTrigger fired : campaignsFired) {
+            priority = Math.max(priority, fired.score());
+        }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
-                .setPriority(Math.max(selection.priority(), named.priority()))
+                .setPriority(priority)
                 .setHarvestedTimeMs(context.currentSystemTimeMs());
         for (FiredTrigger fired : selection.triggers()) {
             addTrigger(edgeCase, fired);
@@ -84,8 +96,31 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         for (FiredTrigger fired : named.fired()) {
             addTrigger(edgeCase, fired);
         }
+        for (FiredTrigger fired : campaignsFired) {
+            addTrigger(edgeCase, fired);
+        }
         context.forward(record.withKey(scored.getFrame().getFrameId()).withValue(edgeCase.build()));
         metrics.recordHarvested();
+    }
+
+    /**
+     * The campaign triggers that fire on the frame, in campaign id order. A campaign that is not
+     * valid never reaches the table ({@link CampaignTableProcessor}), so each converts.
+     */
+    private List<FiredTrigger> evaluateCampaigns(float[] embedding, long timeMs) {
+        if (embedding.length == 0) {
+            return List.of();
+        }
+        List<FiredTrigger> fired = new ArrayList<>(1);
+        try (KeyValueIterator<String, Campaign> all = campaigns.all()) {
+            while (all.hasNext()) {
+                FiredTrigger trigger = CampaignSpec.of(all.next().value).evaluate(embedding, timeMs);
+                if (trigger != null) {
+                    fired.add(trigger);
+                }
+            }
+        }
+        return fired;
     }
 
     private void addTrigger(EdgeCase.Builder edgeCase, FiredTrigger fired) {

@@ -45,6 +45,18 @@ import org.apache.kafka.streams.state.Stores;
  * Frames are keyed by vehicle, so one task sees all of a vehicle's frames, in order. A frame
  * without an embedding is never a duplicate.
  *
+ * <p>Campaigns ("find me more like this", {@link CampaignSpec}) come from the compacted
+ * {@code campaigns} topic into the global in-memory store {@value #CAMPAIGN_STORE}, rebuilt from
+ * the topic on start, so a campaign created, stopped or expired at run time fires or stops without
+ * a restart. Each live campaign whose exemplars a frame's embedding is close enough to adds the
+ * trigger {@code campaign:<id>} (score: the largest cosine similarity; priority at least that).
+ * Edge cases that carry a campaign trigger then pass through one task over
+ * {@value #CAMPAIGN_BUDGET_REPARTITION} that counts, per campaign, the edge cases that went out in
+ * {@value #CAMPAIGN_HARVESTS_STORE} (changelogged, so a restart keeps what was spent) and takes
+ * the trigger of a campaign over budget off the edge case, dropping an edge case left with none
+ * ({@link SelectionMetrics#campaignOverBudget()}). This runs before the harvest budget, so a frame
+ * the harvest budget later drops has still spent its campaign's budget.
+ *
  * <p>When the {@link HarvestBudget} is on, harvested frames are re-keyed to one key and
  * repartitioned through {@value #BUDGET_REPARTITION} (one partition) to a single budget task,
  * which holds each window's best frames in {@value #BUDGET_STORE} and writes them out, best first,
@@ -86,6 +98,18 @@ public final class SelectionTopology {
     public static final String BUDGET_REPARTITION = "edge-case-budget";
     /** The one key every harvested frame is re-keyed to when budgets apply. */
     static final String BUDGET_KEY = "fleet";
+    /**
+     * The global store holding the campaign table: campaign id → the latest valid {@code Campaign}
+     * on {@code campaigns}, kept in memory and rebuilt from the compacted topic on start.
+     */
+    public static final String CAMPAIGN_STORE = "selection-campaigns";
+    /** The state store holding, per campaign id, how many edge cases went out naming its trigger. */
+    public static final String CAMPAIGN_HARVESTS_STORE = "selection-campaign-harvests";
+    /** The internal topic that brings every edge case a campaign fired on to the one campaign-budget task. */
+    public static final String CAMPAIGN_BUDGET_REPARTITION = "edge-case-campaign-budget";
+    private static final String CAMPAIGN_BRANCH = "campaign";
+    private static final String NO_CAMPAIGN_BRANCH = "no-campaign";
+    private static final String HARVESTED_PREFIX = "harvested-";
 
     private static final String BRANCH_PREFIX = "scored-frames-";
     private static final String MALFORMED = "malformed";
@@ -113,6 +137,14 @@ public final class SelectionTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(NOVELTY_STORE), Serdes.Integer(), Serdes.ByteArray()));
 
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CAMPAIGN_STORE),
+                                Topics.CAMPAIGNS.keySerde(), Topics.CAMPAIGNS.valueSerde()).withLoggingDisabled(),
+                Topics.CAMPAIGNS.name(),
+                Consumed.with(Topics.CAMPAIGNS.keySerde(), Topics.CAMPAIGNS.valueSerde()).withName("campaigns-source"),
+                CampaignTableProcessor::new);
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(CAMPAIGN_HARVESTS_STORE), Serdes.String(), Serdes.Long()));
+
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
                         .withName("frames-scored-source"));
@@ -133,6 +165,7 @@ public final class SelectionTopology {
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
                         WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE);
+        harvested = applyCampaignBudgets(harvested, metrics);
         if (config.budget().enabled()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(
                     Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), Serdes.ByteArray()));
@@ -148,5 +181,28 @@ public final class SelectionTopology {
         harvested
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
+    }
+
+    /**
+     * Sends the edge cases a campaign fired on through the one campaign-budget task, and the rest
+     * straight on: only campaign frames pay for the extra hop.
+     */
+    private static KStream<String, EdgeCase> applyCampaignBudgets(KStream<String, EdgeCase> harvested,
+                                                                  SelectionMetrics metrics) {
+        Map<String, KStream<String, EdgeCase>> routes = harvested
+                .split(Named.as(HARVESTED_PREFIX))
+                .branch((frameId, edgeCase) -> edgeCase.getTriggersList().stream()
+                        .anyMatch(trigger -> CampaignSpec.campaignId(trigger.getName()) != null),
+                        Branched.as(CAMPAIGN_BRANCH))
+                .defaultBranch(Branched.as(NO_CAMPAIGN_BRANCH));
+        KStream<String, EdgeCase> budgeted = routes.get(HARVESTED_PREFIX + CAMPAIGN_BRANCH)
+                .selectKey((frameId, edgeCase) -> BUDGET_KEY, Named.as("campaign-budget-key-all-vehicles"))
+                .repartition(Repartitioned.<String, EdgeCase>as(CAMPAIGN_BUDGET_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Topics.EDGE_CASES.valueSerde())
+                        .withNumberOfPartitions(1))
+                .process(() -> new CampaignBudgetProcessor(metrics), Named.as("apply-campaign-budget"),
+                        CAMPAIGN_HARVESTS_STORE);
+        return routes.get(HARVESTED_PREFIX + NO_CAMPAIGN_BRANCH).merge(budgeted, Named.as("merge-campaign-budgeted"));
     }
 }
