@@ -33,6 +33,7 @@ import io.gleaner.scorer.ScorerTopology;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelSpec;
 import io.gleaner.uncertainty.DuplicateSuppression;
+import io.gleaner.uncertainty.FlickerConfig;
 import io.gleaner.uncertainty.HarvestBudget;
 import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.SelectionMetrics;
@@ -198,6 +199,20 @@ final class RoleCommands {
                         + " (default 500 once budgets are on).")
         Integer budgetFleet;
 
+        @Option(names = "--flicker",
+                description = "Turn on the flicker triggers: scene-flicker (the predicted scene class flips back and"
+                        + " forth across a vehicle's consecutive frames) and action-flicker (the predicted action jumps"
+                        + " while the human's is smooth). Off by default.")
+        boolean flicker;
+
+        @Option(names = "--flicker-window", paramLabel = "N",
+                description = "Frames of a vehicle the scene flips are counted over (default 8; implies --flicker).")
+        Integer flickerWindow;
+
+        @Option(names = "--flicker-min-flips", paramLabel = "K",
+                description = "Scene-class changes within the window that fire scene-flicker (default 3; implies --flicker).")
+        Integer flickerMinFlips;
+
         /** The defaults with what the flags change; throws IllegalArgumentException naming a bad flag value. */
         SelectionConfig selectionConfig() {
             SelectionConfig config = SelectionConfig.defaults();
@@ -214,6 +229,13 @@ final class RoleCommands {
                 config = config.withBudget(new HarvestBudget(true,
                         budgetPerVehicle != null ? budgetPerVehicle : budget.perVehicle(),
                         budgetFleet != null ? budgetFleet : budget.fleet(), budget.window(), budget.grace()));
+            }
+            if (flicker || flickerWindow != null || flickerMinFlips != null) {
+                FlickerConfig defaults = FlickerConfig.defaults();
+                config = config.withFlicker(new FlickerConfig(true,
+                        flickerWindow != null ? flickerWindow : defaults.window(),
+                        flickerMinFlips != null ? flickerMinFlips : defaults.minFlips(),
+                        defaults.actionJump(), defaults.humanSmooth(), defaults.maxGap()));
             }
             return config;
         }

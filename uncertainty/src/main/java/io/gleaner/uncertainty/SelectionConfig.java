@@ -36,6 +36,7 @@ import java.util.Set;
  * @param duplicates when a harvested frame is dropped as a near-duplicate of one harvested lately
  *     from the same vehicle
  * @param budget how many edge cases may go out per window, per vehicle and in all
+ * @param flicker the per-vehicle temporal triggers over consecutive frames
  */
 public record SelectionConfig(
         double keepFraction,
@@ -48,7 +49,8 @@ public record SelectionConfig(
         double actionSpreadFloor,
         List<TriggerConfig> triggers,
         DuplicateSuppression duplicates,
-        HarvestBudget budget) {
+        HarvestBudget budget,
+        FlickerConfig flicker) {
 
     /** Largest accepted {@code windowSize}: the window is sorted once per frame, so it must stay small. */
     public static final int MAX_WINDOW_SIZE = 100_000;
@@ -107,6 +109,7 @@ public record SelectionConfig(
         }
         Objects.requireNonNull(duplicates, "duplicates");
         Objects.requireNonNull(budget, "budget");
+        Objects.requireNonNull(flicker, "flicker");
         triggers = List.copyOf(Objects.requireNonNull(triggers, "triggers"));
         Set<String> names = new HashSet<>();
         for (TriggerConfig trigger : triggers) {
@@ -119,13 +122,14 @@ public record SelectionConfig(
 
     /**
      * The seven settings before named triggers, with the default spread floor,
-     * {@link #DEFAULT_TRIGGERS}, {@link DuplicateSuppression#defaults()} and {@link HarvestBudget#defaults()}.
+     * {@link #DEFAULT_TRIGGERS}, {@link DuplicateSuppression#defaults()}, {@link HarvestBudget#defaults()}
+     * and {@link FlickerConfig#defaults()}.
      */
     public SelectionConfig(double keepFraction, int windowSize, double entropyWeight, double actionWeight, int minWindow,
             double entropyThreshold, double actionThreshold) {
         this(keepFraction, windowSize, entropyWeight, actionWeight, minWindow, entropyThreshold, actionThreshold,
                 ActionHead.DEFAULT_SPREAD_FLOOR, DEFAULT_TRIGGERS, DuplicateSuppression.defaults(),
-                HarvestBudget.defaults());
+                HarvestBudget.defaults(), FlickerConfig.defaults());
     }
 
     /**
@@ -148,19 +152,25 @@ public record SelectionConfig(
     /** This configuration with other named triggers (an empty list leaves only the combined window). */
     public SelectionConfig withTriggers(List<TriggerConfig> triggers) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker);
     }
 
     /** This configuration with another harvest budget. */
     public SelectionConfig withBudget(HarvestBudget budget) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker);
     }
 
     /** This configuration with other near-duplicate suppression settings. */
     public SelectionConfig withDuplicates(DuplicateSuppression duplicates) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker);
+    }
+
+    /** This configuration with other flicker-trigger settings. */
+    public SelectionConfig withFlicker(FlickerConfig flicker) {
+        return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker);
     }
 
     private static IllegalArgumentException invalid(String field, Object value, String rule) {

@@ -33,6 +33,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
     private KeyValueStore<String, byte[]> recentHarvests;
     private KeyValueStore<Integer, byte[]> noveltyReference;
     private ReadOnlyKeyValueStore<String, Campaign> campaigns;
+    private KeyValueStore<String, byte[]> flickerHistory;
     private SelectionPolicy policy;
     private NamedTriggers triggers;
 
@@ -50,6 +51,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
         this.noveltyReference = context.getStateStore(SelectionTopology.NOVELTY_STORE);
         this.campaigns = context.getStateStore(SelectionTopology.CAMPAIGN_STORE);
+        this.flickerHistory = config.flicker().enabled() ? context.getStateStore(SelectionTopology.FLICKER_STORE) : null;
         this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles(),
                 restoreReference());
     }
@@ -74,8 +76,10 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         triggers.estimators().forEach((name, estimator) -> quantiles.put(name, estimator.toBytes()));
         persistReference();
         List<FiredTrigger> campaignsFired = evaluateCampaigns(embedding, record.timestamp());
+        List<FlickerHistory.Fired> flickered = flickerHistory == null ? List.of()
+                : observeFlicker(record.key(), scored, probabilities, record.timestamp());
         metrics.recordSeen();
-        if (!selection.harvested() && !named.anyFired() && campaignsFired.isEmpty()) {
+        if (!selection.harvested() && !named.anyFired() && campaignsFired.isEmpty() && flickered.isEmpty()) {
             return;
         }
         if (config.duplicates().enabled() && isNearDuplicate(record.key(), scored, record.timestamp())) {
@@ -86,6 +90,9 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         for (FiredTrigger fired : campaignsFired) {
             priority = Math.max(priority, fired.score());
         }
+        for (FlickerHistory.Fired fired : flickered) {
+            priority = Math.max(priority, fired.priority());
+        }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
                 .setPriority(priority)
@@ -95,6 +102,9 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         }
         for (FiredTrigger fired : named.fired()) {
             addTrigger(edgeCase, fired);
+        }
+        for (FlickerHistory.Fired fired : flickered) {
+            addTrigger(edgeCase, fired.trigger());
         }
         for (FiredTrigger fired : campaignsFired) {
             addTrigger(edgeCase, fired);
@@ -120,6 +130,26 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
                 }
             }
         }
+        return fired;
+    }
+
+    /** Adds the frame to its vehicle's flicker history and says which flicker triggers fire on it. */
+    private List<FlickerHistory.Fired> observeFlicker(String key, ScoredFrame scored, float[] probabilities,
+                                                      long timeMs) {
+        String vehicle = scored.getFrame().getVehicleId().isEmpty() ? String.valueOf(key) : scored.getFrame().getVehicleId();
+        byte[] stored = flickerHistory.get(vehicle);
+        FlickerHistory history = stored == null ? new FlickerHistory() : FlickerHistory.fromBytes(stored);
+        int sceneClass = 0;
+        for (int i = 1; i < probabilities.length; i++) {
+            if (probabilities[i] > probabilities[sceneClass]) {
+                sceneClass = i;
+            }
+        }
+        var predicted = scored.getPredictedAction();
+        var human = scored.getFrame().getHumanAction();
+        List<FlickerHistory.Fired> fired = history.observe(sceneClass, predicted.getSteering(),
+                predicted.getAcceleration(), human.getSteering(), human.getAcceleration(), timeMs, config.flicker());
+        flickerHistory.put(vehicle, history.toBytes());
         return fired;
     }
 

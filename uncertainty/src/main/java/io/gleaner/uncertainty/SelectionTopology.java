@@ -45,6 +45,12 @@ import org.apache.kafka.streams.state.Stores;
  * Frames are keyed by vehicle, so one task sees all of a vehicle's frames, in order. A frame
  * without an embedding is never a duplicate.
  *
+ * <p>When the {@link FlickerConfig flicker triggers} are on, each vehicle's recent predicted scene
+ * classes and last actions live in {@value #FLICKER_STORE} under its vehicle id (frames are keyed
+ * by vehicle, so one task sees a vehicle's frames in order), and the triggers
+ * {@value FlickerConfig#SCENE_FLICKER} and {@value FlickerConfig#ACTION_FLICKER} harvest the frames
+ * where the model's prediction flickers.
+ *
  * <p>Campaigns ("find me more like this", {@link CampaignSpec}) come from the compacted
  * {@code campaigns} topic into the global in-memory store {@value #CAMPAIGN_STORE}, rebuilt from
  * the topic on start, so a campaign created, stopped or expired at run time fires or stops without
@@ -92,6 +98,8 @@ public final class SelectionTopology {
     public static final int REFERENCE_ADDED_KEY = -1;
     /** Key in {@link #NOVELTY_STORE} of the model version whose embeddings the set holds. */
     public static final int REFERENCE_VERSION_KEY = -2;
+    /** The state store holding, per vehicle id, its {@link FlickerHistory} for the flicker triggers. */
+    public static final String FLICKER_STORE = "selection-flicker-history";
     /** The state store holding each open budget window's {@link BudgetWindow}, by window start. */
     public static final String BUDGET_STORE = "selection-budget-windows";
     /** The internal topic that brings every harvested frame to the one budget task. */
@@ -136,6 +144,8 @@ public final class SelectionTopology {
                 Stores.persistentKeyValueStore(RECENT_HARVESTS_STORE), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(NOVELTY_STORE), Serdes.Integer(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(FLICKER_STORE), Serdes.String(), Serdes.ByteArray()));
 
         builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CAMPAIGN_STORE),
                                 Topics.CAMPAIGNS.keySerde(), Topics.CAMPAIGNS.valueSerde()).withLoggingDisabled(),
@@ -164,7 +174,7 @@ public final class SelectionTopology {
         KStream<String, EdgeCase> harvested = branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
-                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE);
+                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE, FLICKER_STORE);
         harvested = applyCampaignBudgets(harvested, metrics);
         if (config.budget().enabled()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(
