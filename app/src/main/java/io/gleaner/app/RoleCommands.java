@@ -252,8 +252,9 @@ final class RoleCommands {
             return runStage(SelectionTopology.APPLICATION_ID, connection, streams,
                     b -> SelectionTopology.build(b, selection, metrics),
                     () -> LOG.info("selection stopped: {} seen, {} harvested, fired by trigger {}, {} duplicates,"
-                                    + " {} over budget, {} late", metrics.framesSeen(), metrics.harvested(),
-                            metrics.firedByTrigger(), metrics.duplicates(), metrics.overBudget(), metrics.late()));
+                                    + " {} over budget, {} late, campaigns over budget {}, trigger yields {}",
+                            metrics.framesSeen(), metrics.harvested(), metrics.firedByTrigger(), metrics.duplicates(),
+                            metrics.overBudget(), metrics.late(), metrics.campaignOverBudget(), metrics.triggerYields()));
         }
     }
 

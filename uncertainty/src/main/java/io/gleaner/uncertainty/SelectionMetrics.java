@@ -18,6 +18,16 @@ public final class SelectionMetrics {
     private final LongAdder late = new LongAdder();
     private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> campaignOverBudget = new ConcurrentHashMap<>();
+    private final Map<String, Yield> yields = new ConcurrentHashMap<>();
+
+    /**
+     * What label feedback says of one trigger so far.
+     *
+     * @param labeled its harvests that were labeled
+     * @param modelErrors how many of those showed the model wrong
+     * @param share its share of harvest priority from the {@link TriggerBandit}, in (0, 1]
+     */
+    public record Yield(long labeled, long modelErrors, double share) {}
 
     /** Well-formed scored frames run through the policy. */
     public long framesSeen() {
@@ -64,6 +74,19 @@ public final class SelectionMetrics {
         Map<String, Long> counts = new TreeMap<>();
         campaignOverBudget.forEach((id, count) -> counts.put(id, count.sum()));
         return counts;
+    }
+
+    /** Each trigger's yield and bandit share by trigger name, for the triggers any feedback named. */
+    public Map<String, Yield> triggerYields() {
+        return new TreeMap<>(yields);
+    }
+
+    void recordYield(io.gleaner.schema.v1.TriggerYield yield) {
+        yields.put(yield.getTrigger(), new Yield(yield.getLabeled(), yield.getModelErrors(), yield.getShare()));
+    }
+
+    void forgetYield(String trigger) {
+        yields.remove(trigger);
     }
 
     void recordCampaignOverBudget(String campaignId) {

@@ -4,6 +4,7 @@ import io.gleaner.schema.v1.Campaign;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import io.gleaner.schema.v1.TriggerYield;
 import io.gleaner.uncertainty.acquisition.EmbeddingNovelty;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -34,6 +35,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
     private KeyValueStore<Integer, byte[]> noveltyReference;
     private ReadOnlyKeyValueStore<String, Campaign> campaigns;
     private KeyValueStore<String, byte[]> flickerHistory;
+    private ReadOnlyKeyValueStore<String, TriggerYield> yields;
     private SelectionPolicy policy;
     private NamedTriggers triggers;
 
@@ -51,6 +53,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
         this.noveltyReference = context.getStateStore(SelectionTopology.NOVELTY_STORE);
         this.campaigns = context.getStateStore(SelectionTopology.CAMPAIGN_STORE);
+        this.yields = context.getStateStore(SelectionTopology.TRIGGER_YIELD_STORE);
         this.flickerHistory = config.flicker().enabled() ? context.getStateStore(SelectionTopology.FLICKER_STORE) : null;
         this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles(),
                 restoreReference());
@@ -95,7 +98,6 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
-                .setPriority(priority)
                 .setHarvestedTimeMs(context.currentSystemTimeMs());
         for (FiredTrigger fired : selection.triggers()) {
             addTrigger(edgeCase, fired);
@@ -109,6 +111,7 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         for (FiredTrigger fired : campaignsFired) {
             addTrigger(edgeCase, fired);
         }
+        edgeCase.setPriority(priority * yieldMultiplier(edgeCase.getTriggersList()));
         context.forward(record.withKey(scored.getFrame().getFrameId()).withValue(edgeCase.build()));
         metrics.recordHarvested();
     }
@@ -131,6 +134,32 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
             }
         }
         return fired;
+    }
+
+    /**
+     * The largest {@code K · share} among the fired triggers that have feedback ({@code K} triggers
+     * with feedback in all), or 1 when none has or yield feedback is off; see {@link TriggerYieldConfig}.
+     */
+    private double yieldMultiplier(List<Trigger> fired) {
+        Map<String, TriggerYield> known = new HashMap<>();
+        try (KeyValueIterator<String, TriggerYield> all = yields.all()) {
+            while (all.hasNext()) {
+                var entry = all.next();
+                known.put(entry.key, entry.value);
+                metrics.recordYield(entry.value);
+            }
+        }
+        if (!config.yield().enabled()) {
+            return 1.0;
+        }
+        double multiplier = Double.NEGATIVE_INFINITY;
+        for (Trigger trigger : fired) {
+            TriggerYield yield = known.get(trigger.getName());
+            if (yield != null) {
+                multiplier = Math.max(multiplier, known.size() * yield.getShare());
+            }
+        }
+        return multiplier == Double.NEGATIVE_INFINITY ? 1.0 : multiplier;
     }
 
     /** Adds the frame to its vehicle's flicker history and says which flicker triggers fire on it. */

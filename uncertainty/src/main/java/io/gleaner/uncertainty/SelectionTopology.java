@@ -63,6 +63,13 @@ import org.apache.kafka.streams.state.Stores;
  * ({@link SelectionMetrics#campaignOverBudget()}). This runs before the harvest budget, so a frame
  * the harvest budget later drops has still spent its campaign's budget.
  *
+ * <p>Trigger yield: {@code label-feedback} (keyed by frame id; see {@code LabelFeedback}) is
+ * re-keyed to one key through {@value #FEEDBACK_REPARTITION} to one task that counts, per trigger,
+ * labeled harvests and model errors in {@value #YIELD_COUNTS_STORE} and writes every trigger's
+ * {@code TriggerYield} with its {@link TriggerBandit} share to the compacted {@code trigger-yield}
+ * topic; every instance reads that into the global store {@value #TRIGGER_YIELD_STORE} and, when
+ * {@link TriggerYieldConfig#enabled()}, multiplies each edge case's priority as that class says.
+ *
  * <p>When the {@link HarvestBudget} is on, harvested frames are re-keyed to one key and
  * repartitioned through {@value #BUDGET_REPARTITION} (one partition) to a single budget task,
  * which holds each window's best frames in {@value #BUDGET_STORE} and writes them out, best first,
@@ -100,6 +107,12 @@ public final class SelectionTopology {
     public static final int REFERENCE_VERSION_KEY = -2;
     /** The state store holding, per vehicle id, its {@link FlickerHistory} for the flicker triggers. */
     public static final String FLICKER_STORE = "selection-flicker-history";
+    /** The state store holding, per trigger name, how many of its harvests were labeled and how many showed a model error. */
+    public static final String YIELD_COUNTS_STORE = "selection-trigger-yield-counts";
+    /** The global store holding, per trigger name, its latest {@code TriggerYield} (counts and bandit share). */
+    public static final String TRIGGER_YIELD_STORE = "selection-trigger-yield";
+    /** The internal topic that brings all label feedback to the one yield-counting task. */
+    public static final String FEEDBACK_REPARTITION = "label-feedback-yield";
     /** The state store holding each open budget window's {@link BudgetWindow}, by window start. */
     public static final String BUDGET_STORE = "selection-budget-windows";
     /** The internal topic that brings every harvested frame to the one budget task. */
@@ -155,6 +168,8 @@ public final class SelectionTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CAMPAIGN_HARVESTS_STORE), Serdes.String(), Serdes.Long()));
 
+        buildYieldFeedback(builder, config, metrics);
+
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
                         .withName("frames-scored-source"));
@@ -191,6 +206,34 @@ public final class SelectionTopology {
         harvested
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
+    }
+
+    /**
+     * Label feedback → per-trigger yield counts and bandit shares (one task) → {@code trigger-yield}
+     * → a global table every selection task reads.
+     */
+    private static void buildYieldFeedback(StreamsBuilder builder, SelectionConfig config, SelectionMetrics metrics) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(YIELD_COUNTS_STORE), Serdes.String(), Serdes.ByteArray()));
+        TriggerBandit bandit = config.yield().bandit();
+        builder.stream(Topics.LABEL_FEEDBACK.name(),
+                        Consumed.with(Topics.LABEL_FEEDBACK.keySerde(), Topics.LABEL_FEEDBACK.valueSerde())
+                                .withName("label-feedback-source"))
+                .selectKey((frameId, feedback) -> BUDGET_KEY, Named.as("label-feedback-key-all-frames"))
+                .repartition(Repartitioned.<String, io.gleaner.schema.v1.LabelFeedback>as(FEEDBACK_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Topics.LABEL_FEEDBACK.valueSerde())
+                        .withNumberOfPartitions(1))
+                .process(() -> new LabelFeedbackProcessor(bandit), Named.as("count-trigger-yield"), YIELD_COUNTS_STORE)
+                .to(Topics.TRIGGER_YIELD.name(),
+                        Produced.with(Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde())
+                                .withName("trigger-yield-sink"));
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TRIGGER_YIELD_STORE),
+                                Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde()).withLoggingDisabled(),
+                Topics.TRIGGER_YIELD.name(),
+                Consumed.with(Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde())
+                        .withName("trigger-yield-source"),
+                () -> new TriggerYieldTableProcessor(metrics));
     }
 
     /**

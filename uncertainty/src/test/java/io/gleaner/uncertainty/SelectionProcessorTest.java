@@ -75,6 +75,8 @@ class SelectionProcessorTest {
         context.addStateStore(reference);
         context.addStateStore(emptyStore(SelectionTopology.CAMPAIGN_STORE, Topics.CAMPAIGNS.keySerde(),
                 Topics.CAMPAIGNS.valueSerde()));
+        context.addStateStore(emptyStore(SelectionTopology.TRIGGER_YIELD_STORE, Topics.TRIGGER_YIELD.keySerde(),
+                Topics.TRIGGER_YIELD.valueSerde()));
         context.setCurrentSystemTimeMs(5_000L);
         SelectionProcessor processor = new SelectionProcessor(config, new SelectionMetrics());
         processor.init(context);
