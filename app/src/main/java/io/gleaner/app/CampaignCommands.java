@@ -53,7 +53,9 @@ import picocli.CommandLine.Spec;
  * resolved to its embedding by a bounded scan of {@code frames.scored}: the last
  * {@code --scan-records} records of each partition (the id of the model version that scored it goes
  * into the campaign with it). There is no frame store to ask yet; once the labeling API can serve a
- * frame's embedding, it replaces the scan.
+ * frame's embedding, it replaces the scan. The same scan gives the campaign's center, the mean
+ * embedding of the scanned frames, which the stage subtracts before the cosine (see
+ * {@code Campaign.center}); {@code --no-center} leaves it out.
  */
 @Command(name = "campaign", mixinStandardHelpOptions = true,
         description = "Create, list and stop \"find me more like this\" campaigns on the running selection stage.",
@@ -94,7 +96,11 @@ final class CampaignCommands implements Runnable {
                 description = "Records per partition of frames.scored scanned for --exemplar-frame (default ${DEFAULT-VALUE}).")
         long scanRecords;
 
-        @Option(names = "--threshold", defaultValue = "0.9",
+        @Option(names = "--no-center",
+                description = "Compare raw embeddings instead of subtracting the mean embedding of the scanned frames.")
+        boolean noCenter;
+
+        @Option(names = "--threshold", defaultValue = "0.5",
                 description = "Cosine similarity to an exemplar at or above which a frame fires (default ${DEFAULT-VALUE}).")
         double threshold;
 
@@ -119,8 +125,18 @@ final class CampaignCommands implements Runnable {
                 if (embeddingFile != null) {
                     exemplars.addAll(readEmbeddings(Files.readAllLines(embeddingFile)));
                 }
-                if (exemplarFrames != null && !exemplarFrames.isEmpty()) {
-                    exemplars.addAll(resolveFrames(connection.bootstrapServers(), exemplarFrames, scanRecords));
+                List<String> frameIds = exemplarFrames != null ? exemplarFrames : List.of();
+                EmbeddingMean center = new EmbeddingMean();
+                if (!frameIds.isEmpty() || !noCenter) {
+                    List<ScoredFrame> found = scan(connection.bootstrapServers(), frameIds, scanRecords, center);
+                    if (!frameIds.isEmpty()) {
+                        exemplars.addAll(exemplarsOf(frameIds, found));
+                    }
+                }
+                if (!noCenter && center.count() == 0) {
+                    throw new IllegalArgumentException("no scored frame with an embedding in the scanned end of "
+                            + Topics.FRAMES_SCORED + " to center the embeddings on; score some frames first or give"
+                            + " --no-center");
                 }
                 campaign = Campaign.newBuilder()
                         .setId(id != null ? id : idOf(name))
@@ -131,6 +147,7 @@ final class CampaignCommands implements Runnable {
                         .setEndTimeMs(endTime(until, now))
                         .setState(CampaignState.CAMPAIGN_STATE_ACTIVE)
                         .setCreatedTimeMs(now)
+                        .addAllCenter(noCenter ? List.of() : center.mean())
                         .build();
                 CampaignSpec.of(campaign);
             } catch (IllegalArgumentException e) {
@@ -241,7 +258,46 @@ final class CampaignCommands implements Runnable {
         return wanted.stream().map(found::get).toList();
     }
 
-    private static List<Exemplar> resolveFrames(String bootstrapServers, List<String> frameIds, long scanRecords) {
+    /**
+     * The running mean of embeddings of one dimension: the first embedding added fixes it, and
+     * embeddings of another dimension (another backbone) are left out.
+     */
+    static final class EmbeddingMean {
+        private double[] sum;
+        private long count;
+
+        void add(List<Float> embedding) {
+            if (embedding.isEmpty() || (sum != null && embedding.size() != sum.length)) {
+                return;
+            }
+            if (sum == null) {
+                sum = new double[embedding.size()];
+            }
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += embedding.get(i);
+            }
+            count++;
+        }
+
+        long count() {
+            return count;
+        }
+
+        List<Float> mean() {
+            List<Float> mean = new ArrayList<>(sum == null ? 0 : sum.length);
+            for (int i = 0; sum != null && i < sum.length; i++) {
+                mean.add((float) (sum[i] / count));
+            }
+            return mean;
+        }
+    }
+
+    /**
+     * Reads the last {@code scanRecords} records of each partition of {@code frames.scored}: returns
+     * the frames among {@code frameIds} and adds every embedding to {@code center}.
+     */
+    private static List<ScoredFrame> scan(String bootstrapServers, List<String> frameIds, long scanRecords,
+                                          EmbeddingMean center) {
         List<ScoredFrame> scanned = new ArrayList<>();
         Set<String> wanted = Set.copyOf(frameIds);
         try (KafkaConsumer<String, ScoredFrame> consumer = consumer(bootstrapServers, Topics.FRAMES_SCORED)) {
@@ -253,12 +309,16 @@ final class CampaignCommands implements Runnable {
                 consumer.seek(partition, Math.max(begin.get(partition), end.get(partition) - scanRecords));
             }
             readTo(consumer, end, record -> {
-                if (record.value() != null && wanted.contains(record.value().getFrame().getFrameId())) {
+                if (record.value() == null) {
+                    return;
+                }
+                center.add(record.value().getEmbeddingList());
+                if (wanted.contains(record.value().getFrame().getFrameId())) {
                     scanned.add(record.value());
                 }
             });
         }
-        return exemplarsOf(frameIds, scanned);
+        return scanned;
     }
 
     /** Every campaign on the topic: the latest record of each id, tombstones removing it. */

@@ -43,6 +43,17 @@ class CampaignCommandsTest {
     }
 
     @Test
+    void theCenterIsTheMeanOfTheEmbeddingsOfTheFirstDimensionSeen() {
+        CampaignCommands.EmbeddingMean mean = new CampaignCommands.EmbeddingMean();
+        mean.add(List.of(1f, 2f));
+        mean.add(List.of());
+        mean.add(List.of(9f, 9f, 9f));
+        mean.add(List.of(3f, 0f));
+        assertThat(mean.count()).isEqualTo(2);
+        assertThat(mean.mean()).containsExactly(2f, 1f);
+    }
+
+    @Test
     void idsComeFromNamesAndEndsFromInstantsOrDurations() {
         assertThat(CampaignCommands.idOf("  Debris at Dusk! (v2)")).isEqualTo("debris-at-dusk-v2");
         assertThat(CampaignCommands.endTime("PT1H", 1_000L)).isEqualTo(3_601_000L);

@@ -11,22 +11,25 @@ import java.util.regex.Pattern;
 /**
  * A "find me more like this" campaign as the selection stage applies it: a live trigger that fires
  * on a frame whose embedding's cosine similarity to any exemplar (the largest) is at least
- * {@code threshold}, while the campaign is active and the frame's record time is before
+ * {@code threshold}, both taken relative to {@code center} when there is one
+ * ({@code cos(x − c, e − c)}), while the campaign is active and the frame's record time is before
  * {@code endTimeMs}. Its edge cases name the trigger {@code campaign:<id>}, with that largest
  * similarity as the score and the threshold. Pure: built from the {@code Campaign} message and
  * validated on the way, so that a bad record on the {@code campaigns} topic is refused with a reason.
  *
  * @param id lower-case letters, digits and dashes, 1 to 64 characters
  * @param name what people call it
- * @param exemplars the exemplar embeddings, at least one, all of one dimension, none all zero
- *     (they are L2-normalised here)
+ * @param exemplars the exemplar embeddings, at least one, all of one dimension, none equal to the
+ *     center (they are centered and L2-normalised here)
+ * @param center the mean embedding of ordinary frames, subtracted before the cosine, or an empty
+ *     array for none; of the exemplars' dimension otherwise
  * @param threshold cosine similarity at or above which a frame matches, in (-1, 1]
  * @param budget most edge cases the campaign may harvest over its life, at least 1
  * @param endTimeMs record time from which it no longer fires
  * @param active false once stopped
  */
-public record CampaignSpec(String id, String name, List<float[]> exemplars, double threshold, long budget,
-        long endTimeMs, boolean active) {
+public record CampaignSpec(String id, String name, List<float[]> exemplars, float[] center, double threshold,
+        long budget, long endTimeMs, boolean active) {
     /** What every campaign trigger's name starts with. */
     public static final String TRIGGER_PREFIX = "campaign:";
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
@@ -49,8 +52,19 @@ public record CampaignSpec(String id, String name, List<float[]> exemplars, doub
         if (exemplars == null || exemplars.isEmpty()) {
             throw new IllegalArgumentException("campaign " + id + " has no exemplar embedding; give at least one");
         }
+        Objects.requireNonNull(center, "center");
         List<float[]> normalised = new ArrayList<>(exemplars.size());
         int dimension = exemplars.get(0).length;
+        if (center.length != 0 && center.length != dimension) {
+            throw new IllegalArgumentException("campaign " + id + ": the center has " + center.length
+                    + " values where the exemplars have " + dimension + "; compute it with the same model");
+        }
+        center = center.clone();
+        for (float x : center) {
+            if (!Float.isFinite(x)) {
+                throw new IllegalArgumentException("campaign " + id + ": the center holds " + x + "; it must be finite");
+            }
+        }
         for (int e = 0; e < exemplars.size(); e++) {
             float[] exemplar = exemplars.get(e);
             if (exemplar.length == 0 || exemplar.length != dimension) {
@@ -58,21 +72,22 @@ public record CampaignSpec(String id, String name, List<float[]> exemplars, doub
                         + " values where exemplar 0 has " + dimension + "; give embeddings of one model, not empty");
             }
             double norm = 0.0;
-            for (float x : exemplar) {
-                if (!Float.isFinite(x)) {
-                    throw new IllegalArgumentException("campaign " + id + ": exemplar " + e + " holds " + x
+            for (int i = 0; i < dimension; i++) {
+                if (!Float.isFinite(exemplar[i])) {
+                    throw new IllegalArgumentException("campaign " + id + ": exemplar " + e + " holds " + exemplar[i]
                             + "; embeddings must be finite");
                 }
-                norm += (double) x * x;
+                double x = exemplar[i] - (center.length == 0 ? 0.0 : center[i]);
+                norm += x * x;
             }
             if (norm == 0.0) {
                 throw new IllegalArgumentException("campaign " + id + ": exemplar " + e
-                        + " is all zeros and matches nothing; give the frame's embedding");
+                        + " is all zeros (or the center itself) and matches nothing; give the frame's embedding");
             }
             float[] unit = new float[dimension];
             double length = Math.sqrt(norm);
             for (int i = 0; i < dimension; i++) {
-                unit[i] = (float) (exemplar[i] / length);
+                unit[i] = (float) ((exemplar[i] - (center.length == 0 ? 0.0 : center[i])) / length);
             }
             normalised.add(unit);
         }
@@ -93,7 +108,11 @@ public record CampaignSpec(String id, String name, List<float[]> exemplars, doub
             }
             exemplars.add(embedding);
         }
-        return new CampaignSpec(campaign.getId(), campaign.getName(), exemplars, campaign.getThreshold(),
+        float[] center = new float[campaign.getCenterCount()];
+        for (int i = 0; i < center.length; i++) {
+            center[i] = campaign.getCenter(i);
+        }
+        return new CampaignSpec(campaign.getId(), campaign.getName(), exemplars, center, campaign.getThreshold(),
                 campaign.getBudget(), campaign.getEndTimeMs(), campaign.getState() == CampaignState.CAMPAIGN_STATE_ACTIVE);
     }
 
@@ -113,17 +132,19 @@ public record CampaignSpec(String id, String name, List<float[]> exemplars, doub
     }
 
     /**
-     * The largest cosine similarity {@code e·x / ‖x‖} between the frame's embedding {@code x} and
-     * an exemplar {@code e} (unit length), or NaN when the frame has no embedding of the exemplars'
-     * dimension or a zero one.
+     * The largest cosine similarity {@code e·(x − c) / ‖x − c‖} between the frame's embedding
+     * {@code x}, less the center {@code c} (0 when none), and an exemplar {@code e} (centered, unit
+     * length), or NaN when the frame has no embedding of the exemplars' dimension or it is the center.
      */
     public double maxSimilarity(float[] embedding) {
         if (embedding.length != dimension()) {
             return Double.NaN;
         }
+        double[] centered = new double[embedding.length];
         double norm = 0.0;
-        for (float x : embedding) {
-            norm += (double) x * x;
+        for (int i = 0; i < embedding.length; i++) {
+            centered[i] = embedding[i] - (center.length == 0 ? 0.0 : center[i]);
+            norm += centered[i] * centered[i];
         }
         if (norm == 0.0) {
             return Double.NaN;
@@ -132,11 +153,17 @@ public record CampaignSpec(String id, String name, List<float[]> exemplars, doub
         for (float[] exemplar : exemplars) {
             double dot = 0.0;
             for (int i = 0; i < exemplar.length; i++) {
-                dot += (double) exemplar[i] * embedding[i];
+                dot += exemplar[i] * centered[i];
             }
             best = Math.max(best, dot);
         }
         return best / Math.sqrt(norm);
+    }
+
+    /** The center subtracted before the cosine (a copy), empty for none. */
+    @Override
+    public float[] center() {
+        return center.clone();
     }
 
     /**

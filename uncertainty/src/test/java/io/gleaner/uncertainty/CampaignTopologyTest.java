@@ -3,6 +3,7 @@ package io.gleaner.uncertainty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.Campaign;
@@ -66,7 +67,7 @@ class CampaignTopologyTest {
         assertThat(out).containsOnlyKeys("like-first", "like-second");
         Trigger first = out.get("like-first").getTriggers(0);
         assertThat(first.getName()).isEqualTo("campaign:rare-1");
-        assertThat(first.getScore()).isCloseTo(0.99 / Math.hypot(0.99, 0.141), org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(first.getScore()).isCloseTo(0.99 / Math.hypot(0.99, 0.141), within(1e-6));
         assertThat(first.getThreshold()).isEqualTo(0.9);
         assertThat(out.get("like-second").getTriggersList()).extracting(Trigger::getName, Trigger::getScore)
                 .containsExactly(tuple("campaign:rare-1", 1.0));
@@ -139,6 +140,21 @@ class CampaignTopologyTest {
         pipe("f-0", 1_000, 1f, 0f);
         assertThat(edgeCases.isEmpty()).isTrue();
         assertThat(driver.getKeyValueStore(SelectionTopology.CAMPAIGN_STORE).approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void aCenterIsSubtractedFromFrameAndExemplarBeforeTheCosine() {
+        CampaignSpec centered = CampaignSpec.of(campaign("c", 0.9, 1, DAY, CampaignState.CAMPAIGN_STATE_ACTIVE,
+                new float[] {2f, 1f}).toBuilder().addCenter(1f).addCenter(1f).build());
+        // exemplar (2, 1) − (1, 1) = (1, 0); frame (3, 1) − (1, 1) = (2, 0): cosine 1
+        assertThat(centered.maxSimilarity(new float[] {3f, 1f})).isEqualTo(1.0);
+        // frame (1, 2) − (1, 1) = (0, 1): cosine 0, where the raw vectors have 0.8
+        assertThat(centered.maxSimilarity(new float[] {1f, 2f})).isEqualTo(0.0);
+        assertThat(CampaignSpec.of(campaign("c", 0.9, 1, DAY, CampaignState.CAMPAIGN_STATE_ACTIVE,
+                new float[] {2f, 1f})).maxSimilarity(new float[] {1f, 2f})).isCloseTo(0.8, within(1e-7));
+        assertThat(centered.maxSimilarity(new float[] {1f, 1f})).as("the center itself has no direction").isNaN();
+        assertThatThrownBy(() -> CampaignSpec.of(campaign("c", 0.9, 1, DAY, CampaignState.CAMPAIGN_STATE_ACTIVE,
+                new float[] {2f, 1f}).toBuilder().addCenter(1f).build())).hasMessageContaining("the center has 1 values");
     }
 
     @Test
