@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.bench.CampaignBenchmark;
 import io.gleaner.app.bench.IngestBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,12 +10,12 @@ import picocli.CommandLine.Spec;
 /** {@code gleaner bench}: the benchmarks, each ending with one {@code RESULT} line. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: each prints the device, the conditions and its figures, then one RESULT line.",
-        subcommands = {IngestBenchmark.class})
+        subcommands = {IngestBenchmark.class, CampaignBenchmark.class})
 final class BenchCommands implements Runnable {
     @Spec CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark: ingest");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark: ingest or campaign");
     }
 }
