@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.bench.CampaignBenchmark;
 import io.gleaner.app.bench.IngestBenchmark;
 import io.gleaner.app.bench.QueueBenchmark;
 import io.gleaner.app.bench.al.AlBenchCommands;
@@ -11,12 +12,12 @@ import picocli.CommandLine.Spec;
 /** {@code gleaner bench}: the benchmarks, each ending with one {@code RESULT} line. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: each prints the device, the conditions and its figures, then one RESULT line.",
-        subcommands = {IngestBenchmark.class, QueueBenchmark.class, AlBenchCommands.class})
+        subcommands = {IngestBenchmark.class, QueueBenchmark.class, AlBenchCommands.class, CampaignBenchmark.class})
 final class BenchCommands implements Runnable {
     @Spec CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark: ingest, queue or al");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark: ingest, queue, al or campaign");
     }
 }

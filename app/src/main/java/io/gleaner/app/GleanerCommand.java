@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 RoleCommands.Retrain.class,
                 RoleCommands.Simulate.class,
                 RoleCommands.OracleLabeler.class,
+                CampaignCommands.class,
                 BenchCommands.class,
                 TokenCommand.class,
                 LabelsCommand.class,

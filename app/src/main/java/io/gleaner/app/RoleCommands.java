@@ -33,6 +33,7 @@ import io.gleaner.scorer.ScorerTopology;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelSpec;
 import io.gleaner.uncertainty.DuplicateSuppression;
+import io.gleaner.uncertainty.FlickerConfig;
 import io.gleaner.uncertainty.HarvestBudget;
 import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.SelectionMetrics;
@@ -198,6 +199,20 @@ final class RoleCommands {
                         + " (default 500 once budgets are on).")
         Integer budgetFleet;
 
+        @Option(names = "--flicker",
+                description = "Turn on the flicker triggers: scene-flicker (the predicted scene class flips back and"
+                        + " forth across a vehicle's consecutive frames) and action-flicker (the predicted action jumps"
+                        + " while the human's is smooth). Off by default.")
+        boolean flicker;
+
+        @Option(names = "--flicker-window", paramLabel = "N",
+                description = "Frames of a vehicle the scene flips are counted over (default 8; implies --flicker).")
+        Integer flickerWindow;
+
+        @Option(names = "--flicker-min-flips", paramLabel = "K",
+                description = "Scene-class changes within the window that fire scene-flicker (default 3; implies --flicker).")
+        Integer flickerMinFlips;
+
         /** The defaults with what the flags change; throws IllegalArgumentException naming a bad flag value. */
         SelectionConfig selectionConfig() {
             SelectionConfig config = SelectionConfig.defaults();
@@ -215,6 +230,13 @@ final class RoleCommands {
                         budgetPerVehicle != null ? budgetPerVehicle : budget.perVehicle(),
                         budgetFleet != null ? budgetFleet : budget.fleet(), budget.window(), budget.grace()));
             }
+            if (flicker || flickerWindow != null || flickerMinFlips != null) {
+                FlickerConfig defaults = FlickerConfig.defaults();
+                config = config.withFlicker(new FlickerConfig(true,
+                        flickerWindow != null ? flickerWindow : defaults.window(),
+                        flickerMinFlips != null ? flickerMinFlips : defaults.minFlips(),
+                        defaults.actionJump(), defaults.humanSmooth(), defaults.maxGap()));
+            }
             return config;
         }
 
@@ -230,8 +252,9 @@ final class RoleCommands {
             return runStage(SelectionTopology.APPLICATION_ID, connection, streams,
                     b -> SelectionTopology.build(b, selection, metrics),
                     () -> LOG.info("selection stopped: {} seen, {} harvested, fired by trigger {}, {} duplicates,"
-                                    + " {} over budget, {} late", metrics.framesSeen(), metrics.harvested(),
-                            metrics.firedByTrigger(), metrics.duplicates(), metrics.overBudget(), metrics.late()));
+                                    + " {} over budget, {} late, campaigns over budget {}, trigger yields {}",
+                            metrics.framesSeen(), metrics.harvested(), metrics.firedByTrigger(), metrics.duplicates(),
+                            metrics.overBudget(), metrics.late(), metrics.campaignOverBudget(), metrics.triggerYields()));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gleaner.app.bench.IngestBenchmark;
 import io.gleaner.uncertainty.HarvestBudget;
+import io.gleaner.uncertainty.FlickerConfig;
 import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.TriggerConfig;
 import java.io.PrintWriter;
@@ -64,6 +65,19 @@ class GleanerCommandTest {
 
         assertThat(run("select", "--trigger", "x=bald,top=0.1")).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(err.toString()).contains("unknown acquisition function 'bald'");
+    }
+
+    @Test
+    void selectTurnsFlickerOnWithItsSettingsAndCampaignsHaveTheirCommands() {
+        SelectionConfig config = ((RoleCommands.Select) parsed("select", "--flicker-min-flips", "4")).selectionConfig();
+        FlickerConfig defaults = FlickerConfig.defaults();
+        assertThat(config.flicker()).isEqualTo(new FlickerConfig(true, defaults.window(), 4, defaults.actionJump(),
+                defaults.humanSmooth(), defaults.maxGap()));
+        assertThat(((RoleCommands.Select) parsed("select", "--flicker")).selectionConfig().flicker()).isEqualTo(defaults.on());
+        assertThat(run("select", "--flicker-min-flips", "9")).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(err.toString()).contains("selection.flicker.min-flips is 9");
+        assertThat(new CommandLine(new GleanerCommand()).getSubcommands().get("campaign").getSubcommands().keySet())
+                .containsExactlyInAnyOrder("create", "list", "stop");
     }
 
     @Test

@@ -36,6 +36,8 @@ import java.util.Set;
  * @param duplicates when a harvested frame is dropped as a near-duplicate of one harvested lately
  *     from the same vehicle
  * @param budget how many edge cases may go out per window, per vehicle and in all
+ * @param flicker the per-vehicle temporal triggers over consecutive frames
+ * @param yield how label feedback shifts harvest priority between triggers
  */
 public record SelectionConfig(
         double keepFraction,
@@ -48,7 +50,9 @@ public record SelectionConfig(
         double actionSpreadFloor,
         List<TriggerConfig> triggers,
         DuplicateSuppression duplicates,
-        HarvestBudget budget) {
+        HarvestBudget budget,
+        FlickerConfig flicker,
+        TriggerYieldConfig yield) {
 
     /** Largest accepted {@code windowSize}: the window is sorted once per frame, so it must stay small. */
     public static final int MAX_WINDOW_SIZE = 100_000;
@@ -107,6 +111,8 @@ public record SelectionConfig(
         }
         Objects.requireNonNull(duplicates, "duplicates");
         Objects.requireNonNull(budget, "budget");
+        Objects.requireNonNull(flicker, "flicker");
+        Objects.requireNonNull(yield, "yield");
         triggers = List.copyOf(Objects.requireNonNull(triggers, "triggers"));
         Set<String> names = new HashSet<>();
         for (TriggerConfig trigger : triggers) {
@@ -119,13 +125,15 @@ public record SelectionConfig(
 
     /**
      * The seven settings before named triggers, with the default spread floor,
-     * {@link #DEFAULT_TRIGGERS}, {@link DuplicateSuppression#defaults()} and {@link HarvestBudget#defaults()}.
+     * {@link #DEFAULT_TRIGGERS}, {@link DuplicateSuppression#defaults()}, {@link HarvestBudget#defaults()}
+     * {@link FlickerConfig#defaults()} and {@link TriggerYieldConfig#defaults()}.
      */
     public SelectionConfig(double keepFraction, int windowSize, double entropyWeight, double actionWeight, int minWindow,
             double entropyThreshold, double actionThreshold) {
         this(keepFraction, windowSize, entropyWeight, actionWeight, minWindow, entropyThreshold, actionThreshold,
                 ActionHead.DEFAULT_SPREAD_FLOOR, DEFAULT_TRIGGERS, DuplicateSuppression.defaults(),
-                HarvestBudget.defaults());
+                HarvestBudget.defaults(), FlickerConfig.defaults(),
+                TriggerYieldConfig.defaults());
     }
 
     /**
@@ -148,19 +156,31 @@ public record SelectionConfig(
     /** This configuration with other named triggers (an empty list leaves only the combined window). */
     public SelectionConfig withTriggers(List<TriggerConfig> triggers) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker, yield);
     }
 
     /** This configuration with another harvest budget. */
     public SelectionConfig withBudget(HarvestBudget budget) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker, yield);
     }
 
     /** This configuration with other near-duplicate suppression settings. */
     public SelectionConfig withDuplicates(DuplicateSuppression duplicates) {
         return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
-                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget);
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker, yield);
+    }
+
+    /** This configuration with other flicker-trigger settings. */
+    public SelectionConfig withFlicker(FlickerConfig flicker) {
+        return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker, yield);
+    }
+
+    /** This configuration with other trigger-yield settings. */
+    public SelectionConfig withYield(TriggerYieldConfig yield) {
+        return new SelectionConfig(keepFraction, windowSize, entropyWeight, actionWeight, minWindow,
+                entropyThreshold, actionThreshold, actionSpreadFloor, triggers, duplicates, budget, flicker, yield);
     }
 
     private static IllegalArgumentException invalid(String field, Object value, String rule) {

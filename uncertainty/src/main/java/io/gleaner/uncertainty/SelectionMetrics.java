@@ -17,6 +17,17 @@ public final class SelectionMetrics {
     private final LongAdder overBudget = new LongAdder();
     private final LongAdder late = new LongAdder();
     private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> campaignOverBudget = new ConcurrentHashMap<>();
+    private final Map<String, Yield> yields = new ConcurrentHashMap<>();
+
+    /**
+     * What label feedback says of one trigger so far.
+     *
+     * @param labeled its harvests that were labeled
+     * @param modelErrors how many of those showed the model wrong
+     * @param share its share of harvest priority from the {@link TriggerBandit}, in (0, 1]
+     */
+    public record Yield(long labeled, long modelErrors, double share) {}
 
     /** Well-formed scored frames run through the policy. */
     public long framesSeen() {
@@ -53,6 +64,33 @@ public final class SelectionMetrics {
     /** Harvested frames that reached the budget after their window had closed, and were dropped. */
     public long late() {
         return late.sum();
+    }
+
+    /**
+     * By campaign id, how many times a campaign fired on a frame after it had spent its budget (or
+     * after it left the table), so its trigger was taken off the edge case.
+     */
+    public Map<String, Long> campaignOverBudget() {
+        Map<String, Long> counts = new TreeMap<>();
+        campaignOverBudget.forEach((id, count) -> counts.put(id, count.sum()));
+        return counts;
+    }
+
+    /** Each trigger's yield and bandit share by trigger name, for the triggers any feedback named. */
+    public Map<String, Yield> triggerYields() {
+        return new TreeMap<>(yields);
+    }
+
+    void recordYield(io.gleaner.schema.v1.TriggerYield yield) {
+        yields.put(yield.getTrigger(), new Yield(yield.getLabeled(), yield.getModelErrors(), yield.getShare()));
+    }
+
+    void forgetYield(String trigger) {
+        yields.remove(trigger);
+    }
+
+    void recordCampaignOverBudget(String campaignId) {
+        campaignOverBudget.computeIfAbsent(campaignId, id -> new LongAdder()).increment();
     }
 
     void recordOverBudget() {

@@ -1,18 +1,24 @@
 package io.gleaner.uncertainty;
 
+import io.gleaner.schema.v1.Campaign;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
+import io.gleaner.schema.v1.TriggerYield;
 import io.gleaner.uncertainty.acquisition.EmbeddingNovelty;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Runs the {@link SelectionPolicy} and the {@link NamedTriggers} of one stream task, with the
@@ -27,6 +33,9 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
     private KeyValueStore<String, byte[]> quantiles;
     private KeyValueStore<String, byte[]> recentHarvests;
     private KeyValueStore<Integer, byte[]> noveltyReference;
+    private ReadOnlyKeyValueStore<String, Campaign> campaigns;
+    private KeyValueStore<String, byte[]> flickerHistory;
+    private ReadOnlyKeyValueStore<String, TriggerYield> yields;
     private SelectionPolicy policy;
     private NamedTriggers triggers;
 
@@ -43,6 +52,9 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         this.quantiles = context.getStateStore(SelectionTopology.QUANTILE_STORE);
         this.recentHarvests = context.getStateStore(SelectionTopology.RECENT_HARVESTS_STORE);
         this.noveltyReference = context.getStateStore(SelectionTopology.NOVELTY_STORE);
+        this.campaigns = context.getStateStore(SelectionTopology.CAMPAIGN_STORE);
+        this.yields = context.getStateStore(SelectionTopology.TRIGGER_YIELD_STORE);
+        this.flickerHistory = config.flicker().enabled() ? context.getStateStore(SelectionTopology.FLICKER_STORE) : null;
         this.triggers = new NamedTriggers(config.triggers(), config.actionSpreadFloor(), restoreQuantiles(),
                 restoreReference());
     }
@@ -66,17 +78,26 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
                 scored.getModelVersion(), embedding));
         triggers.estimators().forEach((name, estimator) -> quantiles.put(name, estimator.toBytes()));
         persistReference();
+        List<FiredTrigger> campaignsFired = evaluateCampaigns(embedding, record.timestamp());
+        List<FlickerHistory.Fired> flickered = flickerHistory == null ? List.of()
+                : observeFlicker(record.key(), scored, probabilities, record.timestamp());
         metrics.recordSeen();
-        if (!selection.harvested() && !named.anyFired()) {
+        if (!selection.harvested() && !named.anyFired() && campaignsFired.isEmpty() && flickered.isEmpty()) {
             return;
         }
         if (config.duplicates().enabled() && isNearDuplicate(record.key(), scored, record.timestamp())) {
             metrics.recordDuplicate();
             return;
         }
+        double priority = Math.max(selection.priority(), named.priority());
+        for (FiredTrigger fired : campaignsFired) {
+            priority = Math.max(priority, fired.score());
+        }
+        for (FlickerHistory.Fired fired : flickered) {
+            priority = Math.max(priority, fired.priority());
+        }
         EdgeCase.Builder edgeCase = EdgeCase.newBuilder()
                 .setScored(scored)
-                .setPriority(Math.max(selection.priority(), named.priority()))
                 .setHarvestedTimeMs(context.currentSystemTimeMs());
         for (FiredTrigger fired : selection.triggers()) {
             addTrigger(edgeCase, fired);
@@ -84,8 +105,81 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         for (FiredTrigger fired : named.fired()) {
             addTrigger(edgeCase, fired);
         }
+        for (FlickerHistory.Fired fired : flickered) {
+            addTrigger(edgeCase, fired.trigger());
+        }
+        for (FiredTrigger fired : campaignsFired) {
+            addTrigger(edgeCase, fired);
+        }
+        edgeCase.setPriority(priority * yieldMultiplier(edgeCase.getTriggersList()));
         context.forward(record.withKey(scored.getFrame().getFrameId()).withValue(edgeCase.build()));
         metrics.recordHarvested();
+    }
+
+    /**
+     * The campaign triggers that fire on the frame, in campaign id order. A campaign that is not
+     * valid never reaches the table ({@link CampaignTableProcessor}), so each converts.
+     */
+    private List<FiredTrigger> evaluateCampaigns(float[] embedding, long timeMs) {
+        if (embedding.length == 0) {
+            return List.of();
+        }
+        List<FiredTrigger> fired = new ArrayList<>(1);
+        try (KeyValueIterator<String, Campaign> all = campaigns.all()) {
+            while (all.hasNext()) {
+                FiredTrigger trigger = CampaignSpec.of(all.next().value).evaluate(embedding, timeMs);
+                if (trigger != null) {
+                    fired.add(trigger);
+                }
+            }
+        }
+        return fired;
+    }
+
+    /**
+     * The largest {@code K · share} among the fired triggers that have feedback ({@code K} triggers
+     * with feedback in all), or 1 when none has or yield feedback is off; see {@link TriggerYieldConfig}.
+     */
+    private double yieldMultiplier(List<Trigger> fired) {
+        Map<String, TriggerYield> known = new HashMap<>();
+        try (KeyValueIterator<String, TriggerYield> all = yields.all()) {
+            while (all.hasNext()) {
+                var entry = all.next();
+                known.put(entry.key, entry.value);
+                metrics.recordYield(entry.value);
+            }
+        }
+        if (!config.yield().enabled()) {
+            return 1.0;
+        }
+        double multiplier = Double.NEGATIVE_INFINITY;
+        for (Trigger trigger : fired) {
+            TriggerYield yield = known.get(trigger.getName());
+            if (yield != null) {
+                multiplier = Math.max(multiplier, known.size() * yield.getShare());
+            }
+        }
+        return multiplier == Double.NEGATIVE_INFINITY ? 1.0 : multiplier;
+    }
+
+    /** Adds the frame to its vehicle's flicker history and says which flicker triggers fire on it. */
+    private List<FlickerHistory.Fired> observeFlicker(String key, ScoredFrame scored, float[] probabilities,
+                                                      long timeMs) {
+        String vehicle = scored.getFrame().getVehicleId().isEmpty() ? String.valueOf(key) : scored.getFrame().getVehicleId();
+        byte[] stored = flickerHistory.get(vehicle);
+        FlickerHistory history = stored == null ? new FlickerHistory() : FlickerHistory.fromBytes(stored);
+        int sceneClass = 0;
+        for (int i = 1; i < probabilities.length; i++) {
+            if (probabilities[i] > probabilities[sceneClass]) {
+                sceneClass = i;
+            }
+        }
+        var predicted = scored.getPredictedAction();
+        var human = scored.getFrame().getHumanAction();
+        List<FlickerHistory.Fired> fired = history.observe(sceneClass, predicted.getSteering(),
+                predicted.getAcceleration(), human.getSteering(), human.getAcceleration(), timeMs, config.flicker());
+        flickerHistory.put(vehicle, history.toBytes());
+        return fired;
     }
 
     private void addTrigger(EdgeCase.Builder edgeCase, FiredTrigger fired) {

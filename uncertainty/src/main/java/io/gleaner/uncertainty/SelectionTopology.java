@@ -45,6 +45,31 @@ import org.apache.kafka.streams.state.Stores;
  * Frames are keyed by vehicle, so one task sees all of a vehicle's frames, in order. A frame
  * without an embedding is never a duplicate.
  *
+ * <p>When the {@link FlickerConfig flicker triggers} are on, each vehicle's recent predicted scene
+ * classes and last actions live in {@value #FLICKER_STORE} under its vehicle id (frames are keyed
+ * by vehicle, so one task sees a vehicle's frames in order), and the triggers
+ * {@value FlickerConfig#SCENE_FLICKER} and {@value FlickerConfig#ACTION_FLICKER} harvest the frames
+ * where the model's prediction flickers.
+ *
+ * <p>Campaigns ("find me more like this", {@link CampaignSpec}) come from the compacted
+ * {@code campaigns} topic into the global in-memory store {@value #CAMPAIGN_STORE}, rebuilt from
+ * the topic on start, so a campaign created, stopped or expired at run time fires or stops without
+ * a restart. Each live campaign whose exemplars a frame's embedding is close enough to adds the
+ * trigger {@code campaign:<id>} (score: the largest cosine similarity; priority at least that).
+ * Edge cases that carry a campaign trigger then pass through one task over
+ * {@value #CAMPAIGN_BUDGET_REPARTITION} that counts, per campaign, the edge cases that went out in
+ * {@value #CAMPAIGN_HARVESTS_STORE} (changelogged, so a restart keeps what was spent) and takes
+ * the trigger of a campaign over budget off the edge case, dropping an edge case left with none
+ * ({@link SelectionMetrics#campaignOverBudget()}). This runs before the harvest budget, so a frame
+ * the harvest budget later drops has still spent its campaign's budget.
+ *
+ * <p>Trigger yield: {@code label-feedback} (keyed by frame id; see {@code LabelFeedback}) is
+ * re-keyed to one key through {@value #FEEDBACK_REPARTITION} to one task that counts, per trigger,
+ * labeled harvests and model errors in {@value #YIELD_COUNTS_STORE} and writes every trigger's
+ * {@code TriggerYield} with its {@link TriggerBandit} share to the compacted {@code trigger-yield}
+ * topic; every instance reads that into the global store {@value #TRIGGER_YIELD_STORE} and, when
+ * {@link TriggerYieldConfig#enabled()}, multiplies each edge case's priority as that class says.
+ *
  * <p>When the {@link HarvestBudget} is on, harvested frames are re-keyed to one key and
  * repartitioned through {@value #BUDGET_REPARTITION} (one partition) to a single budget task,
  * which holds each window's best frames in {@value #BUDGET_STORE} and writes them out, best first,
@@ -80,12 +105,32 @@ public final class SelectionTopology {
     public static final int REFERENCE_ADDED_KEY = -1;
     /** Key in {@link #NOVELTY_STORE} of the model version whose embeddings the set holds. */
     public static final int REFERENCE_VERSION_KEY = -2;
+    /** The state store holding, per vehicle id, its {@link FlickerHistory} for the flicker triggers. */
+    public static final String FLICKER_STORE = "selection-flicker-history";
+    /** The state store holding, per trigger name, how many of its harvests were labeled and how many showed a model error. */
+    public static final String YIELD_COUNTS_STORE = "selection-trigger-yield-counts";
+    /** The global store holding, per trigger name, its latest {@code TriggerYield} (counts and bandit share). */
+    public static final String TRIGGER_YIELD_STORE = "selection-trigger-yield";
+    /** The internal topic that brings all label feedback to the one yield-counting task. */
+    public static final String FEEDBACK_REPARTITION = "label-feedback-yield";
     /** The state store holding each open budget window's {@link BudgetWindow}, by window start. */
     public static final String BUDGET_STORE = "selection-budget-windows";
     /** The internal topic that brings every harvested frame to the one budget task. */
     public static final String BUDGET_REPARTITION = "edge-case-budget";
     /** The one key every harvested frame is re-keyed to when budgets apply. */
     static final String BUDGET_KEY = "fleet";
+    /**
+     * The global store holding the campaign table: campaign id → the latest valid {@code Campaign}
+     * on {@code campaigns}, kept in memory and rebuilt from the compacted topic on start.
+     */
+    public static final String CAMPAIGN_STORE = "selection-campaigns";
+    /** The state store holding, per campaign id, how many edge cases went out naming its trigger. */
+    public static final String CAMPAIGN_HARVESTS_STORE = "selection-campaign-harvests";
+    /** The internal topic that brings every edge case a campaign fired on to the one campaign-budget task. */
+    public static final String CAMPAIGN_BUDGET_REPARTITION = "edge-case-campaign-budget";
+    private static final String CAMPAIGN_BRANCH = "campaign";
+    private static final String NO_CAMPAIGN_BRANCH = "no-campaign";
+    private static final String HARVESTED_PREFIX = "harvested-";
 
     private static final String BRANCH_PREFIX = "scored-frames-";
     private static final String MALFORMED = "malformed";
@@ -112,6 +157,18 @@ public final class SelectionTopology {
                 Stores.persistentKeyValueStore(RECENT_HARVESTS_STORE), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(NOVELTY_STORE), Serdes.Integer(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(FLICKER_STORE), Serdes.String(), Serdes.ByteArray()));
+
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CAMPAIGN_STORE),
+                                Topics.CAMPAIGNS.keySerde(), Topics.CAMPAIGNS.valueSerde()).withLoggingDisabled(),
+                Topics.CAMPAIGNS.name(),
+                Consumed.with(Topics.CAMPAIGNS.keySerde(), Topics.CAMPAIGNS.valueSerde()).withName("campaigns-source"),
+                CampaignTableProcessor::new);
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(CAMPAIGN_HARVESTS_STORE), Serdes.String(), Serdes.Long()));
+
+        buildYieldFeedback(builder, config, metrics);
 
         KStream<String, ScoredFrame> scored = builder.stream(Topics.FRAMES_SCORED.name(),
                 Consumed.with(Topics.FRAMES_SCORED.keySerde(), Topics.FRAMES_SCORED.valueSerde())
@@ -132,7 +189,8 @@ public final class SelectionTopology {
         KStream<String, EdgeCase> harvested = branches.get(BRANCH_PREFIX + WELL_FORMED)
                 .mapValues(ScoredFrameCheck.Checked::frame, Named.as("well-formed-scored-frame"))
                 .process(() -> new SelectionProcessor(config, metrics), Named.as("select-edge-cases"),
-                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE);
+                        WINDOW_STORE, QUANTILE_STORE, RECENT_HARVESTS_STORE, NOVELTY_STORE, FLICKER_STORE);
+        harvested = applyCampaignBudgets(harvested, metrics);
         if (config.budget().enabled()) {
             builder.addStateStore(Stores.keyValueStoreBuilder(
                     Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), Serdes.ByteArray()));
@@ -148,5 +206,56 @@ public final class SelectionTopology {
         harvested
                 .to(Topics.EDGE_CASES.name(), Produced.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                         .withName("edge-cases-sink"));
+    }
+
+    /**
+     * Label feedback → per-trigger yield counts and bandit shares (one task) → {@code trigger-yield}
+     * → a global table every selection task reads.
+     */
+    private static void buildYieldFeedback(StreamsBuilder builder, SelectionConfig config, SelectionMetrics metrics) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(YIELD_COUNTS_STORE), Serdes.String(), Serdes.ByteArray()));
+        TriggerBandit bandit = config.yield().bandit();
+        builder.stream(Topics.LABEL_FEEDBACK.name(),
+                        Consumed.with(Topics.LABEL_FEEDBACK.keySerde(), Topics.LABEL_FEEDBACK.valueSerde())
+                                .withName("label-feedback-source"))
+                .selectKey((frameId, feedback) -> BUDGET_KEY, Named.as("label-feedback-key-all-frames"))
+                .repartition(Repartitioned.<String, io.gleaner.schema.v1.LabelFeedback>as(FEEDBACK_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Topics.LABEL_FEEDBACK.valueSerde())
+                        .withNumberOfPartitions(1))
+                .process(() -> new LabelFeedbackProcessor(bandit), Named.as("count-trigger-yield"), YIELD_COUNTS_STORE)
+                .to(Topics.TRIGGER_YIELD.name(),
+                        Produced.with(Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde())
+                                .withName("trigger-yield-sink"));
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TRIGGER_YIELD_STORE),
+                                Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde()).withLoggingDisabled(),
+                Topics.TRIGGER_YIELD.name(),
+                Consumed.with(Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde())
+                        .withName("trigger-yield-source"),
+                () -> new TriggerYieldTableProcessor(metrics));
+    }
+
+    /**
+     * Sends the edge cases a campaign fired on through the one campaign-budget task, and the rest
+     * straight on: only campaign frames pay for the extra hop.
+     */
+    private static KStream<String, EdgeCase> applyCampaignBudgets(KStream<String, EdgeCase> harvested,
+                                                                  SelectionMetrics metrics) {
+        Map<String, KStream<String, EdgeCase>> routes = harvested
+                .split(Named.as(HARVESTED_PREFIX))
+                .branch((frameId, edgeCase) -> edgeCase.getTriggersList().stream()
+                        .anyMatch(trigger -> CampaignSpec.campaignId(trigger.getName()) != null),
+                        Branched.as(CAMPAIGN_BRANCH))
+                .defaultBranch(Branched.as(NO_CAMPAIGN_BRANCH));
+        KStream<String, EdgeCase> budgeted = routes.get(HARVESTED_PREFIX + CAMPAIGN_BRANCH)
+                .selectKey((frameId, edgeCase) -> BUDGET_KEY, Named.as("campaign-budget-key-all-vehicles"))
+                .repartition(Repartitioned.<String, EdgeCase>as(CAMPAIGN_BUDGET_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Topics.EDGE_CASES.valueSerde())
+                        .withNumberOfPartitions(1))
+                .process(() -> new CampaignBudgetProcessor(metrics), Named.as("apply-campaign-budget"),
+                        CAMPAIGN_HARVESTS_STORE);
+        return routes.get(HARVESTED_PREFIX + NO_CAMPAIGN_BRANCH).merge(budgeted, Named.as("merge-campaign-budgeted"));
     }
 }

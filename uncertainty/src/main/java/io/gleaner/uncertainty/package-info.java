@@ -11,5 +11,12 @@
  * policy on {@code frames.scored}, keeps the window and the quantile estimates in changelogged state stores, and writes the
  * harvested frames to {@code edge-cases}; a frame that could not be scored or labeled goes to
  * {@code frames.dlq} with a {@link io.gleaner.uncertainty.MalformedReason}.
+ *
+ * <p>Beside the per-frame triggers: {@link io.gleaner.uncertainty.CampaignSpec campaigns} ("find me
+ * more like this", live from the compacted {@code campaigns} topic, each with its own budget and
+ * end), the per-vehicle {@link io.gleaner.uncertainty.FlickerConfig flicker triggers} over
+ * consecutive frames, and {@link io.gleaner.uncertainty.TriggerBandit trigger-yield feedback}, which
+ * learns from {@code label-feedback} which triggers reveal model errors and shifts harvest priority
+ * toward them.
  */
 package io.gleaner.uncertainty;

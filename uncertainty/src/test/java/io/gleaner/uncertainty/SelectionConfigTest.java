@@ -59,7 +59,8 @@ class SelectionConfigTest {
     void theSpreadFloorMustBeAboveZero() {
         SelectionConfig d = SelectionConfig.defaults();
         assertThatThrownBy(() -> new SelectionConfig(d.keepFraction(), d.windowSize(), d.entropyWeight(), d.actionWeight(),
-                d.minWindow(), d.entropyThreshold(), d.actionThreshold(), 0.0, d.triggers(), d.duplicates(), d.budget()))
+                d.minWindow(), d.entropyThreshold(), d.actionThreshold(), 0.0, d.triggers(), d.duplicates(), d.budget(),
+                d.flicker(), d.yield()))
                 .hasMessage("selection.action-spread-floor is 0.0; it must be a finite number above 0, e.g. 0.05");
     }
 

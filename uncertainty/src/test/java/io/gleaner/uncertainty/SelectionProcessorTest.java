@@ -2,6 +2,7 @@ package io.gleaner.uncertainty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;
@@ -9,6 +10,7 @@ import io.gleaner.schema.v1.ScoredFrame;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -71,6 +73,10 @@ class SelectionProcessorTest {
         context.addStateStore(quantiles);
         context.addStateStore(newByteStore(SelectionTopology.RECENT_HARVESTS_STORE));
         context.addStateStore(reference);
+        context.addStateStore(emptyStore(SelectionTopology.CAMPAIGN_STORE, Topics.CAMPAIGNS.keySerde(),
+                Topics.CAMPAIGNS.valueSerde()));
+        context.addStateStore(emptyStore(SelectionTopology.TRIGGER_YIELD_STORE, Topics.TRIGGER_YIELD.keySerde(),
+                Topics.TRIGGER_YIELD.valueSerde()));
         context.setCurrentSystemTimeMs(5_000L);
         SelectionProcessor processor = new SelectionProcessor(config, new SelectionMetrics());
         processor.init(context);
@@ -114,6 +120,15 @@ class SelectionProcessorTest {
                 .build();
         MockProcessorContext<String, EdgeCase> context = new MockProcessorContext<>();
         store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static <K, V> KeyValueStore<K, V> emptyStore(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+        KeyValueStore<K, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
+                .withLoggingDisabled()
+                .build();
+        store.init(new MockProcessorContext<String, EdgeCase>().getStateStoreContext(), store);
         return store;
     }
 

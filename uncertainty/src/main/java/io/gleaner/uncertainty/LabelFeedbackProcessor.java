@@ -1,0 +1,73 @@
+package io.gleaner.uncertainty;
+
+import io.gleaner.schema.v1.LabelFeedback;
+import io.gleaner.schema.v1.TriggerYield;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Counts each trigger's yield from {@code label-feedback}: one more labeled harvest for every
+ * trigger a labeled frame's edge case named, and one more model error for each if the label showed
+ * the model wrong. The counts live in {@value SelectionTopology#YIELD_COUNTS_STORE} (trigger name →
+ * labeled and errors, two longs); after each record, every trigger's {@code TriggerYield} with its
+ * new {@link TriggerBandit} share goes out, keyed by trigger name. Runs on one task (feedback is
+ * re-keyed to one key upstream), since the shares compare every trigger with every other.
+ */
+final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, String, TriggerYield> {
+    private final TriggerBandit bandit;
+    private ProcessorContext<String, TriggerYield> context;
+    private KeyValueStore<String, byte[]> counts;
+
+    LabelFeedbackProcessor(TriggerBandit bandit) {
+        this.bandit = bandit;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, TriggerYield> context) {
+        this.context = context;
+        this.counts = context.getStateStore(SelectionTopology.YIELD_COUNTS_STORE);
+    }
+
+    @Override
+    public void process(Record<String, LabelFeedback> record) {
+        LabelFeedback feedback = record.value();
+        if (feedback == null || feedback.getTriggersCount() == 0) {
+            return;
+        }
+        for (String trigger : feedback.getTriggersList()) {
+            byte[] stored = counts.get(trigger);
+            TriggerBandit.Counts before = stored == null ? new TriggerBandit.Counts(0, 0) : decode(stored);
+            counts.put(trigger, encode(before.plus(feedback.getModelErred())));
+        }
+        Map<String, TriggerBandit.Counts> all = new LinkedHashMap<>();
+        try (KeyValueIterator<String, byte[]> entries = counts.all()) {
+            while (entries.hasNext()) {
+                KeyValue<String, byte[]> entry = entries.next();
+                all.put(entry.key, decode(entry.value));
+            }
+        }
+        Map<String, Double> shares = bandit.shares(all);
+        all.forEach((trigger, c) -> context.forward(new Record<>(trigger, TriggerYield.newBuilder()
+                .setTrigger(trigger)
+                .setLabeled(c.labeled())
+                .setModelErrors(c.errors())
+                .setShare(shares.get(trigger))
+                .build(), record.timestamp())));
+    }
+
+    private static byte[] encode(TriggerBandit.Counts c) {
+        return ByteBuffer.allocate(2 * Long.BYTES).putLong(c.labeled()).putLong(c.errors()).array();
+    }
+
+    private static TriggerBandit.Counts decode(byte[] bytes) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        return new TriggerBandit.Counts(buffer.getLong(), buffer.getLong());
+    }
+}
