@@ -118,8 +118,8 @@ final class EvalCommands implements Runnable {
             out.printf(Locale.ROOT, "%-40s %9d %10.4f%n", "random-init backbone", report.sslDimensions(), report.randomInit());
             out.printf(Locale.ROOT, "SSL - raw: %+.1f points (target +6); pretraining %.0f s (target <= 1200 s); probes %.0f s;"
                     + " load average %s%n", 100 * (report.ssl() - report.raw()), pretrainSeconds, report.seconds(), loadAverage());
-            out.printf(Locale.ROOT, "RESULT eval-probe ssl=%.4f raw=%.4f random=%.4f pretrain_s=%.0f%n", report.ssl(),
-                    report.raw(), report.randomInit(), pretrainSeconds);
+            out.printf(Locale.ROOT, "RESULT eval-probe ssl=%.4f raw=%.4f random_init=%.4f pretrain_minutes=%.1f%n",
+                    report.ssl(), report.raw(), report.randomInit(), pretrainSeconds / 60);
             out.flush();
             return 0;
         }

@@ -43,7 +43,7 @@ class PretrainAndProbeCommandTest {
         assertThat(Double.parseDouble(loss.group(2))).isLessThan(Double.parseDouble(loss.group(1)));
 
         String last = lines.get(lines.size() - 1);
-        Matcher result = Pattern.compile("RESULT eval-probe ssl=(\\S+) raw=(\\S+) random=(\\S+) pretrain_s=(\\d+)")
+        Matcher result = Pattern.compile("RESULT eval-probe ssl=(\\S+) raw=(\\S+) random_init=(\\S+) pretrain_minutes=(\\d+\\.\\d)")
                 .matcher(last);
         assertThat(result.matches()).as(last).isTrue();
         // Chance is 0.1 for ten classes; raw pixels reach about 0.8 even at this size.
