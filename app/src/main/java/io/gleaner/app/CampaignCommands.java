@@ -298,7 +298,7 @@ final class CampaignCommands implements Runnable {
     }
 
     /** Every campaign on the topic: the latest record of each id, tombstones removing it. */
-    private static Map<String, Campaign> readAll(String bootstrapServers) {
+    static Map<String, Campaign> readAll(String bootstrapServers) {
         Map<String, Campaign> campaigns = new TreeMap<>();
         try (KafkaConsumer<String, Campaign> consumer = consumer(bootstrapServers, Topics.CAMPAIGNS)) {
             List<TopicPartition> partitions = partitions(consumer, Topics.CAMPAIGNS);
