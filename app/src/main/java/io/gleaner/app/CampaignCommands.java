@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.queue.CampaignDraft;
 import io.gleaner.schema.Topic;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.Campaign;
@@ -138,17 +139,8 @@ final class CampaignCommands implements Runnable {
                             + Topics.FRAMES_SCORED + " to center the embeddings on; score some frames first or give"
                             + " --no-center");
                 }
-                campaign = Campaign.newBuilder()
-                        .setId(id != null ? id : idOf(name))
-                        .setName(name)
-                        .addAllExemplars(exemplars)
-                        .setThreshold(threshold)
-                        .setBudget(budget)
-                        .setEndTimeMs(endTime(until, now))
-                        .setState(CampaignState.CAMPAIGN_STATE_ACTIVE)
-                        .setCreatedTimeMs(now)
-                        .addAllCenter(noCenter ? List.of() : center.mean())
-                        .build();
+                campaign = CampaignDraft.active(id != null ? id : CampaignDraft.idOf(name), name, exemplars, threshold,
+                        budget, CampaignDraft.endTime(until, now), noCenter ? List.of() : center.mean(), now);
                 CampaignSpec.of(campaign);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -190,22 +182,6 @@ final class CampaignCommands implements Runnable {
             publish(connection.bootstrapServers(), campaign.toBuilder().setState(CampaignState.CAMPAIGN_STATE_STOPPED).build());
             System.out.println("campaign " + id + " stopped");
             return 0;
-        }
-    }
-
-    /** A campaign id made from its name: lower case, runs of anything else turned into one dash. */
-    static String idOf(String name) {
-        String id = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
-        return id.length() > 64 ? id.substring(0, 64) : id;
-    }
-
-    /** The end time: an ISO-8601 instant, or now plus an ISO-8601 duration. */
-    static long endTime(String until, long nowMs) {
-        try {
-            return until.startsWith("P") ? nowMs + Duration.parse(until).toMillis() : Instant.parse(until).toEpochMilli();
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("--until '" + until + "' is neither an ISO-8601 instant"
-                    + " (2026-12-01T00:00:00Z) nor a duration (P7D, PT12H)", e);
         }
     }
 
@@ -322,7 +298,7 @@ final class CampaignCommands implements Runnable {
     }
 
     /** Every campaign on the topic: the latest record of each id, tombstones removing it. */
-    private static Map<String, Campaign> readAll(String bootstrapServers) {
+    static Map<String, Campaign> readAll(String bootstrapServers) {
         Map<String, Campaign> campaigns = new TreeMap<>();
         try (KafkaConsumer<String, Campaign> consumer = consumer(bootstrapServers, Topics.CAMPAIGNS)) {
             List<TopicPartition> partitions = partitions(consumer, Topics.CAMPAIGNS);

@@ -10,17 +10,22 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code gleaner serve}: the labeling queue's REST + JSON API and its dashboard ({@link QueueApiServer}) on a pooled
  * connection to PostgreSQL, until SIGTERM. The database must be migrated ({@code gleaner migrate})
- * and callers need a token ({@code gleaner token create}).
+ * and callers need a token ({@code gleaner token create}). Given {@code --bootstrap-servers} (or its
+ * environment variable) it also publishes the campaigns admins start from a task
+ * ({@link KafkaCampaignPublisher}); without, that route answers 503.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the labeling queue's REST + JSON API and dashboard (bearer tokens from gleaner token create).")
 final class ServeCommand implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
+    @Spec CommandSpec spec;
 
     @Option(names = "--host", defaultValue = "${env:GLEANER_SERVE_HOST:-127.0.0.1}",
             description = "Address to listen on (env GLEANER_SERVE_HOST; default ${DEFAULT-VALUE}; 0.0.0.0 for all).")
@@ -68,9 +73,15 @@ final class ServeCommand implements Callable<Integer> {
         ServeConfig config = new ServeConfig(host, port, maxRequestBytes, Duration.ofSeconds(leaseSeconds),
                 Duration.ofSeconds(maxLeaseSeconds), threads,
                 new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance));
+        boolean campaigns = spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers")
+                || System.getenv("GLEANER_BOOTSTRAP_SERVERS") != null;
         try (ShutdownSignal signal = new ShutdownSignal("serve");
              HikariDataSource pool = pool(connection.database(), threads);
-             QueueApiServer server = QueueApiServer.start(pool, config)) {
+             KafkaCampaignPublisher publisher = campaigns ? new KafkaCampaignPublisher(connection.bootstrapServers()) : null;
+             QueueApiServer server = publisher != null ? QueueApiServer.start(pool, config, publisher)
+                     : QueueApiServer.start(pool, config)) {
+            System.out.println(publisher != null ? "campaigns started from the dashboard go to " + connection.bootstrapServers()
+                    : "campaigns cannot be started from the dashboard: give --bootstrap-servers to enable them");
             System.out.printf("serving the labeling queue on http://%s:%d%s (health: /health); Ctrl-C to stop%n",
                     host, server.port(), QueueApiServer.API);
             System.out.printf("dashboard: http://%s:%d%s (log in with a token from gleaner token create)%n",

@@ -3,6 +3,7 @@ package io.gleaner.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.queue.CampaignDraft;
 import io.gleaner.schema.v1.Campaign;
 import io.gleaner.schema.v1.CampaignState;
 import io.gleaner.schema.v1.Exemplar;
@@ -55,10 +56,10 @@ class CampaignCommandsTest {
 
     @Test
     void idsComeFromNamesAndEndsFromInstantsOrDurations() {
-        assertThat(CampaignCommands.idOf("  Debris at Dusk! (v2)")).isEqualTo("debris-at-dusk-v2");
-        assertThat(CampaignCommands.endTime("PT1H", 1_000L)).isEqualTo(3_601_000L);
-        assertThat(CampaignCommands.endTime("1970-01-01T00:00:10Z", 1_000L)).isEqualTo(10_000L);
-        assertThatThrownBy(() -> CampaignCommands.endTime("tomorrow", 0L)).hasMessageContaining("--until 'tomorrow'");
+        assertThat(CampaignDraft.idOf("  Debris at Dusk! (v2)")).isEqualTo("debris-at-dusk-v2");
+        assertThat(CampaignDraft.endTime("PT1H", 1_000L)).isEqualTo(3_601_000L);
+        assertThat(CampaignDraft.endTime("1970-01-01T00:00:10Z", 1_000L)).isEqualTo(10_000L);
+        assertThatThrownBy(() -> CampaignDraft.endTime("tomorrow", 0L)).hasMessageContaining("--until 'tomorrow'");
     }
 
     @Test

@@ -17,7 +17,8 @@ import javax.sql.DataSource;
 /**
  * Writes edge cases into {@code edge_case_tasks} as pending tasks. Idempotent: a frame id that is
  * already there is left alone ({@code ON CONFLICT (frame_id) DO NOTHING}), so replaying the
- * {@code edge-cases} topic never makes a second task.
+ * {@code edge-cases} topic never makes a second task. The scored frame's embedding is kept (NULL
+ * when it has none) for {@link SimilarTasks}.
  *
  * <p>Thread-safe: every call takes its own connection from the {@link DataSource}.
  */
@@ -27,8 +28,8 @@ public final class TaskStore {
                 frame_id, vehicle_id, capture_time, image_encoding, image_width, image_height,
                 image_bytes, image_uri, human_steering, human_accel, model_version,
                 scene_probabilities, predicted_steering, predicted_accel, triggers, priority,
-                harvested_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?)
+                harvested_at, embedding)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?)
             ON CONFLICT (frame_id) DO NOTHING
             """;
 
@@ -101,6 +102,11 @@ public final class TaskStore {
             st.setString(15, triggers);
             st.setDouble(16, edgeCase.getPriority());
             st.setObject(17, utc(edgeCase.getHarvestedTimeMs()));
+            if (scored.getEmbeddingCount() == 0) {
+                st.setNull(18, Types.ARRAY);
+            } else {
+                st.setArray(18, c.createArrayOf("real", scored.getEmbeddingList().toArray()));
+            }
             return st.executeUpdate() == 1;
         } catch (SQLException e) {
             if (isBadInput(e)) {

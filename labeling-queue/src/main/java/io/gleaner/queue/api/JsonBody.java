@@ -110,6 +110,21 @@ final class JsonBody {
         return items;
     }
 
+    List<Long> requiredIdList(String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isArray() || value.isEmpty()) {
+            throw ApiException.invalid("field '" + field + "' is required and must be a non-empty array of task ids");
+        }
+        List<Long> items = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isIntegralNumber() || !item.canConvertToLong() || item.longValue() < 1) {
+                throw ApiException.invalid("field '" + field + "' must hold only positive whole-number task ids");
+            }
+            items.add(item.longValue());
+        }
+        return items;
+    }
+
     /** A client's string as an error message shows it: short, so a huge field cannot flood logs. */
     static String shown(String text) {
         return text.length() <= 60 ? text : text.substring(0, 60) + "…";

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.gleaner.queue.CampaignDraft;
 import io.gleaner.queue.ExportedLabel;
 import io.gleaner.queue.FlagReason;
 import io.gleaner.queue.Label;
@@ -18,15 +19,20 @@ import io.gleaner.queue.QueueAdmin;
 import io.gleaner.queue.QueueDatabaseException;
 import io.gleaner.queue.QueueStats;
 import io.gleaner.queue.RecordedLabel;
+import io.gleaner.queue.SimilarTask;
+import io.gleaner.queue.SimilarTasks;
 import io.gleaner.queue.Submission;
 import io.gleaner.queue.Task;
 import io.gleaner.queue.TaskConflictException;
 import io.gleaner.queue.TaskDetail;
+import io.gleaner.queue.TaskEmbedding;
 import io.gleaner.queue.TaskFlag;
 import io.gleaner.queue.TaskImage;
 import io.gleaner.queue.TaskNotFoundException;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TeamReport;
+import io.gleaner.schema.v1.Campaign;
+import io.gleaner.schema.v1.Exemplar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,6 +46,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +83,15 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>GET /api/v1/tasks/{id}</td><td>lease holder, admin</td><td>detail: model outputs, human action,
  *       triggers, lease; admins also see the labels (labelers label blind)</td></tr>
  *   <tr><td>GET /api/v1/tasks/{id}/image</td><td>lease holder, admin</td><td>the image bytes</td></tr>
+ *   <tr><td>GET /api/v1/tasks/{id}/similar?k=</td><td>admin</td><td>"more like this": the k (default
+ *       {@value #DEFAULT_SIMILAR}) tasks whose stored embeddings are nearest by cosine among the most recent
+ *       {@link SimilarTasks#window()} ({@link SimilarTasks}); admins only, since it shows tasks the caller
+ *       does not hold</td></tr>
+ *   <tr><td>POST /api/v1/campaigns</td><td>admin</td><td>{@code {"name", "exemplarTaskIds", "threshold",
+ *       "budget", "until"}} → 201 the campaign, published through the {@link CampaignPublisher}; exemplars are
+ *       the tasks' stored embeddings, the center is the mean embedding of the recent tasks searched.
+ *       503 {@code campaigns_disabled} when the server has no publisher ({@code gleaner serve} without
+ *       {@code --bootstrap-servers})</td></tr>
  *   <tr><td>POST /api/v1/tasks/{id}/heartbeat</td><td>lease holder</td><td>{@code {"leaseSeconds"}} → new expiry</td></tr>
  *   <tr><td>POST /api/v1/tasks/{id}/labels</td><td>lease holder</td>
  *       <td>{@code {"scene", "steering", "acceleration", "notes"}} → 201 label id and task state</td></tr>
@@ -129,6 +145,8 @@ public final class QueueApiServer implements AutoCloseable {
     private static final Set<String> PATCH_FIELDS = Set.of("priority", "labelsRequired", "maxLabels");
     private static final Set<String> PURGE_FIELDS = Set.of("states", "harvestedBefore");
     private static final Set<String> NO_FIELDS = Set.of();
+    private static final Set<String> CAMPAIGN_FIELDS = Set.of("name", "exemplarTaskIds", "threshold", "budget", "until");
+    static final int DEFAULT_SIMILAR = 12;
     private static final int DEFAULT_EXPORT_PAGE = 1000;
     private static final int DEFAULT_LABEL_STUDIO_PAGE = 100;
     /**
@@ -148,11 +166,16 @@ public final class QueueApiServer implements AutoCloseable {
     private final TeamReport report;
     private final LabelStudioExport labelStudioExport;
     private final LabelStudioImport labelStudioImport;
+    private final SimilarTasks similar;
+    /** Null when campaigns cannot be started from here. */
+    private final CampaignPublisher campaigns;
     /** A body with a key twice is refused: two readers of it could disagree on which one counts. */
     private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private QueueApiServer(DataSource dataSource, ServeConfig config) throws IOException {
+    private QueueApiServer(DataSource dataSource, ServeConfig config, CampaignPublisher campaigns) throws IOException {
         this.dataSource = dataSource;
+        this.campaigns = campaigns;
+        this.similar = new SimilarTasks(dataSource, SimilarTasks.DEFAULT_WINDOW);
         this.config = config;
         this.queue = new TaskQueue(dataSource, config.consensus());
         this.admin = new QueueAdmin(dataSource);
@@ -170,11 +193,22 @@ public final class QueueApiServer implements AutoCloseable {
         server.createContext("/", this::handle);
     }
 
-    /** Starts serving; close to stop. */
+    /** Starts serving without campaigns ({@code POST /api/v1/campaigns} answers 503); close to stop. */
     public static QueueApiServer start(DataSource dataSource, ServeConfig config) throws IOException {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(config, "config");
-        QueueApiServer api = new QueueApiServer(dataSource, config);
+        QueueApiServer api = new QueueApiServer(dataSource, config, null);
+        api.server.start();
+        return api;
+    }
+
+    /** Starts serving, publishing the campaigns admins start to {@code campaigns}; close to stop. */
+    public static QueueApiServer start(DataSource dataSource, ServeConfig config, CampaignPublisher campaigns)
+            throws IOException {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(campaigns, "campaigns");
+        QueueApiServer api = new QueueApiServer(dataSource, config, campaigns);
         api.server.start();
         return api;
     }
@@ -298,6 +332,11 @@ public final class QueueApiServer implements AutoCloseable {
                 return importLabelStudio(exchange);
             case "tasks":
                 return task(exchange, method, path, parts, caller);
+            case "campaigns":
+                requireParts(parts, 1, path);
+                requireMethod(method, "POST");
+                requireAdmin(caller, "starting a campaign");
+                return startCampaign(exchange);
             default:
                 throw ApiException.notFound("no route " + JsonBody.shown(path));
         }
@@ -329,6 +368,11 @@ public final class QueueApiServer implements AutoCloseable {
         if (action.equals("image")) {
             requireMethod(method, "GET");
             return image(exchange, caller, taskId);
+        }
+        if (action.equals("similar")) {
+            requireMethod(method, "GET");
+            requireAdmin(caller, "more like this");
+            return similar(exchange, taskId);
         }
         requireMethod(method, "POST");
         switch (action) {
@@ -550,6 +594,79 @@ public final class QueueApiServer implements AutoCloseable {
                     .put("createdAt", flag.createdAt().toString());
         }
         return send(exchange, 200, node);
+    }
+
+    private int similar(HttpExchange exchange, long taskId) {
+        long k = longParameter(query(exchange.getRequestURI()), "k", DEFAULT_SIMILAR);
+        if (k < 1 || k > SimilarTasks.MAX_K) {
+            throw ApiException.invalid("query parameter k is " + k + ", must be 1 .. " + SimilarTasks.MAX_K);
+        }
+        ObjectNode response = mapper.createObjectNode().put("taskId", taskId).put("searched", similar.window());
+        ArrayNode tasks = response.putArray("similar");
+        for (SimilarTask task : similar.nearest(taskId, (int) k)) {
+            tasks.addObject()
+                    .put("taskId", task.taskId())
+                    .put("frameId", task.frameId())
+                    .put("similarity", task.similarity())
+                    .put("state", task.state());
+        }
+        return send(exchange, 200, response);
+    }
+
+    private int startCampaign(HttpExchange exchange) {
+        if (campaigns == null) {
+            return sendError(exchange, 503, "campaigns_disabled", "this server cannot publish campaigns: start"
+                    + " gleaner serve with --bootstrap-servers (or GLEANER_BOOTSTRAP_SERVERS) so that it can write to"
+                    + " the campaigns topic, or use gleaner campaign create");
+        }
+        JsonBody body = readBody(exchange, CAMPAIGN_FIELDS);
+        String name = body.requiredText("name");
+        String id = CampaignDraft.idOf(name);
+        if (id.isEmpty()) {
+            throw ApiException.invalid("name '" + JsonBody.shown(name) + "' has no letter or digit to make a campaign id of");
+        }
+        List<Long> taskIds = body.requiredIdList("exemplarTaskIds");
+        Double threshold = body.optionalNumber("threshold");
+        Double budget = body.optionalNumber("budget");
+        String until = body.optionalText("until");
+        if (budget != null && (budget < 1 || budget != Math.rint(budget))) {
+            throw ApiException.invalid("budget is " + budget + ", must be a whole number of at least 1");
+        }
+        List<Exemplar> exemplars = new ArrayList<>();
+        for (long taskId : taskIds) {
+            TaskEmbedding embedding = similar.embedding(taskId);
+            exemplars.add(Exemplar.newBuilder().setFrameId(embedding.frameId())
+                    .setModelVersion(embedding.modelVersion()).addAllEmbedding(boxed(embedding.embedding())).build());
+        }
+        long now = System.currentTimeMillis();
+        Campaign campaign = CampaignDraft.active(id, name, exemplars, threshold == null ? 0.5 : threshold,
+                budget == null ? 500 : budget.longValue(), CampaignDraft.endTime(until == null ? "P7D" : until, now),
+                boxed(similar.recentMean(exemplars.get(0).getEmbeddingCount())), now);
+        try {
+            campaigns.publish(campaign);
+        } catch (IllegalStateException e) {
+            LOG.error("campaign {} could not be published", id, e);
+            return sendError(exchange, 503, "campaigns_unavailable", "campaign " + id + " could not be published: "
+                    + e.getMessage());
+        }
+        ObjectNode response = mapper.createObjectNode()
+                .put("id", campaign.getId())
+                .put("name", campaign.getName())
+                .put("threshold", campaign.getThreshold())
+                .put("budget", campaign.getBudget())
+                .put("until", Instant.ofEpochMilli(campaign.getEndTimeMs()).toString())
+                .put("centerDimensions", campaign.getCenterCount());
+        ArrayNode frames = response.putArray("exemplarFrameIds");
+        campaign.getExemplarsList().forEach(e -> frames.add(e.getFrameId()));
+        return send(exchange, 201, response);
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> boxed = new ArrayList<>(values.length);
+        for (float value : values) {
+            boxed.add(value);
+        }
+        return boxed;
     }
 
     private int image(HttpExchange exchange, Caller caller, long taskId) {

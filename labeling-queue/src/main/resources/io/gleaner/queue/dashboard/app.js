@@ -24,6 +24,8 @@ const state = {
   counts: { labeled: 0, skipped: 0, flagged: 0 },
   heartbeat: null,
   emptyPoll: null,
+  admin: false,        // admins see "More like this"
+
   busy: false,
 };
 
@@ -60,6 +62,7 @@ async function login(token) {
     const me = await api('GET', '/me');
     sessionStorage.setItem(TOKEN_KEY, token);
     $('who').textContent = me.labelerId + ' (' + me.role + ')';
+    state.admin = me.role === 'admin';
     $('login-view').hidden = true;
     $('nav').hidden = false;
     $('logout').hidden = false;
@@ -159,6 +162,9 @@ async function heartbeat() {
 }
 
 function showTask(t) {
+  $('admin-tools').hidden = !state.admin;
+  $('similar-panel').hidden = true;
+  $('similar').replaceChildren();
   $('task-id').textContent = t.taskId;
   $('frame-id').textContent = t.frameId;
   $('vehicle-id').textContent = t.vehicleId;
@@ -526,6 +532,43 @@ function modelChart(canvas, versions) {
   g.fillText('filled green: live · filled orange: candidate or retired · red ring: rejected', left + 220, bottom + 14);
 }
 
+// ---- more like this (admins) ---------------------------------------------------------------------
+
+async function moreLikeThis() {
+  const taskId = state.task.taskId;
+  const found = await api('GET', '/tasks/' + taskId + '/similar?k=8');
+  const list = $('similar');
+  list.replaceChildren();
+  for (const s of found.similar) {
+    const li = document.createElement('li');
+    li.dataset.taskId = s.taskId;
+    const img = document.createElement('img');
+    img.alt = 'frame ' + s.frameId;
+    api('GET', '/tasks/' + s.taskId + '/image').then((blob) => {
+      const url = URL.createObjectURL(blob);
+      img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+      img.src = url;
+    }).catch(() => { img.alt = 'no image for ' + s.frameId; });
+    const caption = document.createElement('span');
+    caption.textContent = s.frameId + ' · ' + s.similarity.toFixed(3) + ' · ' + s.state;
+    li.append(img, caption);
+    list.append(li);
+  }
+  if (found.similar.length === 0) list.textContent = 'No other task with an embedding of this size yet.';
+  $('campaign-name').value = 'more like ' + state.task.frameId;
+  $('similar-panel').hidden = false;
+}
+
+async function startCampaign() {
+  const campaign = await api('POST', '/campaigns', {
+    name: $('campaign-name').value.trim(),
+    exemplarTaskIds: [state.task.taskId],
+    threshold: Number($('campaign-threshold').value),
+  });
+  say('Campaign ' + campaign.id + ' started: threshold ' + campaign.threshold + ', budget ' + campaign.budget
+      + ', until ' + new Date(campaign.until).toLocaleString() + '.');
+}
+
 // ---- start -------------------------------------------------------------------------------------
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -541,6 +584,11 @@ document.addEventListener('DOMContentLoaded', () => {
   $('submit').addEventListener('click', () => once(submit));
   $('skip').addEventListener('click', () => once(skip));
   $('flag').addEventListener('click', () => once(flag));
+  $('more-like-this').addEventListener('click', () => once(moreLikeThis));
+  $('campaign-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    once(startCampaign);
+  });
   document.addEventListener('keydown', onKey);
   window.addEventListener('pagehide', () => {
     // Give the lease back when the tab closes, so the task does not wait for the lease to lapse.

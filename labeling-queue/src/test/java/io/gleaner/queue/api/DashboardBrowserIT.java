@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.gleaner.queue.EdgeCases;
 import io.gleaner.queue.TaskStore;
 import io.gleaner.schema.EmbeddedPostgresExtension;
+import io.gleaner.schema.v1.Campaign;
 import io.gleaner.schema.v1.EdgeCase;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.sql.DataSource;
@@ -38,6 +40,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -62,6 +65,7 @@ class DashboardBrowserIT {
     private QueueApiServer server;
     private WebDriver browser;
     private String token;
+    private final List<Campaign> published = new CopyOnWriteArrayList<>();
     private Path profile;
 
     @BeforeEach
@@ -76,11 +80,11 @@ class DashboardBrowserIT {
         this.dataSource = dataSource;
         TaskStore store = new TaskStore(dataSource);
         for (int i = 1; i <= 5; i++) {
-            store.insert(withRealImage(EdgeCases.edgeCase("frame-" + i, 10 - i), i));
+            store.insert(withEmbedding(withRealImage(EdgeCases.edgeCase("frame-" + i, 10 - i), i), i));
         }
         registerModelVersions();
         token = new ApiTokens(dataSource).create("alice", "labeler").token();
-        server = QueueApiServer.start(dataSource, ServeConfig.defaults().withPort(0));
+        server = QueueApiServer.start(dataSource, ServeConfig.defaults().withPort(0), published::add);
 
         profile = Files.createTempDirectory("gleaner-chromium-");
         ChromeOptions options = new ChromeOptions()
@@ -123,6 +127,7 @@ class DashboardBrowserIT {
         await().atMost(WAIT).until(() -> text("queue-pending").equals("4"));
         assertThat(text("frame-id")).isEqualTo("frame-1");
         assertThat(browser.findElement(By.id("triggers")).getText()).contains("action_disagreement", "0.875", "0.500");
+        assertThat(browser.findElement(By.id("more-like-this")).isDisplayed()).as("admins only").isFalse();
         screenshot("first-task.png");
 
         List<String> labeledTasks = new ArrayList<>();
@@ -155,6 +160,36 @@ class DashboardBrowserIT {
         assertThat(browser.findElement(By.id("label-view")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("chart-models")).isDisplayed()).isTrue();
         screenshot("team.png");
+    }
+
+    @Test
+    void anAdminSeesTheNearestFramesAndStartsACampaignFromTheTask() throws Exception {
+        String admin = new ApiTokens(dataSource).create("root", "admin").token();
+        browser.get("http://127.0.0.1:" + server.port() + "/ui/");
+        browser.findElement(By.id("token")).sendKeys(admin, Keys.ENTER);
+        await().atMost(WAIT).until(() -> text("frame-id").equals("frame-1"));
+
+        browser.findElement(By.id("more-like-this")).click();
+        await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector("#similar li")).size() == 4);
+        List<WebElement> similar = browser.findElements(By.cssSelector("#similar li span"));
+        assertThat(similar.get(0).getText()).as("frame-2's embedding is the nearest to frame-1's").startsWith("frame-2 · ");
+        assertThat(similar.get(3).getText()).startsWith("frame-5 · ");
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(((ChromeDriver) browser).executeScript(
+                "return [...document.querySelectorAll('#similar img')].every(i => i.complete && i.naturalWidth > 0)")));
+        screenshot("more-like-this.png");
+
+        browser.findElement(By.id("start-campaign")).click();
+        await().atMost(WAIT).until(() -> text("status").startsWith("Campaign more-like-frame-1 started"));
+        assertThat(published).hasSize(1);
+        assertThat(published.get(0).getExemplars(0).getFrameId()).isEqualTo("frame-1");
+    }
+
+    /** Embeddings at angles 10°·seed on the unit circle, so cosine order follows the seed distance. */
+    private static EdgeCase withEmbedding(EdgeCase edgeCase, int seed) {
+        EdgeCase.Builder builder = edgeCase.toBuilder();
+        double angle = Math.toRadians(10.0 * seed);
+        builder.getScoredBuilder().addEmbedding((float) Math.cos(angle)).addEmbedding((float) Math.sin(angle));
+        return builder.build();
     }
 
     /** Three versions an hour apart, the second rejected, so the team view's timeline has something to draw. */
