@@ -1,6 +1,7 @@
 package io.gleaner.app.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.gleaner.schema.Topic;
 import io.gleaner.schema.Topics;
@@ -72,8 +73,13 @@ class EmbeddedKafkaIT {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             List<String> values = new ArrayList<>();
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            // commitTransaction returns once the coordinator has logged the commit; the marker on the
+            // partition, and with it the last stable offset read_committed sees, can follow a moment
+            // later. An end offset of 0 read in that moment made this test see nothing: wait for the
+            // transaction to be stable on the partition (its record and its marker) before reading.
+            long end = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> consumer.endOffsets(List.of(partition)).get(partition), offset -> offset > 0);
             while (consumer.position(partition) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     values.add(record.value());
