@@ -158,18 +158,18 @@ public final class IngestBenchmark implements Callable<Integer> {
         double ratio = stageMedian / loopMedian;
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s   %s%n", "", "frames/s", "each repetition");
-        System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "validation in a plain loop (no Kafka)", loopMedian, format(loop));
-        System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "ingest stage (Kafka Streams, EOS v2)", stageMedian, format(stage));
+        System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "validation in a plain loop (no Kafka)", loopMedian, format(loop, 0));
+        System.out.printf(Locale.ROOT, "%-40s %12.0f   %s%n", "ingest stage (Kafka Streams, EOS v2)", stageMedian, format(stage, 0));
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s   %s%n", "CPU time per frame", "median µs", "each repetition");
-        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: its one thread", median(loopCpu), formatMicros(loopCpu));
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: its one thread", median(loopCpu), format(loopCpu, 1));
         System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: GC, JIT, other", median(loopOtherCpu),
-                formatMicros(loopOtherCpu));
+                format(loopOtherCpu, 1));
         double stageCpuTotal = 0;
         double streamThreadCpu = 0;
         for (String group : CPU_GROUPS) {
             double[] micros = runs.stream().mapToDouble(r -> r.cpuMicrosPerFrame().get(group)).toArray();
-            System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: " + group, median(micros), formatMicros(micros));
+            System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: " + group, median(micros), format(micros, 1));
             stageCpuTotal += median(micros);
             if (group.equals(CPU_GROUPS.get(0))) {
                 streamThreadCpu = median(micros);
@@ -177,7 +177,7 @@ public final class IngestBenchmark implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "%-40s %12.1f%n", "stage: all threads (sum of medians)", stageCpuTotal);
         double[] jit = runs.stream().mapToDouble(r -> 100 * r.jitFraction()).toArray();
-        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: JIT compiling, % of wall time", median(jit), formatMicros(jit));
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: JIT compiling, % of wall time", median(jit), format(jit, 1));
         System.out.printf(Locale.ROOT, "ratio stage / plain loop: %.3f (target >= 0.8)%n", ratio);
         System.out.printf(Locale.ROOT, "RESULT bench-ingest ratio=%.3f frames_per_s=%.0f loop_frames_per_s=%.0f"
                         + " loop_cpu_us=%.1f stream_thread_cpu_us=%.1f stage_cpu_us=%.1f%n",
@@ -412,18 +412,11 @@ public final class IngestBenchmark implements Callable<Integer> {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    private static String format(double[] values) {
+    /** Each value with {@code decimals} digits after the point, comma-separated. */
+    private static String format(double[] values, int decimals) {
         List<String> parts = new ArrayList<>(values.length);
         for (double value : values) {
-            parts.add(String.format(Locale.ROOT, "%.0f", value));
-        }
-        return String.join(", ", parts);
-    }
-
-    private static String formatMicros(double[] values) {
-        List<String> parts = new ArrayList<>(values.length);
-        for (double value : values) {
-            parts.add(String.format(Locale.ROOT, "%.1f", value));
+            parts.add(String.format(Locale.ROOT, "%." + decimals + "f", value));
         }
         return String.join(", ", parts);
     }
