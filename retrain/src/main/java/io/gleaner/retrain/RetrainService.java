@@ -14,7 +14,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +39,11 @@ import org.slf4j.LoggerFactory;
  * first after a failed announcement, announce the live version again ({@link #announceLive}).
  * That is harmless: the topic is compacted and a scorer ignores the version it already serves.
  *
- * <p>One instance per model name should run at a time: two racing runs would pick the same
- * candidate version and the second would fail to register it.
+ * <p>Any number of instances may run for one model name: a run (and a bootstrap) holds the model's
+ * {@link RetrainLock}, a PostgreSQL advisory lock, so only one of them runs at a time. Which
+ * {@link RetrainTriggers trigger} started a run, and why, is recorded in {@code retrain_runs}; the
+ * labels a candidate was trained and judged on are recorded with its registration
+ * ({@code model_version_labels}).
  */
 public final class RetrainService {
     private static final Logger LOG = LoggerFactory.getLogger(RetrainService.class);
@@ -51,6 +56,7 @@ public final class RetrainService {
     private final List<FrameEvent> replay;
     private final List<LabeledExample> golden;
     private final int labelPageSize;
+    private final RetrainLock runLock;
     /** The live version this instance last saw the broker acknowledge; null until then. */
     private volatile Integer announcedVersion;
 
@@ -94,6 +100,7 @@ public final class RetrainService {
         this.config = Objects.requireNonNull(config, "config");
         this.replay = List.copyOf(replay);
         this.golden = List.copyOf(golden);
+        this.runLock = new RetrainLock(dataSource, config.modelName());
         if (!registry.modelName().equals(config.modelName())) {
             throw new IllegalArgumentException("the registry is for model " + registry.modelName()
                     + " but retrain.model-name is " + config.modelName() + "; use one name for both");
@@ -115,6 +122,13 @@ public final class RetrainService {
             throw new IllegalArgumentException("seed model is named " + seed.manifest().modelName()
                     + " but this service retrains " + config.modelName() + "; create the seed with that name");
         }
+        // Two instances starting at once must not both register a seed: wait for the other's.
+        try (RetrainLock.Held held = runLock.acquire()) {
+            return bootstrapLocked(seed);
+        }
+    }
+
+    private Optional<ModelArtifact> bootstrapLocked(DrivingModel seed) {
         Optional<RegisteredModel> live = registry.live();
         if (live.isPresent()) {
             LOG.info("{} v{} is live already; not bootstrapping a seed", config.modelName(), live.get().version());
@@ -126,7 +140,7 @@ public final class RetrainService {
         ModelArtifact artifact = seed.save(freshArtifactDir(version), Integer.toString(version), "", SeedTrainer.METHOD,
                 metrics);
         registry.registerCandidate(version, OptionalInt.empty(), artifact);
-        registry.promote(version);
+        registry.promote(version, "bootstrap", "seed model, " + SeedTrainer.METHOD);
         publisher.publish(artifact, metrics);
         announcedVersion = version;
         LOG.info("bootstrapped {} v{} from the seed model at {}", config.modelName(), version, artifact.uri());
@@ -165,10 +179,15 @@ public final class RetrainService {
     }
 
     /**
-     * Retrains when at least {@code minNewLabels} labels arrived after the last promoted or rejected
-     * run (failed runs do not count, so their labels trigger the next attempt), and at least
+     * Starts a run when one of the configured {@link RetrainTriggers} fires, and at least
      * {@code gate.minHeldOut} of the labels are held out: until then the gate could only judge on
-     * labels the candidate trained on, so the run waits and an INFO line says so.
+     * labels the candidate trained on, so the run waits (an admin's request stays pending) and an
+     * INFO line says so.
+     *
+     * <p>Only one run of a model happens at a time across every instance sharing the database: the
+     * check and the run hold the model's {@link RetrainLock}; while another instance holds it this
+     * returns empty at once. The triggers are read after the lock is taken, so a second instance
+     * that waited for a run sees that run's labels as used.
      *
      * <p>A run uses at most the {@link RetrainConfig#maxTrainingLabels()} most recent labels, read
      * in pages; they are all in memory at once, with their images, while the run fine-tunes.
@@ -176,38 +195,59 @@ public final class RetrainService {
      * in the run's detail. Before anything else the live version is announced again if this
      * instance has not seen it acknowledged (see {@link #announceLive}).
      *
-     * @return the finished run, or empty when no run was due or no version is live yet
+     * @return the finished run, or empty when no run was due, another instance is running one, or
+     *     no version is live yet
      * @throws PublishException when the live version cannot be announced; no run starts
      * @throws RuntimeException whatever made a started run fail, after recording it as failed
      */
     public Optional<RetrainRun> runIfDue() {
-        Optional<RegisteredModel> live = registry.live();
-        if (live.isEmpty()) {
+        Optional<RegisteredModel> announced = registry.live();
+        if (announced.isEmpty()) {
             LOG.warn("{} has no live version to fine-tune; bootstrap a seed model first", config.modelName());
             return Optional.empty();
         }
-        announceUnlessAnnounced(live.get());
-        long trainedUpTo = lastTrainedLabelId();
-        long newLabels = countLabelsAfter(trainedUpTo);
-        if (newLabels < config.minNewLabels()) {
-            LOG.debug("{}: {} new labels, retraining at {}", config.modelName(), newLabels, config.minNewLabels());
+        announceUnlessAnnounced(announced.get());
+        Optional<RetrainLock.Held> lock = runLock.tryAcquire();
+        if (lock.isEmpty()) {
+            LOG.info("{}: another instance holds the retrain lock (a run is in progress); not checking triggers",
+                    config.modelName());
             return Optional.empty();
         }
+        try (RetrainLock.Held held = lock.get()) {
+            return runIfDueLocked();
+        }
+    }
+
+    private Optional<RetrainRun> runIfDueLocked() {
+        // Read again under the lock: an admin may have promoted or rolled back meanwhile.
+        Optional<RegisteredModel> live = registry.live();
+        if (live.isEmpty()) {
+            return Optional.empty();
+        }
+        long trainedUpTo = lastTrainedLabelId();
+        TriggerInputs inputs = triggerInputs(trainedUpTo);
+        Optional<TriggerDecision> fired = config.triggers().decide(inputs);
+        if (fired.isEmpty()) {
+            LOG.debug("{}: {} new labels; no trigger fired", config.modelName(), inputs.newLabels());
+            return Optional.empty();
+        }
+        TriggerDecision decision = fired.get();
         List<LabeledExample> examples = recentLabels();
         HeldOutSplit split = HeldOutSplit.of(examples, config.fineTune().heldOutEvery());
         if (split.heldOut().size() < config.gate().minHeldOut()) {
-            LOG.info("{}: {} new labels, but only {} of the {} labels are held out and the gate needs {}"
+            LOG.info("{}: {} ({}), but only {} of the {} labels are held out and the gate needs {}"
                             + " (gate.min-held-out); waiting for more labels before retraining",
-                    config.modelName(), newLabels, split.heldOut().size(), examples.size(),
-                    config.gate().minHeldOut());
+                    config.modelName(), decision.trigger().databaseValue(), decision.reason(),
+                    split.heldOut().size(), examples.size(), config.gate().minHeldOut());
             return Optional.empty();
         }
         long maxLabelId = examples.stream().mapToLong(LabeledExample::labelId).max().orElse(trainedUpTo);
-        String why = newLabels + " new labels >= " + config.minNewLabels();
+        String why = decision.reason();
         RegisteredModel base = live.get();
-        long runId = insertRun(base.version(), why, split.training().size(), maxLabelId);
-        LOG.info("retrain run {} of {} v{}: {}; {} labels for training, {} held out", runId, config.modelName(),
-                base.version(), why, split.training().size(), split.heldOut().size());
+        long runId = insertRun(base.version(), decision, split.training().size(), Math.max(maxLabelId, trainedUpTo));
+        LOG.info("retrain run {} of {} v{}: {} trigger: {}; {} labels for training, {} held out", runId,
+                config.modelName(), base.version(), decision.trigger().databaseValue(), why, split.training().size(),
+                split.heldOut().size());
         RunProgress progress = new RunProgress();
         try {
             RetrainRun run = retrain(runId, base, examples, split, progress);
@@ -261,11 +301,12 @@ public final class RetrainService {
             ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),
                     Integer.toString(candidateVersion), base.versionString(), FineTuner.METHOD,
                     decision.candidateMetrics());
-            registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact);
+            registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact,
+                    trainedLabelIds(liveModel, split.training(), tuned), labelIds(split.heldOut()));
             progress.registeredCandidate = candidateVersion;
             RetrainOutcome outcome;
             if (decision.promote()) {
-                registry.promote(candidateVersion);
+                registry.promote(candidateVersion, "retrain", "run " + runId + ": " + decision.reason());
                 // Should this fail, the version is live but unannounced; the next runIfDue announces it.
                 publisher.publish(artifact, decision.candidateMetrics());
                 announcedVersion = candidateVersion;
@@ -282,6 +323,26 @@ public final class RetrainService {
             return new RetrainRun(runId, base.version(), candidateVersion, tuned.labelsUsed(), outcome,
                     decision.candidateMetrics(), reason);
         }
+    }
+
+    /**
+     * The labels {@code tuned} was trained on: the training split less the ones the fine-tune
+     * skipped. Skips are rare (an unknown scene, an undecodable image), so only then is each label
+     * screened again, against the live model, whose classes the candidate shares.
+     */
+    private static List<Long> trainedLabelIds(DrivingModel liveModel, List<LabeledExample> training,
+            FineTuneResult tuned) {
+        if (tuned.skipped().isEmpty()) {
+            return labelIds(training);
+        }
+        return training.stream()
+                .filter(example -> FineTuner.screen(liveModel, List.of(example)).skipped().isEmpty())
+                .map(LabeledExample::labelId)
+                .toList();
+    }
+
+    private static List<Long> labelIds(List<LabeledExample> examples) {
+        return examples.stream().map(LabeledExample::labelId).toList();
     }
 
     /**
@@ -307,11 +368,6 @@ public final class RetrainService {
         return queryLong("read the last retrain run", "SELECT COALESCE(MAX(max_label_id), 0) FROM retrain_runs"
                 + " WHERE model_name = ? AND outcome IN ('promoted', 'rejected')",
                 statement -> statement.setString(1, config.modelName()));
-    }
-
-    private long countLabelsAfter(long labelId) {
-        return queryLong("count new labels", "SELECT COUNT(*) FROM labels WHERE label_id > ?",
-                statement -> statement.setLong(1, labelId));
     }
 
     /** Binds a statement's parameters. */
@@ -349,19 +405,106 @@ public final class RetrainService {
         }
     }
 
-    private long insertRun(int baseVersion, String reason, int labelsUsed, long maxLabelId) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(
-                        "INSERT INTO retrain_runs (model_name, base_version, reason, labels_used, max_label_id)"
-                                + " VALUES (?, ?, ?, ?, ?) RETURNING run_id")) {
-            statement.setString(1, config.modelName());
-            statement.setInt(2, baseVersion);
-            statement.setString(3, reason);
-            statement.setInt(4, labelsUsed);
-            statement.setLong(5, maxLabelId);
-            try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
+    /** Most pending admin requests one run answers; more wait for the next run. */
+    private static final int MAX_REQUESTS_PER_RUN = 100;
+
+    /** Everything the triggers look at, on the database's clock. */
+    private TriggerInputs triggerInputs(long trainedUpTo) {
+        DriftAlarm drift = config.triggers().drift();
+        try (Connection connection = dataSource.getConnection()) {
+            Instant now;
+            long newLabels;
+            Instant lastFinished;
+            Instant liveSince;
+            DriftAlarm.HarvestCounts harvest;
+            try (PreparedStatement statement = connection.prepareStatement("SELECT now(),"
+                    + " (SELECT COUNT(*) FROM labels WHERE label_id > ?),"
+                    + " (SELECT MAX(finished_at) FROM retrain_runs WHERE model_name = ?"
+                    + "   AND outcome IN ('promoted', 'rejected')),"
+                    + " (SELECT created_at FROM model_versions WHERE model_name = ? AND state = 'live'),"
+                    // The drift alarm's windows; not counted at all while the alarm is off.
+                    + " CASE WHEN ? THEN (SELECT COUNT(*) FROM edge_case_tasks"
+                    + "   WHERE harvested_at > now() - make_interval(secs => ?)) ELSE 0 END,"
+                    + " CASE WHEN ? THEN (SELECT COUNT(*) FROM edge_case_tasks"
+                    + "   WHERE harvested_at > now() - make_interval(secs => ?) - make_interval(secs => ?)"
+                    + "   AND harvested_at <= now() - make_interval(secs => ?)) ELSE 0 END")) {
+                double window = drift.window().toMillis() / 1000.0;
+                double baseline = drift.baseline().toMillis() / 1000.0;
+                statement.setLong(1, trainedUpTo);
+                statement.setString(2, config.modelName());
+                statement.setString(3, config.modelName());
+                statement.setBoolean(4, drift.enabled());
+                statement.setDouble(5, window);
+                statement.setBoolean(6, drift.enabled());
+                statement.setDouble(7, window);
+                statement.setDouble(8, baseline);
+                statement.setDouble(9, window);
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    now = rows.getTimestamp(1).toInstant();
+                    newLabels = rows.getLong(2);
+                    Timestamp finished = rows.getTimestamp(3);
+                    lastFinished = finished == null ? null : finished.toInstant();
+                    Timestamp created = rows.getTimestamp(4);
+                    liveSince = created == null ? now : created.toInstant();
+                    harvest = new DriftAlarm.HarvestCounts(rows.getLong(5), rows.getLong(6));
+                }
+            }
+            List<RetrainRequest> requests = new ArrayList<>();
+            if (config.triggers().manual()) {
+                try (PreparedStatement statement = connection.prepareStatement("SELECT request_id, requested_by,"
+                        + " reason, requested_at FROM retrain_requests WHERE model_name = ? AND state = 'pending'"
+                        + " ORDER BY request_id LIMIT " + MAX_REQUESTS_PER_RUN)) {
+                    statement.setString(1, config.modelName());
+                    try (ResultSet rows = statement.executeQuery()) {
+                        while (rows.next()) {
+                            requests.add(new RetrainRequest(rows.getLong(1), rows.getString(2), rows.getString(3),
+                                    rows.getTimestamp(4).toInstant()));
+                        }
+                    }
+                }
+            }
+            return new TriggerInputs(now, newLabels, lastFinished, liveSince, harvest, requests);
+        } catch (SQLException e) {
+            throw failure("read what the triggers look at", e);
+        }
+    }
+
+    /** Records the run's start and, in the same transaction, marks the admin requests it answers as started. */
+    private long insertRun(int baseVersion, TriggerDecision decision, int labelsUsed, long maxLabelId) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                long runId;
+                try (PreparedStatement statement = connection.prepareStatement(
+                        "INSERT INTO retrain_runs (model_name, base_version, reason, labels_used, max_label_id, trigger)"
+                                + " VALUES (?, ?, ?, ?, ?, CAST(? AS retrain_trigger)) RETURNING run_id")) {
+                    statement.setString(1, config.modelName());
+                    statement.setInt(2, baseVersion);
+                    statement.setString(3, decision.reason());
+                    statement.setInt(4, labelsUsed);
+                    statement.setLong(5, maxLabelId);
+                    statement.setString(6, decision.trigger().databaseValue());
+                    try (ResultSet rows = statement.executeQuery()) {
+                        rows.next();
+                        runId = rows.getLong(1);
+                    }
+                }
+                if (!decision.answeredRequests().isEmpty()) {
+                    try (PreparedStatement statement = connection.prepareStatement(
+                            "UPDATE retrain_requests SET state = 'started', run_id = ?"
+                                    + " WHERE request_id = ANY(?) AND state = 'pending'")) {
+                        statement.setLong(1, runId);
+                        statement.setArray(2, connection.createArrayOf("bigint",
+                                decision.answeredRequests().toArray()));
+                        statement.executeUpdate();
+                    }
+                }
+                connection.commit();
+                return runId;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
             }
         } catch (SQLException e) {
             throw failure("record the start of a retrain run", e);
