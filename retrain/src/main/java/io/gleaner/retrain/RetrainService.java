@@ -2,13 +2,13 @@ package io.gleaner.retrain;
 
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
+import io.gleaner.retrain.artifact.ArtifactStore;
+import io.gleaner.retrain.artifact.FolderArtifactStore;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelManifest;
 import io.gleaner.schema.v1.FrameEvent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -57,6 +57,7 @@ public final class RetrainService {
     private final List<LabeledExample> golden;
     private final int labelPageSize;
     private final RetrainLock runLock;
+    private final ArtifactStore artifacts;
     /** The live version this instance last saw the broker acknowledge; null until then. */
     private volatile Integer announcedVersion;
 
@@ -85,9 +86,25 @@ public final class RetrainService {
     /** Labels read from the queue per query. */
     static final int LABEL_PAGE = 1_000;
 
+    /**
+     * As the constructor without a store, saving artifacts to {@code artifacts} instead of a
+     * {@link FolderArtifactStore} on {@link RetrainConfig#modelsDir()}.
+     */
+    public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
+            RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden, ArtifactStore artifacts) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, golden, artifacts, LABEL_PAGE);
+    }
+
     /** As the public constructor, with another page size: tests page through a few labels. */
     RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
             RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden, int labelPageSize) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, golden,
+                new FolderArtifactStore(config.modelsDir()), labelPageSize);
+    }
+
+    private RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry,
+            ModelPublisher publisher, RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden,
+            ArtifactStore artifacts, int labelPageSize) {
         if (labelPageSize < 1 || labelPageSize > TaskQueue.MAX_LABELED_PAGE) {
             throw new IllegalArgumentException("label page size is " + labelPageSize + "; it must be in 1.."
                     + TaskQueue.MAX_LABELED_PAGE);
@@ -101,6 +118,7 @@ public final class RetrainService {
         this.replay = List.copyOf(replay);
         this.golden = List.copyOf(golden);
         this.runLock = new RetrainLock(dataSource, config.modelName());
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         if (!registry.modelName().equals(config.modelName())) {
             throw new IllegalArgumentException("the registry is for model " + registry.modelName()
                     + " but retrain.model-name is " + config.modelName() + "; use one name for both");
@@ -137,8 +155,8 @@ public final class RetrainService {
         }
         int version = registry.nextVersion();
         Map<String, Double> metrics = seed.manifest().metrics();
-        ModelArtifact artifact = seed.save(freshArtifactDir(version), Integer.toString(version), "", SeedTrainer.METHOD,
-                metrics);
+        ModelArtifact artifact = store(version, seed.save(artifacts.stage(artifactKey(version)),
+                Integer.toString(version), "", SeedTrainer.METHOD, metrics));
         registry.registerCandidate(version, OptionalInt.empty(), artifact);
         registry.promote(version, "bootstrap", "seed model, " + SeedTrainer.METHOD);
         publisher.publish(artifact, metrics);
@@ -170,7 +188,7 @@ public final class RetrainService {
     }
 
     private void announce(RegisteredModel live) {
-        Path dir = Path.of(live.artifactUri());
+        Path dir = artifacts.open(live.artifactUri());
         ModelArtifact artifact = new ModelArtifact(dir, ModelManifest.read(dir), live.artifactSha256(),
                 live.artifactUri());
         publisher.publish(artifact, live.metrics());
@@ -291,16 +309,16 @@ public final class RetrainService {
 
     private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split,
             RunProgress progress) {
-        Path baseDir = Path.of(base.artifactUri());
+        Path baseDir = artifacts.open(base.artifactUri());
         int candidateVersion = registry.nextVersion();
         FineTuneResult tuned = FineTuner.fineTuneReporting(baseDir, base.artifactSha256(), examples, replay,
                 config.fineTune());
         try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
             GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), golden);
-            ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),
-                    Integer.toString(candidateVersion), base.versionString(), FineTuner.METHOD,
-                    decision.candidateMetrics());
+            ModelArtifact artifact = store(candidateVersion, candidate.save(
+                    artifacts.stage(artifactKey(candidateVersion)), Integer.toString(candidateVersion),
+                    base.versionString(), FineTuner.METHOD, decision.candidateMetrics()));
             registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact,
                     trainedLabelIds(liveModel, split.training(), tuned), labelIds(split.heldOut()));
             progress.registeredCandidate = candidateVersion;
@@ -345,23 +363,18 @@ public final class RetrainService {
         return examples.stream().map(LabeledExample::labelId).toList();
     }
 
+    /** Where version {@code version} is stored: {@code <model name>/v<version>}. */
+    private String artifactKey(int version) {
+        return config.modelName() + "/v" + version;
+    }
+
     /**
-     * The folder for a new version. A folder left by a run that crashed before registering its
-     * candidate is moved aside, not reused: artifacts are immutable.
+     * Moves an artifact saved in a staging folder into the store. Whatever an earlier run left under
+     * the same key without registering it is kept aside by the store, not reused: artifacts are immutable.
      */
-    private Path freshArtifactDir(int version) {
-        Path dir = config.artifactDir(version);
-        if (Files.exists(dir)) {
-            Path aside = dir.resolveSibling(dir.getFileName() + ".abandoned-" + System.currentTimeMillis());
-            try {
-                Files.move(dir, aside);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot move the unregistered artifact folder " + dir + " aside to "
-                        + aside + "; remove it by hand, it belongs to no registered version", e);
-            }
-            LOG.warn("{} held an artifact no registry row names (a crashed run?); moved it to {}", dir, aside);
-        }
-        return dir;
+    private ModelArtifact store(int version, ModelArtifact staged) {
+        URI uri = artifacts.put(artifactKey(version), staged.dir());
+        return new ModelArtifact(artifacts.open(uri), staged.manifest(), staged.sha256(), uri);
     }
 
     private long lastTrainedLabelId() {
