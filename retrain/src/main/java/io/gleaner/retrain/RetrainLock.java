@@ -40,6 +40,32 @@ public final class RetrainLock {
             this.connection = connection;
         }
 
+        /**
+         * Checks that this session still holds the lock. A run calls it before it changes the
+         * registry: if its connection was reset meanwhile (a database restart, a network cut), the
+         * lock went with it and another instance may be running, so the run must stop.
+         *
+         * @throws RegistryException when the lock is no longer held or the database cannot be asked
+         */
+        public void requireHeld() {
+            try (PreparedStatement check = connection.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
+                    + " WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 2"
+                    + " AND classid::int4 = hashtext('gleaner.retrain') AND objid::int4 = hashtext(?))")) {
+                check.setString(1, modelName);
+                try (ResultSet rows = check.executeQuery()) {
+                    rows.next();
+                    if (!rows.getBoolean(1)) {
+                        throw new RegistryException("the retrain lock of " + modelName + " is no longer held by this"
+                                + " instance; another may be running, so this run stops without changing the registry");
+                    }
+                }
+            } catch (SQLException e) {
+                throw new RegistryException("the retrain lock of " + modelName + " was lost with its connection ("
+                        + e.getMessage() + "); another instance may be running, so this run stops without changing"
+                        + " the registry", e);
+            }
+        }
+
         @Override
         public void close() {
             try (Connection c = connection; PreparedStatement unlock = c.prepareStatement(

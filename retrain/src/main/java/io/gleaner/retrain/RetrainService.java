@@ -232,11 +232,11 @@ public final class RetrainService {
             return Optional.empty();
         }
         try (RetrainLock.Held held = lock.get()) {
-            return runIfDueLocked();
+            return runIfDueLocked(held);
         }
     }
 
-    private Optional<RetrainRun> runIfDueLocked() {
+    private Optional<RetrainRun> runIfDueLocked(RetrainLock.Held held) {
         // Read again under the lock: an admin may have promoted or rolled back meanwhile.
         Optional<RegisteredModel> live = registry.live();
         if (live.isEmpty()) {
@@ -268,7 +268,7 @@ public final class RetrainService {
                 split.heldOut().size());
         RunProgress progress = new RunProgress();
         try {
-            RetrainRun run = retrain(runId, base, examples, split, progress);
+            RetrainRun run = retrain(runId, base, examples, split, progress, held);
             finishRun(runId, run.outcome(), run.candidateVersion(), run.labelsUsed(), run.reason());
             LOG.info("retrain run {}: {} v{}: {}", runId, run.outcome(), run.candidateVersion(), run.reason());
             return Optional.of(run);
@@ -308,7 +308,7 @@ public final class RetrainService {
     }
 
     private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split,
-            RunProgress progress) {
+            RunProgress progress, RetrainLock.Held held) {
         Path baseDir = artifacts.open(base.artifactUri());
         int candidateVersion = registry.nextVersion();
         FineTuneResult tuned = FineTuner.fineTuneReporting(baseDir, base.artifactSha256(), examples, replay,
@@ -319,6 +319,8 @@ public final class RetrainService {
             ModelArtifact artifact = store(candidateVersion, candidate.save(
                     artifacts.stage(artifactKey(candidateVersion)), Integer.toString(candidateVersion),
                     base.versionString(), FineTuner.METHOD, decision.candidateMetrics()));
+            // Fine-tuning took minutes: make sure no other instance could have started meanwhile.
+            held.requireHeld();
             registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact,
                     trainedLabelIds(liveModel, split.training(), tuned), labelIds(split.heldOut()));
             progress.registeredCandidate = candidateVersion;

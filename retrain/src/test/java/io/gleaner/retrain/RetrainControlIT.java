@@ -1,6 +1,7 @@
 package io.gleaner.retrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gleaner.queue.Label;
 import io.gleaner.queue.LabeledExample;
@@ -129,6 +130,24 @@ class RetrainControlIT {
 
         assertThat(service.runIfDue()).isPresent();
         assertThat(rows("SELECT trigger, reason FROM retrain_runs")).containsExactly("new_labels|48 new labels >= 20");
+    }
+
+    @Test
+    void aLockWhoseConnectionWasCutIsReportedLostAndTakenByTheNextInstance() throws SQLException {
+        RetrainLock lock = new RetrainLock(dataSource, MODEL);
+        try (RetrainLock.Held held = lock.tryAcquire().orElseThrow()) {
+            held.requireHeld();
+
+            // What a database restart or a network cut does to the session that holds the lock.
+            assertThat(rows("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"))
+                    .containsExactly("t");
+
+            assertThatThrownBy(held::requireHeld)
+                    .isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("another instance may be running");
+            assertThat(new RetrainLock(dataSource, MODEL).tryAcquire()).as("free for the next instance")
+                    .hasValueSatisfying(RetrainLock.Held::close);
+        }
     }
 
     @Test
