@@ -204,8 +204,8 @@ public final class RetrainService {
      *
      * <p>Only one run of a model happens at a time across every instance sharing the database: the
      * check and the run hold the model's {@link RetrainLock}; while another instance holds it this
-     * returns empty at once. The triggers are read after the lock is taken, so a second instance
-     * that waited for a run sees that run's labels as used.
+     * returns empty at once. The triggers are read after the lock is taken, so an instance that
+     * checks right after another's run sees that run's labels as used.
      *
      * <p>A run uses at most the {@link RetrainConfig#maxTrainingLabels()} most recent labels, read
      * in pages; they are all in memory at once, with their images, while the run fine-tunes.
