@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 CampaignCommands.class,
                 BenchCommands.class,
                 TokenCommand.class,
+                ModelsCommand.class,
                 LabelsCommand.class,
                 ServeCommand.class,
                 PretrainCommand.class,

@@ -16,10 +16,12 @@ import io.gleaner.ingest.sim.TruthLog;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
+import io.gleaner.retrain.DriftAlarm;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
 import io.gleaner.retrain.RetrainConfig;
 import io.gleaner.retrain.RetrainService;
+import io.gleaner.retrain.RetrainTriggers;
 import io.gleaner.retrain.SeedTrainer;
 import io.gleaner.retrain.TrainingConfig;
 import io.gleaner.schema.Migrations;
@@ -273,7 +275,8 @@ final class RoleCommands {
     }
 
     @Command(name = "retrain", mixinStandardHelpOptions = true,
-            description = "Fine-tune the live model when enough new labels exist, gate it, and publish it to model-updates.")
+            description = "Fine-tune the live model when a trigger fires (new labels, a schedule, a drift alarm, an admin's"
+                    + " request), gate it, and publish it to model-updates; one run at a time across instances.")
     static final class Retrain implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
 
@@ -281,8 +284,36 @@ final class RoleCommands {
                 description = "Where model artifacts are written; scorers must see the same path (default ${DEFAULT-VALUE}).")
         Path modelsDir;
 
-        @Option(names = "--min-new-labels", defaultValue = "100", description = "Labels that trigger a fine-tune (default ${DEFAULT-VALUE}).")
+        @Option(names = "--min-new-labels", defaultValue = "100",
+                description = "New labels that start a run, 0 = this trigger off (default ${DEFAULT-VALUE}).")
         int minNewLabels;
+
+        @Option(names = "--every", defaultValue = "PT0S",
+                description = "Schedule: start a run this long after the last finished one if any label arrived"
+                        + " (ISO-8601, PT0S = off, default ${DEFAULT-VALUE}).")
+        Duration every;
+
+        @Option(names = "--drift", description = "Drift alarm: start a run when the harvest rate over --drift-window"
+                + " reaches --drift-factor times its rate over the --drift-baseline before, and some label arrived.")
+        boolean drift;
+
+        @Option(names = "--drift-window", defaultValue = "PT1H", description = "Drift alarm's recent window (default ${DEFAULT-VALUE}).")
+        Duration driftWindow;
+
+        @Option(names = "--drift-baseline", defaultValue = "PT24H",
+                description = "Drift alarm's baseline, the window before the recent one (default ${DEFAULT-VALUE}).")
+        Duration driftBaseline;
+
+        @Option(names = "--drift-factor", defaultValue = "3", description = "Drift alarm's factor, > 1 (default ${DEFAULT-VALUE}).")
+        double driftFactor;
+
+        @Option(names = "--drift-min-tasks", defaultValue = "20",
+                description = "Tasks the recent window must hold before the alarm can sound (default ${DEFAULT-VALUE}).")
+        int driftMinTasks;
+
+        @Option(names = "--no-manual", negatable = false,
+                description = "Ignore retrains admins ask for with POST /api/v1/retrain.")
+        boolean noManual;
 
         @Option(names = "--interval", defaultValue = "PT30S", description = "How often to check (ISO-8601 duration, default ${DEFAULT-VALUE}).")
         Duration interval;
@@ -309,7 +340,7 @@ final class RoleCommands {
                 List<FrameEvent> frames = readValidFrames(seedFrames, registry.live().isPresent());
                 RetrainService service = new RetrainService(dataSource, new TaskQueue(dataSource), registry,
                         new ModelPublisher(producer),
-                        RetrainConfig.defaults().withMinNewLabels(minNewLabels).withModelsDir(modelsDir), frames);
+                        RetrainConfig.defaults().withTriggers(triggers()).withModelsDir(modelsDir), frames);
                 if (registry.live().isEmpty()) {
                     try (DrivingModel seed = SeedTrainer.train(ModelSpec.defaults(Scenario.labels()), frames,
                             TrainingConfig.defaults())) {
@@ -323,6 +354,11 @@ final class RoleCommands {
                 }
             }
             return 0;
+        }
+
+        private RetrainTriggers triggers() {
+            DriftAlarm alarm = new DriftAlarm(drift, driftWindow, driftBaseline, driftFactor, driftMinTasks);
+            return new RetrainTriggers(minNewLabels, every, alarm, !noManual);
         }
 
         /** One pass; a failed run is recorded by the service and retried on the next pass, not fatal. */

@@ -11,6 +11,7 @@ import io.gleaner.ingest.sim.TruthLog;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.ModelUpdate;
+import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.scorer.model.ModelSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,8 +22,12 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -148,6 +153,60 @@ class ActiveLearningLoopIT {
         assertThat(updates).as("updates on %s", Topics.MODEL_UPDATES.name()).isNotEmpty();
         assertThat(updates).extracting(ModelUpdate::getVersion)
                 .anyMatch(version -> Integer.parseInt(version) >= 2);
+    }
+
+    /**
+     * Labels arriving caused retrains that promoted newer versions while the scorer stage kept
+     * running: frames.scored carries the seed's version and a newer one, every frame the fleet sent
+     * is scored exactly once (none lost, none scored twice across a swap), and within a partition
+     * the version never goes back (the stage swaps between batches, forward only).
+     */
+    @Test
+    void theRunningScorerSwapsToPromotedVersionsScoringEveryFrameExactlyOnce() {
+        Map<String, Truth> truth = TruthLog.read(workDir.resolve("truth.jsonl"));
+        List<ConsumerRecord<String, ScoredFrame>> scored = TopicReader.readAll(bootstrapServers, Topics.FRAMES_SCORED)
+                .stream().filter(r -> truth.containsKey(r.value().getFrame().getFrameId())).toList();
+
+        Map<String, Long> timesScored = scored.stream().collect(Collectors.groupingBy(
+                r -> r.value().getFrame().getFrameId(), Collectors.counting()));
+        assertThat(timesScored.keySet()).as("frames scored, of the %d the fleet sent", truth.size())
+                .containsExactlyInAnyOrderElementsOf(truth.keySet());
+        assertThat(timesScored).as("frames scored more than once").allSatisfy((frame, times) ->
+                assertThat(times).as(frame).isEqualTo(1L));
+        Set<Integer> versions = scored.stream().map(r -> Integer.parseInt(r.value().getModelVersion()))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertThat(versions).as("model versions on frames.scored").contains(1).anyMatch(v -> v >= 2);
+        Map<Integer, List<ConsumerRecord<String, ScoredFrame>>> byPartition = scored.stream()
+                .collect(Collectors.groupingBy(ConsumerRecord::partition));
+        byPartition.forEach((partition, records) -> {
+            List<Integer> inOrder = records.stream().sorted(Comparator.comparingLong(ConsumerRecord::offset))
+                    .map(r -> Integer.parseInt(r.value().getModelVersion())).toList();
+            assertThat(inOrder).as("versions in partition %d, by offset", partition).isSorted();
+        });
+    }
+
+    /** Each run says which trigger started it, and each version it registered says which labels it used. */
+    @Test
+    void retrainRunsRecordTheirTriggerAndVersionsTheirLabels() {
+        List<String> runs = queryStrings("SELECT trigger || ' ' || outcome || ' ' || reason FROM retrain_runs"
+                + " WHERE model_name = ? ORDER BY run_id", ModelSpec.DEFAULT_MODEL_NAME);
+        assertThat(runs).isNotEmpty().allMatch(run -> run.matches("new_labels (promoted|rejected) \\d+ new labels >= "
+                + MIN_NEW_LABELS), "started by the new-labels trigger and decided");
+        List<String> mismatched = queryStrings("""
+                SELECT r.candidate_version || ': run says ' || r.labels_used || ', lineage has ' || count(u.label_id)
+                FROM retrain_runs r
+                LEFT JOIN model_version_labels u ON u.model_name = r.model_name AND u.version = r.candidate_version
+                     AND u.used_as = 'training'
+                WHERE r.model_name = ? AND r.outcome IN ('promoted', 'rejected')
+                GROUP BY r.run_id, r.candidate_version, r.labels_used
+                HAVING count(u.label_id) <> r.labels_used OR r.labels_used = 0""", ModelSpec.DEFAULT_MODEL_NAME);
+        assertThat(mismatched).as("versions whose lineage does not hold the labels their run trained on").isEmpty();
+        assertThat(queryLong("SELECT count(*) FROM model_version_labels u JOIN labels l USING (label_id)"
+                + " WHERE u.used_as = 'held_out'")).as("held-out labels recorded").isPositive();
+        assertThat(queryStrings("SELECT v.version || '' FROM model_versions v WHERE v.model_name = ?"
+                + " AND v.state IN ('live', 'retired') AND NOT EXISTS (SELECT 1 FROM model_promotions p"
+                + " WHERE p.model_name = v.model_name AND p.version = v.version)", ModelSpec.DEFAULT_MODEL_NAME))
+                .as("versions that went live without a promotion record").isEmpty();
     }
 
     private long queryLong(String sql, Object... parameters) {

@@ -1,6 +1,7 @@
 package io.gleaner.retrain;
 
 import java.net.URI;
+import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -14,9 +15,10 @@ import java.util.OptionalInt;
  * @param artifactSha256 SHA-256 (hex) of the artifact's parameter file
  * @param state candidate, live, rejected or retired
  * @param metrics what the gate measured
+ * @param createdAt when it was registered
  */
 public record RegisteredModel(String modelName, int version, OptionalInt parentVersion, URI artifactUri,
-        String artifactSha256, String state, Map<String, Double> metrics) {
+        String artifactSha256, String state, Map<String, Double> metrics, Instant createdAt) {
 
     public RegisteredModel {
         metrics = Map.copyOf(metrics);

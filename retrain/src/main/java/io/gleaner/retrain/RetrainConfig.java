@@ -8,7 +8,7 @@ import java.util.Objects;
  * How the retrain role decides to retrain, where it keeps artifacts, and how it trains and gates.
  *
  * @param modelName the model this role retrains
- * @param minNewLabels labels that must arrive after the last finished run before another starts, ≥ 1
+ * @param triggers what starts a run: new labels, a schedule, a drift alarm, admin requests
  * @param modelsDir artifacts go to {@code <modelsDir>/<modelName>/v<version>/}
  * @param fineTune how candidates are fine-tuned, including the held-out split
  * @param gate how candidates are judged against the live model
@@ -16,7 +16,7 @@ import java.util.Objects;
  *     (held-out ones included), so a run's memory and time stay bounded however many labels pile
  *     up; older labels are then no longer trained on or judged on; ≥ 1
  */
-public record RetrainConfig(String modelName, int minNewLabels, Path modelsDir, TrainingConfig fineTune,
+public record RetrainConfig(String modelName, RetrainTriggers triggers, Path modelsDir, TrainingConfig fineTune,
         EvaluationGate gate, int maxTrainingLabels) {
 
     /** The default of {@link #maxTrainingLabels()}: about 1 GB of 64×64 RGB inputs as floats, plus their images. */
@@ -24,14 +24,12 @@ public record RetrainConfig(String modelName, int minNewLabels, Path modelsDir, 
 
     public RetrainConfig {
         Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(triggers, "triggers");
         Objects.requireNonNull(modelsDir, "modelsDir");
         Objects.requireNonNull(fineTune, "fineTune");
         Objects.requireNonNull(gate, "gate");
         if (modelName.isBlank()) {
             throw new IllegalArgumentException("retrain.model-name is blank; the default is " + ModelSpec.DEFAULT_MODEL_NAME);
-        }
-        if (minNewLabels < 1) {
-            throw new IllegalArgumentException("retrain.min-new-labels is " + minNewLabels + "; it must be at least 1");
         }
         if (maxTrainingLabels < 1) {
             throw new IllegalArgumentException("retrain.max-training-labels is " + maxTrainingLabels
@@ -40,32 +38,41 @@ public record RetrainConfig(String modelName, int minNewLabels, Path modelsDir, 
     }
 
     /**
-     * "gleaner-driving", 100 new labels, artifacts under ./models, fine-tune and gate defaults, at
+     * "gleaner-driving", {@link RetrainTriggers#defaults()} (100 new labels or an admin's request), artifacts under ./models, fine-tune and gate defaults, at
      * most the 20,000 most recent labels per run.
      */
     public static RetrainConfig defaults() {
-        return new RetrainConfig(ModelSpec.DEFAULT_MODEL_NAME, 100, Path.of("models"),
+        return new RetrainConfig(ModelSpec.DEFAULT_MODEL_NAME, RetrainTriggers.defaults(), Path.of("models"),
                 TrainingConfig.fineTuneDefaults(), EvaluationGate.defaults(), DEFAULT_MAX_TRAINING_LABELS);
     }
 
+    /** The new-labels trigger's threshold, 0 when that trigger is off. */
+    public int minNewLabels() {
+        return triggers.minNewLabels();
+    }
+
     public RetrainConfig withMinNewLabels(int newMinNewLabels) {
-        return new RetrainConfig(modelName, newMinNewLabels, modelsDir, fineTune, gate, maxTrainingLabels);
+        return withTriggers(triggers.withMinNewLabels(newMinNewLabels));
+    }
+
+    public RetrainConfig withTriggers(RetrainTriggers newTriggers) {
+        return new RetrainConfig(modelName, newTriggers, modelsDir, fineTune, gate, maxTrainingLabels);
     }
 
     public RetrainConfig withModelsDir(Path newModelsDir) {
-        return new RetrainConfig(modelName, minNewLabels, newModelsDir, fineTune, gate, maxTrainingLabels);
+        return new RetrainConfig(modelName, triggers, newModelsDir, fineTune, gate, maxTrainingLabels);
     }
 
     public RetrainConfig withFineTune(TrainingConfig newFineTune) {
-        return new RetrainConfig(modelName, minNewLabels, modelsDir, newFineTune, gate, maxTrainingLabels);
+        return new RetrainConfig(modelName, triggers, modelsDir, newFineTune, gate, maxTrainingLabels);
     }
 
     public RetrainConfig withGate(EvaluationGate newGate) {
-        return new RetrainConfig(modelName, minNewLabels, modelsDir, fineTune, newGate, maxTrainingLabels);
+        return new RetrainConfig(modelName, triggers, modelsDir, fineTune, newGate, maxTrainingLabels);
     }
 
     public RetrainConfig withMaxTrainingLabels(int newMaxTrainingLabels) {
-        return new RetrainConfig(modelName, minNewLabels, modelsDir, fineTune, gate, newMaxTrainingLabels);
+        return new RetrainConfig(modelName, triggers, modelsDir, fineTune, gate, newMaxTrainingLabels);
     }
 
     /** The folder version {@code version} of this model is saved to. */

@@ -2,19 +2,21 @@ package io.gleaner.retrain;
 
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
+import io.gleaner.retrain.artifact.ArtifactStore;
+import io.gleaner.retrain.artifact.FolderArtifactStore;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelManifest;
 import io.gleaner.schema.v1.FrameEvent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +39,11 @@ import org.slf4j.LoggerFactory;
  * first after a failed announcement, announce the live version again ({@link #announceLive}).
  * That is harmless: the topic is compacted and a scorer ignores the version it already serves.
  *
- * <p>One instance per model name should run at a time: two racing runs would pick the same
- * candidate version and the second would fail to register it.
+ * <p>Any number of instances may run for one model name: a run (and a bootstrap) holds the model's
+ * {@link RetrainLock}, a PostgreSQL advisory lock, so only one of them runs at a time. Which
+ * {@link RetrainTriggers trigger} started a run, and why, is recorded in {@code retrain_runs}; the
+ * labels a candidate was trained and judged on are recorded with its registration
+ * ({@code model_version_labels}).
  */
 public final class RetrainService {
     private static final Logger LOG = LoggerFactory.getLogger(RetrainService.class);
@@ -51,6 +56,8 @@ public final class RetrainService {
     private final List<FrameEvent> replay;
     private final List<LabeledExample> golden;
     private final int labelPageSize;
+    private final RetrainLock runLock;
+    private final ArtifactStore artifacts;
     /** The live version this instance last saw the broker acknowledge; null until then. */
     private volatile Integer announcedVersion;
 
@@ -79,9 +86,25 @@ public final class RetrainService {
     /** Labels read from the queue per query. */
     static final int LABEL_PAGE = 1_000;
 
+    /**
+     * As the constructor without a store, saving artifacts to {@code artifacts} instead of a
+     * {@link FolderArtifactStore} on {@link RetrainConfig#modelsDir()}.
+     */
+    public RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
+            RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden, ArtifactStore artifacts) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, golden, artifacts, LABEL_PAGE);
+    }
+
     /** As the public constructor, with another page size: tests page through a few labels. */
     RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry, ModelPublisher publisher,
             RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden, int labelPageSize) {
+        this(dataSource, taskQueue, registry, publisher, config, replay, golden,
+                new FolderArtifactStore(config.modelsDir()), labelPageSize);
+    }
+
+    private RetrainService(DataSource dataSource, TaskQueue taskQueue, ModelRegistry registry,
+            ModelPublisher publisher, RetrainConfig config, List<FrameEvent> replay, List<LabeledExample> golden,
+            ArtifactStore artifacts, int labelPageSize) {
         if (labelPageSize < 1 || labelPageSize > TaskQueue.MAX_LABELED_PAGE) {
             throw new IllegalArgumentException("label page size is " + labelPageSize + "; it must be in 1.."
                     + TaskQueue.MAX_LABELED_PAGE);
@@ -94,6 +117,8 @@ public final class RetrainService {
         this.config = Objects.requireNonNull(config, "config");
         this.replay = List.copyOf(replay);
         this.golden = List.copyOf(golden);
+        this.runLock = new RetrainLock(dataSource, config.modelName());
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         if (!registry.modelName().equals(config.modelName())) {
             throw new IllegalArgumentException("the registry is for model " + registry.modelName()
                     + " but retrain.model-name is " + config.modelName() + "; use one name for both");
@@ -115,6 +140,13 @@ public final class RetrainService {
             throw new IllegalArgumentException("seed model is named " + seed.manifest().modelName()
                     + " but this service retrains " + config.modelName() + "; create the seed with that name");
         }
+        // Two instances starting at once must not both register a seed: wait for the other's.
+        try (RetrainLock.Held held = runLock.acquire()) {
+            return bootstrapLocked(seed);
+        }
+    }
+
+    private Optional<ModelArtifact> bootstrapLocked(DrivingModel seed) {
         Optional<RegisteredModel> live = registry.live();
         if (live.isPresent()) {
             LOG.info("{} v{} is live already; not bootstrapping a seed", config.modelName(), live.get().version());
@@ -123,10 +155,10 @@ public final class RetrainService {
         }
         int version = registry.nextVersion();
         Map<String, Double> metrics = seed.manifest().metrics();
-        ModelArtifact artifact = seed.save(freshArtifactDir(version), Integer.toString(version), "", SeedTrainer.METHOD,
-                metrics);
+        ModelArtifact artifact = store(version, seed.save(artifacts.stage(artifactKey(version)),
+                Integer.toString(version), "", SeedTrainer.METHOD, metrics));
         registry.registerCandidate(version, OptionalInt.empty(), artifact);
-        registry.promote(version);
+        registry.promote(version, "bootstrap", "seed model, " + SeedTrainer.METHOD);
         publisher.publish(artifact, metrics);
         announcedVersion = version;
         LOG.info("bootstrapped {} v{} from the seed model at {}", config.modelName(), version, artifact.uri());
@@ -156,7 +188,7 @@ public final class RetrainService {
     }
 
     private void announce(RegisteredModel live) {
-        Path dir = Path.of(live.artifactUri());
+        Path dir = artifacts.open(live.artifactUri());
         ModelArtifact artifact = new ModelArtifact(dir, ModelManifest.read(dir), live.artifactSha256(),
                 live.artifactUri());
         publisher.publish(artifact, live.metrics());
@@ -165,10 +197,15 @@ public final class RetrainService {
     }
 
     /**
-     * Retrains when at least {@code minNewLabels} labels arrived after the last promoted or rejected
-     * run (failed runs do not count, so their labels trigger the next attempt), and at least
+     * Starts a run when one of the configured {@link RetrainTriggers} fires, and at least
      * {@code gate.minHeldOut} of the labels are held out: until then the gate could only judge on
-     * labels the candidate trained on, so the run waits and an INFO line says so.
+     * labels the candidate trained on, so the run waits (an admin's request stays pending) and an
+     * INFO line says so.
+     *
+     * <p>Only one run of a model happens at a time across every instance sharing the database: the
+     * check and the run hold the model's {@link RetrainLock}; while another instance holds it this
+     * returns empty at once. The triggers are read after the lock is taken, so an instance that
+     * checks right after another's run sees that run's labels as used.
      *
      * <p>A run uses at most the {@link RetrainConfig#maxTrainingLabels()} most recent labels, read
      * in pages; they are all in memory at once, with their images, while the run fine-tunes.
@@ -176,41 +213,62 @@ public final class RetrainService {
      * in the run's detail. Before anything else the live version is announced again if this
      * instance has not seen it acknowledged (see {@link #announceLive}).
      *
-     * @return the finished run, or empty when no run was due or no version is live yet
+     * @return the finished run, or empty when no run was due, another instance is running one, or
+     *     no version is live yet
      * @throws PublishException when the live version cannot be announced; no run starts
      * @throws RuntimeException whatever made a started run fail, after recording it as failed
      */
     public Optional<RetrainRun> runIfDue() {
-        Optional<RegisteredModel> live = registry.live();
-        if (live.isEmpty()) {
+        Optional<RegisteredModel> announced = registry.live();
+        if (announced.isEmpty()) {
             LOG.warn("{} has no live version to fine-tune; bootstrap a seed model first", config.modelName());
             return Optional.empty();
         }
-        announceUnlessAnnounced(live.get());
-        long trainedUpTo = lastTrainedLabelId();
-        long newLabels = countLabelsAfter(trainedUpTo);
-        if (newLabels < config.minNewLabels()) {
-            LOG.debug("{}: {} new labels, retraining at {}", config.modelName(), newLabels, config.minNewLabels());
+        announceUnlessAnnounced(announced.get());
+        Optional<RetrainLock.Held> lock = runLock.tryAcquire();
+        if (lock.isEmpty()) {
+            LOG.info("{}: another instance holds the retrain lock (a run is in progress); not checking triggers",
+                    config.modelName());
             return Optional.empty();
         }
+        try (RetrainLock.Held held = lock.get()) {
+            return runIfDueLocked(held);
+        }
+    }
+
+    private Optional<RetrainRun> runIfDueLocked(RetrainLock.Held held) {
+        // Read again under the lock: an admin may have promoted or rolled back meanwhile.
+        Optional<RegisteredModel> live = registry.live();
+        if (live.isEmpty()) {
+            return Optional.empty();
+        }
+        long trainedUpTo = lastTrainedLabelId();
+        TriggerInputs inputs = triggerInputs(trainedUpTo);
+        Optional<TriggerDecision> fired = config.triggers().decide(inputs);
+        if (fired.isEmpty()) {
+            LOG.debug("{}: {} new labels; no trigger fired", config.modelName(), inputs.newLabels());
+            return Optional.empty();
+        }
+        TriggerDecision decision = fired.get();
         List<LabeledExample> examples = recentLabels();
         HeldOutSplit split = HeldOutSplit.of(examples, config.fineTune().heldOutEvery());
         if (split.heldOut().size() < config.gate().minHeldOut()) {
-            LOG.info("{}: {} new labels, but only {} of the {} labels are held out and the gate needs {}"
+            LOG.info("{}: {} ({}), but only {} of the {} labels are held out and the gate needs {}"
                             + " (gate.min-held-out); waiting for more labels before retraining",
-                    config.modelName(), newLabels, split.heldOut().size(), examples.size(),
-                    config.gate().minHeldOut());
+                    config.modelName(), decision.trigger().databaseValue(), decision.reason(),
+                    split.heldOut().size(), examples.size(), config.gate().minHeldOut());
             return Optional.empty();
         }
         long maxLabelId = examples.stream().mapToLong(LabeledExample::labelId).max().orElse(trainedUpTo);
-        String why = newLabels + " new labels >= " + config.minNewLabels();
+        String why = decision.reason();
         RegisteredModel base = live.get();
-        long runId = insertRun(base.version(), why, split.training().size(), maxLabelId);
-        LOG.info("retrain run {} of {} v{}: {}; {} labels for training, {} held out", runId, config.modelName(),
-                base.version(), why, split.training().size(), split.heldOut().size());
+        long runId = insertRun(base.version(), decision, split.training().size(), Math.max(maxLabelId, trainedUpTo));
+        LOG.info("retrain run {} of {} v{}: {} trigger: {}; {} labels for training, {} held out", runId,
+                config.modelName(), base.version(), decision.trigger().databaseValue(), why, split.training().size(),
+                split.heldOut().size());
         RunProgress progress = new RunProgress();
         try {
-            RetrainRun run = retrain(runId, base, examples, split, progress);
+            RetrainRun run = retrain(runId, base, examples, split, progress, held);
             finishRun(runId, run.outcome(), run.candidateVersion(), run.labelsUsed(), run.reason());
             LOG.info("retrain run {}: {} v{}: {}", runId, run.outcome(), run.candidateVersion(), run.reason());
             return Optional.of(run);
@@ -250,22 +308,25 @@ public final class RetrainService {
     }
 
     private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split,
-            RunProgress progress) {
-        Path baseDir = Path.of(base.artifactUri());
+            RunProgress progress, RetrainLock.Held held) {
+        Path baseDir = artifacts.open(base.artifactUri());
         int candidateVersion = registry.nextVersion();
         FineTuneResult tuned = FineTuner.fineTuneReporting(baseDir, base.artifactSha256(), examples, replay,
                 config.fineTune());
         try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
             GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), golden);
-            ModelArtifact artifact = candidate.save(freshArtifactDir(candidateVersion),
-                    Integer.toString(candidateVersion), base.versionString(), FineTuner.METHOD,
-                    decision.candidateMetrics());
-            registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact);
+            ModelArtifact artifact = store(candidateVersion, candidate.save(
+                    artifacts.stage(artifactKey(candidateVersion)), Integer.toString(candidateVersion),
+                    base.versionString(), FineTuner.METHOD, decision.candidateMetrics()));
+            // Fine-tuning took minutes: make sure no other instance could have started meanwhile.
+            held.requireHeld();
+            registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact,
+                    trainedLabelIds(liveModel, split.training(), tuned), labelIds(split.heldOut()));
             progress.registeredCandidate = candidateVersion;
             RetrainOutcome outcome;
             if (decision.promote()) {
-                registry.promote(candidateVersion);
+                registry.promote(candidateVersion, "retrain", "run " + runId + ": " + decision.reason());
                 // Should this fail, the version is live but unannounced; the next runIfDue announces it.
                 publisher.publish(artifact, decision.candidateMetrics());
                 announcedVersion = candidateVersion;
@@ -285,33 +346,43 @@ public final class RetrainService {
     }
 
     /**
-     * The folder for a new version. A folder left by a run that crashed before registering its
-     * candidate is moved aside, not reused: artifacts are immutable.
+     * The labels {@code tuned} was trained on: the training split less the ones the fine-tune
+     * skipped. Skips are rare (an unknown scene, an undecodable image), so only then is each label
+     * screened again, against the live model, whose classes the candidate shares.
      */
-    private Path freshArtifactDir(int version) {
-        Path dir = config.artifactDir(version);
-        if (Files.exists(dir)) {
-            Path aside = dir.resolveSibling(dir.getFileName() + ".abandoned-" + System.currentTimeMillis());
-            try {
-                Files.move(dir, aside);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot move the unregistered artifact folder " + dir + " aside to "
-                        + aside + "; remove it by hand, it belongs to no registered version", e);
-            }
-            LOG.warn("{} held an artifact no registry row names (a crashed run?); moved it to {}", dir, aside);
+    private static List<Long> trainedLabelIds(DrivingModel liveModel, List<LabeledExample> training,
+            FineTuneResult tuned) {
+        if (tuned.skipped().isEmpty()) {
+            return labelIds(training);
         }
-        return dir;
+        return training.stream()
+                .filter(example -> FineTuner.screen(liveModel, List.of(example)).skipped().isEmpty())
+                .map(LabeledExample::labelId)
+                .toList();
+    }
+
+    private static List<Long> labelIds(List<LabeledExample> examples) {
+        return examples.stream().map(LabeledExample::labelId).toList();
+    }
+
+    /** Where version {@code version} is stored: {@code <model name>/v<version>}. */
+    private String artifactKey(int version) {
+        return config.modelName() + "/v" + version;
+    }
+
+    /**
+     * Moves an artifact saved in a staging folder into the store. Whatever an earlier run left under
+     * the same key without registering it is kept aside by the store, not reused: artifacts are immutable.
+     */
+    private ModelArtifact store(int version, ModelArtifact staged) {
+        URI uri = artifacts.put(artifactKey(version), staged.dir());
+        return new ModelArtifact(artifacts.open(uri), staged.manifest(), staged.sha256(), uri);
     }
 
     private long lastTrainedLabelId() {
         return queryLong("read the last retrain run", "SELECT COALESCE(MAX(max_label_id), 0) FROM retrain_runs"
                 + " WHERE model_name = ? AND outcome IN ('promoted', 'rejected')",
                 statement -> statement.setString(1, config.modelName()));
-    }
-
-    private long countLabelsAfter(long labelId) {
-        return queryLong("count new labels", "SELECT COUNT(*) FROM labels WHERE label_id > ?",
-                statement -> statement.setLong(1, labelId));
     }
 
     /** Binds a statement's parameters. */
@@ -349,19 +420,106 @@ public final class RetrainService {
         }
     }
 
-    private long insertRun(int baseVersion, String reason, int labelsUsed, long maxLabelId) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(
-                        "INSERT INTO retrain_runs (model_name, base_version, reason, labels_used, max_label_id)"
-                                + " VALUES (?, ?, ?, ?, ?) RETURNING run_id")) {
-            statement.setString(1, config.modelName());
-            statement.setInt(2, baseVersion);
-            statement.setString(3, reason);
-            statement.setInt(4, labelsUsed);
-            statement.setLong(5, maxLabelId);
-            try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
+    /** Most pending admin requests one run answers; more wait for the next run. */
+    private static final int MAX_REQUESTS_PER_RUN = 100;
+
+    /** Everything the triggers look at, on the database's clock. */
+    private TriggerInputs triggerInputs(long trainedUpTo) {
+        DriftAlarm drift = config.triggers().drift();
+        try (Connection connection = dataSource.getConnection()) {
+            Instant now;
+            long newLabels;
+            Instant lastFinished;
+            Instant liveSince;
+            DriftAlarm.HarvestCounts harvest;
+            try (PreparedStatement statement = connection.prepareStatement("SELECT now(),"
+                    + " (SELECT COUNT(*) FROM labels WHERE label_id > ?),"
+                    + " (SELECT MAX(finished_at) FROM retrain_runs WHERE model_name = ?"
+                    + "   AND outcome IN ('promoted', 'rejected')),"
+                    + " (SELECT created_at FROM model_versions WHERE model_name = ? AND state = 'live'),"
+                    // The drift alarm's windows; not counted at all while the alarm is off.
+                    + " CASE WHEN ? THEN (SELECT COUNT(*) FROM edge_case_tasks"
+                    + "   WHERE harvested_at > now() - make_interval(secs => ?)) ELSE 0 END,"
+                    + " CASE WHEN ? THEN (SELECT COUNT(*) FROM edge_case_tasks"
+                    + "   WHERE harvested_at > now() - make_interval(secs => ?) - make_interval(secs => ?)"
+                    + "   AND harvested_at <= now() - make_interval(secs => ?)) ELSE 0 END")) {
+                double window = drift.window().toMillis() / 1000.0;
+                double baseline = drift.baseline().toMillis() / 1000.0;
+                statement.setLong(1, trainedUpTo);
+                statement.setString(2, config.modelName());
+                statement.setString(3, config.modelName());
+                statement.setBoolean(4, drift.enabled());
+                statement.setDouble(5, window);
+                statement.setBoolean(6, drift.enabled());
+                statement.setDouble(7, window);
+                statement.setDouble(8, baseline);
+                statement.setDouble(9, window);
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    now = rows.getTimestamp(1).toInstant();
+                    newLabels = rows.getLong(2);
+                    Timestamp finished = rows.getTimestamp(3);
+                    lastFinished = finished == null ? null : finished.toInstant();
+                    Timestamp created = rows.getTimestamp(4);
+                    liveSince = created == null ? now : created.toInstant();
+                    harvest = new DriftAlarm.HarvestCounts(rows.getLong(5), rows.getLong(6));
+                }
+            }
+            List<RetrainRequest> requests = new ArrayList<>();
+            if (config.triggers().manual()) {
+                try (PreparedStatement statement = connection.prepareStatement("SELECT request_id, requested_by,"
+                        + " reason, requested_at FROM retrain_requests WHERE model_name = ? AND state = 'pending'"
+                        + " ORDER BY request_id LIMIT " + MAX_REQUESTS_PER_RUN)) {
+                    statement.setString(1, config.modelName());
+                    try (ResultSet rows = statement.executeQuery()) {
+                        while (rows.next()) {
+                            requests.add(new RetrainRequest(rows.getLong(1), rows.getString(2), rows.getString(3),
+                                    rows.getTimestamp(4).toInstant()));
+                        }
+                    }
+                }
+            }
+            return new TriggerInputs(now, newLabels, lastFinished, liveSince, harvest, requests);
+        } catch (SQLException e) {
+            throw failure("read what the triggers look at", e);
+        }
+    }
+
+    /** Records the run's start and, in the same transaction, marks the admin requests it answers as started. */
+    private long insertRun(int baseVersion, TriggerDecision decision, int labelsUsed, long maxLabelId) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                long runId;
+                try (PreparedStatement statement = connection.prepareStatement(
+                        "INSERT INTO retrain_runs (model_name, base_version, reason, labels_used, max_label_id, trigger)"
+                                + " VALUES (?, ?, ?, ?, ?, CAST(? AS retrain_trigger)) RETURNING run_id")) {
+                    statement.setString(1, config.modelName());
+                    statement.setInt(2, baseVersion);
+                    statement.setString(3, decision.reason());
+                    statement.setInt(4, labelsUsed);
+                    statement.setLong(5, maxLabelId);
+                    statement.setString(6, decision.trigger().databaseValue());
+                    try (ResultSet rows = statement.executeQuery()) {
+                        rows.next();
+                        runId = rows.getLong(1);
+                    }
+                }
+                if (!decision.answeredRequests().isEmpty()) {
+                    try (PreparedStatement statement = connection.prepareStatement(
+                            "UPDATE retrain_requests SET state = 'started', run_id = ?"
+                                    + " WHERE request_id = ANY(?) AND state = 'pending'")) {
+                        statement.setLong(1, runId);
+                        statement.setArray(2, connection.createArrayOf("bigint",
+                                decision.answeredRequests().toArray()));
+                        statement.executeUpdate();
+                    }
+                }
+                connection.commit();
+                return runId;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
             }
         } catch (SQLException e) {
             throw failure("record the start of a retrain run", e);

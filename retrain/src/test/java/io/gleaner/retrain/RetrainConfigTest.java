@@ -19,4 +19,16 @@ class RetrainConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("retrain.max-training-labels is 0");
     }
+
+    @Test
+    void theNewLabelsThresholdIsTheTriggersAndZeroTurnsItOffWhileAnotherTriggerIsOn() {
+        RetrainConfig config = RetrainConfig.defaults().withMinNewLabels(0);
+
+        assertThat(config.minNewLabels()).isZero();
+        assertThat(config.triggers().minNewLabels()).isZero();
+        assertThat(config.triggers().manual()).isTrue();
+        assertThatThrownBy(() -> config.withTriggers(config.triggers().withManual(false)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("every retrain trigger is off");
+    }
 }

@@ -15,10 +15,12 @@ import io.gleaner.queue.Label;
 import io.gleaner.queue.LabelStudioExport;
 import io.gleaner.queue.LabelStudioImport;
 import io.gleaner.queue.LeaseException;
+import io.gleaner.queue.Lineage;
 import io.gleaner.queue.QueueAdmin;
 import io.gleaner.queue.QueueDatabaseException;
 import io.gleaner.queue.QueueStats;
 import io.gleaner.queue.RecordedLabel;
+import io.gleaner.queue.RetrainRequests;
 import io.gleaner.queue.SimilarTask;
 import io.gleaner.queue.SimilarTasks;
 import io.gleaner.queue.Submission;
@@ -92,6 +94,15 @@ import org.slf4j.LoggerFactory;
  *       the tasks' stored embeddings, the center is the mean embedding of the recent tasks searched.
  *       503 {@code campaigns_disabled} when the server has no publisher ({@code gleaner serve} without
  *       {@code --bootstrap-servers})</td></tr>
+ *   <tr><td>POST /api/v1/retrain</td><td>admin</td><td>{@code {"reason", "model"}} → 201 a retrain request
+ *       ({@link RetrainRequests}); the retrain service starts a run for it on its next check (the model may be
+ *       left out when only one is registered)</td></tr>
+ *   <tr><td>GET /api/v1/retrain?limit=</td><td>admin</td><td>the most recent requests and retrain runs (trigger,
+ *       reason, outcome), newest first</td></tr>
+ *   <tr><td>GET /api/v1/lineage/labels/{id}</td><td>admin</td><td>a label's frame, the triggers that harvested
+ *       it, the model version that scored it, and every model version trained or judged on it ({@link Lineage})</td></tr>
+ *   <tr><td>GET /api/v1/lineage/models/{model}/{version}?afterLabelId=&amp;limit=</td><td>admin</td><td>a page
+ *       of the labels the version was trained and judged on; header {@code X-Next-After-Label-Id} pages on</td></tr>
  *   <tr><td>POST /api/v1/tasks/{id}/heartbeat</td><td>lease holder</td><td>{@code {"leaseSeconds"}} → new expiry</td></tr>
  *   <tr><td>POST /api/v1/tasks/{id}/labels</td><td>lease holder</td>
  *       <td>{@code {"scene", "steering", "acceleration", "notes"}} → 201 label id and task state</td></tr>
@@ -138,6 +149,8 @@ public final class QueueApiServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueApiServer.class);
     private static final Pattern TASK_ID = Pattern.compile("[1-9][0-9]{0,17}");
+    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    private static final Set<String> RETRAIN_FIELDS = Set.of("model", "reason");
     private static final Set<String> CLAIM_FIELDS = Set.of("max", "leaseSeconds");
     private static final Set<String> LEASE_FIELDS = Set.of("leaseSeconds");
     private static final Set<String> LABEL_FIELDS = Set.of("scene", "steering", "acceleration", "notes");
@@ -167,6 +180,8 @@ public final class QueueApiServer implements AutoCloseable {
     private final LabelStudioExport labelStudioExport;
     private final LabelStudioImport labelStudioImport;
     private final SimilarTasks similar;
+    private final RetrainRequests retrainRequests;
+    private final Lineage lineage;
     /** Null when campaigns cannot be started from here. */
     private final CampaignPublisher campaigns;
     /** A body with a key twice is refused: two readers of it could disagree on which one counts. */
@@ -176,6 +191,8 @@ public final class QueueApiServer implements AutoCloseable {
         this.dataSource = dataSource;
         this.campaigns = campaigns;
         this.similar = new SimilarTasks(dataSource, SimilarTasks.DEFAULT_WINDOW);
+        this.retrainRequests = new RetrainRequests(dataSource);
+        this.lineage = new Lineage(dataSource);
         this.config = config;
         this.queue = new TaskQueue(dataSource, config.consensus());
         this.admin = new QueueAdmin(dataSource);
@@ -332,6 +349,21 @@ public final class QueueApiServer implements AutoCloseable {
                 return importLabelStudio(exchange);
             case "tasks":
                 return task(exchange, method, path, parts, caller);
+            case "retrain":
+                requireParts(parts, 1, path);
+                requireAdmin(caller, "retraining");
+                switch (method) {
+                    case "POST":
+                        return requestRetrain(exchange, caller);
+                    case "GET":
+                        return retrainStatus(exchange);
+                    default:
+                        throw methodNotAllowed(method, "GET, POST");
+                }
+            case "lineage":
+                requireMethod(method, "GET");
+                requireAdmin(caller, "lineage");
+                return lineage(exchange, path, parts);
             case "campaigns":
                 requireParts(parts, 1, path);
                 requireMethod(method, "POST");
@@ -594,6 +626,126 @@ public final class QueueApiServer implements AutoCloseable {
                     .put("createdAt", flag.createdAt().toString());
         }
         return send(exchange, 200, node);
+    }
+
+    private int requestRetrain(HttpExchange exchange, Caller caller) {
+        JsonBody body = readBody(exchange, RETRAIN_FIELDS);
+        RetrainRequests.Request request = retrainRequests.request(body.optionalText("model"), caller.labelerId(),
+                body.optionalText("reason"));
+        LOG.info("{} asked for a retrain of {} (request {})", caller.labelerId(), request.modelName(),
+                request.requestId());
+        return send(exchange, 201, requestNode(mapper.createObjectNode(), request));
+    }
+
+    private ObjectNode requestNode(ObjectNode node, RetrainRequests.Request request) {
+        node.put("requestId", request.requestId())
+                .put("model", request.modelName())
+                .put("requestedBy", request.requestedBy())
+                .put("reason", request.reason())
+                .put("state", request.state())
+                .put("requestedAt", request.requestedAt().toString());
+        if (request.runId() == null) {
+            node.putNull("runId");
+        } else {
+            node.put("runId", request.runId());
+        }
+        return node;
+    }
+
+    private int retrainStatus(HttpExchange exchange) {
+        long limit = longParameter(query(exchange.getRequestURI()), "limit", 20);
+        if (limit < 1 || limit > RetrainRequests.MAX_PAGE) {
+            throw ApiException.invalid("query parameter limit is " + limit + ", must be 1 .. " + RetrainRequests.MAX_PAGE);
+        }
+        ObjectNode response = mapper.createObjectNode();
+        ArrayNode requests = response.putArray("requests");
+        retrainRequests.recentRequests((int) limit).forEach(r -> requestNode(requests.addObject(), r));
+        ArrayNode runs = response.putArray("runs");
+        for (RetrainRequests.Run run : retrainRequests.recentRuns((int) limit)) {
+            ObjectNode node = runs.addObject()
+                    .put("runId", run.runId())
+                    .put("model", run.modelName())
+                    .put("trigger", run.trigger())
+                    .put("reason", run.reason())
+                    .put("baseVersion", run.baseVersion())
+                    .put("outcome", run.outcome())
+                    .put("labelsUsed", run.labelsUsed())
+                    .put("detail", run.detail())
+                    .put("startedAt", run.startedAt().toString())
+                    .put("finishedAt", run.finishedAt() == null ? null : run.finishedAt().toString());
+            if (run.candidateVersion() == null) {
+                node.putNull("candidateVersion");
+            } else {
+                node.put("candidateVersion", run.candidateVersion());
+            }
+        }
+        return send(exchange, 200, response);
+    }
+
+    private int lineage(HttpExchange exchange, String path, String[] parts) {
+        if (parts.length == 3 && parts[1].equals("labels") && TASK_ID.matcher(parts[2]).matches()) {
+            long labelId = Long.parseLong(parts[2]);
+            Lineage.LabelLineage label = lineage.ofLabel(labelId)
+                    .orElseThrow(() -> ApiException.notFound("no label " + labelId));
+            ObjectNode node = mapper.createObjectNode()
+                    .put("labelId", label.labelId())
+                    .put("labelerId", label.labelerId())
+                    .put("scene", label.scene())
+                    .put("steering", label.steering())
+                    .put("acceleration", label.acceleration())
+                    .put("labeledAt", label.labeledAt().toString());
+            ObjectNode frame = node.putObject("frame")
+                    .put("taskId", label.taskId())
+                    .put("frameId", label.frameId())
+                    .put("vehicleId", label.vehicleId())
+                    .put("captureTime", label.captureTime().toString())
+                    .put("harvestedAt", label.harvestedAt().toString())
+                    .put("scoredBy", label.scoredBy());
+            try {
+                frame.set("triggers", mapper.readTree(label.triggersJson()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("triggers of task " + label.taskId(), e);
+            }
+            ArrayNode usedBy = node.putArray("usedBy");
+            label.usedBy().forEach(u -> usedBy.addObject().put("model", u.modelName()).put("version", u.version())
+                    .put("usedAs", u.usedAs()).put("state", u.state()));
+            return send(exchange, 200, node);
+        }
+        if (parts.length == 4 && parts[1].equals("models") && MODEL_NAME.matcher(parts[2]).matches()
+                && TASK_ID.matcher(parts[3]).matches() && parts[3].length() <= 9) {
+            Map<String, String> query = query(exchange.getRequestURI());
+            long after = longParameter(query, "afterLabelId", 0);
+            long limit = longParameter(query, "limit", DEFAULT_EXPORT_PAGE);
+            if (after < 0 || limit < 1 || limit > Lineage.MAX_PAGE) {
+                throw ApiException.invalid("afterLabelId is " + after + " and limit " + limit + "; afterLabelId must be"
+                        + " >= 0 and limit 1 .. " + Lineage.MAX_PAGE);
+            }
+            int version = Integer.parseInt(parts[3]);
+            Lineage.ModelLabels labels = lineage.ofModel(parts[2], version, after, (int) limit)
+                    .orElseThrow(() -> ApiException.notFound("no model " + parts[2] + " v" + version
+                            + " is registered; GET " + API + "/models lists them"));
+            ObjectNode node = mapper.createObjectNode()
+                    .put("model", labels.modelName())
+                    .put("version", labels.version())
+                    .put("state", labels.state())
+                    .put("trainingLabels", labels.training())
+                    .put("heldOutLabels", labels.heldOut());
+            if (labels.parentVersion() == null) {
+                node.putNull("parentVersion");
+            } else {
+                node.put("parentVersion", labels.parentVersion());
+            }
+            ArrayNode page = node.putArray("labels");
+            labels.labels().forEach(l -> page.addObject().put("labelId", l.labelId()).put("frameId", l.frameId())
+                    .put("usedAs", l.usedAs()));
+            if (labels.labels().size() == limit) {
+                exchange.getResponseHeaders().set("X-Next-After-Label-Id",
+                        Long.toString(labels.labels().get(labels.labels().size() - 1).labelId()));
+            }
+            return send(exchange, 200, node);
+        }
+        throw ApiException.notFound("no route " + JsonBody.shown(path) + ": lineage is at " + API
+                + "/lineage/labels/{labelId} and " + API + "/lineage/models/{model}/{version}");
     }
 
     private int similar(HttpExchange exchange, long taskId) {
