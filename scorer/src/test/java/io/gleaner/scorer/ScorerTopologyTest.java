@@ -11,6 +11,7 @@ import io.gleaner.schema.v1.ImageEncoding;
 import io.gleaner.schema.v1.ModelUpdate;
 import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.InferenceOptions;
 import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelSpec;
 import io.gleaner.schema.DlqHeaders;
@@ -242,7 +243,8 @@ class ScorerTopologyTest {
         assertThat(scored.isEmpty()).isTrue();
         assertThat(holder.currentVersion()).isEmpty();
         assertThat(metrics.modelLoadFailures()).isEqualTo(1);
-        assertThat(metrics.lastModelLoadError()).contains("v9", "trial prediction");
+        // Load itself runs one frame through the parameters now, so the mismatch is caught there.
+        assertThat(metrics.lastModelLoadError()).contains("v9", "refused", "do not fit a 3x32x32 input");
         assertThat(metrics.framesWaiting()).isEqualTo(BATCH);
 
         publish(v1, v1.sha256());
@@ -332,6 +334,49 @@ class ScorerTopologyTest {
             driver.advanceWallClockTime(DELAY);
         }
         assertThat(scored.readValuesToList()).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void everyScoredFrameCarriesDropoutSamplesSpreadNoveltyAndTheDevice() {
+        publish(v1, v1.sha256());
+        pipeFrames("car-1", BATCH);
+        pipeFrames("car-1", BATCH);
+
+        List<ScoredFrame> out = scored.readValuesToList();
+        assertThat(out).hasSize(2 * BATCH).allSatisfy(s -> {
+            assertThat(s.getSamplesList()).hasSize(InferenceOptions.defaults().mcSamples())
+                    .allSatisfy(sample -> assertThat(sample.getSceneProbabilitiesList()).hasSize(CLASSES.size()));
+            assertThat(s.getSteeringSpread()).isPositive();
+            assertThat(s.getAccelerationSpread()).isPositive();
+            assertThat(s.getDevice()).isNotBlank();
+        });
+        assertThat(out.subList(0, BATCH)).as("the reference bank is empty for the first batch")
+                .allSatisfy(s -> assertThat(s.getNovelty()).isZero());
+        assertThat(out.subList(BATCH, 2 * BATCH)).allSatisfy(s -> assertThat(s.getNovelty()).isPositive());
+    }
+
+    @Test
+    void anArtifactWhoseParametersHaveTheWrongShapeIsRefusedAndTheOldModelKeepsServing(@TempDir Path dir)
+            throws IOException {
+        publish(v1, v1.sha256());
+        pipeFrames("car-1", BATCH);
+        scored.readValuesToList();
+
+        copyArtifact(v2.dir(), dir.resolve("v3"));
+        ModelManifest m = v2.manifest();
+        ModelManifest wrongShape = new ModelManifest(m.modelName(), "v3", "v2", m.architecture(), m.inputWidth(),
+                m.inputHeight(), m.inputChannels(), m.mean(), m.std(), m.sceneClasses(), 32, m.method(),
+                m.paramsFile(), m.sha256(), m.metrics(), m.seed(), m.createdTimeMs());
+        wrongShape.write(dir.resolve("v3"));
+        publish(new ModelArtifact(dir.resolve("v3"), wrongShape, v2.sha256(), dir.resolve("v3").toUri()), v2.sha256());
+        pipeFrames("car-1", BATCH);
+        pipeFrames("car-1", BATCH);
+
+        assertThat(scored.readValuesToList()).hasSize(2 * BATCH)
+                .allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("v1"));
+        assertThat(holder.currentVersion()).isEqualTo("v1");
+        assertThat(metrics.modelLoadFailures()).as("refused once, not retried every batch").isEqualTo(1);
+        assertThat(metrics.lastModelLoadError()).contains("v3", "refused");
     }
 
     @Test
