@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * built up while no model was published must not run past {@code transaction.timeout.ms}. The rest
  * waits for the next punctuation.
  */
-final class BatchScoringProcessor implements Processor<String, FrameEvent, String, ScorerOutput> {
+final class BatchScoringProcessor implements Processor<String, byte[], String, ScorerOutput> {
     /** Batches one flush may score. */
     static final int MAX_BATCHES_PER_FLUSH = 8;
     /** Wall-clock time after which a flush starts no further batch (transaction.timeout.ms defaults to 10 s). */
@@ -113,14 +113,16 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
     }
 
     @Override
-    public void process(Record<String, FrameEvent> record) {
+    public void process(Record<String, byte[]> record) {
         if (record.value() == null) {
             return;
         }
         Optional<RecordMetadata> source = context.recordMetadata();
+        // The bytes as read: parsed once, when the frame is scored (a frame that is not a
+        // FrameEvent goes to the DLQ then, with its offset).
         buffer.put(nextSequence++, new BufferedFrame(record.key(), record.timestamp(),
                 source.map(RecordMetadata::partition).orElse(-1), source.map(RecordMetadata::offset).orElse(-1L),
-                record.value().toByteArray()));
+                record.value()));
         waiting++;
         metrics.waitingChanged(1);
         warnIfOverLimit();

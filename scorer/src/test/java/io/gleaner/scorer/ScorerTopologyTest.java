@@ -337,6 +337,22 @@ class ScorerTopologyTest {
     }
 
     @Test
+    void aRecordThatIsNotAFrameEventGoesToTheDlqWhenItsBatchIsScoredAndTheOthersAreScored() {
+        publish(v1, v1.sha256());
+        TestInputTopic<String, byte[]> raw = driver.createInputTopic(Topics.FRAMES_VALID.name(),
+                Topics.FRAMES_VALID.keySerde().serializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+        byte[] garbage = {0x0a, (byte) 0xff, 0x01};
+        raw.pipeInput("car-1", garbage);
+        pipeFrames("car-1", BATCH - 1);
+
+        assertThat(scored.readValuesToList()).hasSize(BATCH - 1);
+        TestRecord<byte[], byte[]> letter = dlq.readRecord();
+        assertThat(letter.value()).isEqualTo(garbage);
+        assertThat(header(letter, DlqHeaders.REASON)).isEqualTo(BatchScoringProcessor.REASON_UNPARSEABLE_PROTOBUF);
+        assertThat(header(letter, DlqHeaders.SOURCE_OFFSET)).isEqualTo("0");
+    }
+
+    @Test
     void everyScoredFrameCarriesDropoutSamplesSpreadNoveltyAndTheDevice() {
         publish(v1, v1.sha256());
         pipeFrames("car-1", BATCH);

@@ -17,7 +17,9 @@ import io.gleaner.scorer.ModelHolder;
 import io.gleaner.scorer.ScorerConfig;
 import io.gleaner.scorer.ScorerMetrics;
 import io.gleaner.scorer.ScorerTopology;
+import io.gleaner.scorer.model.BatchPredictor;
 import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.InferenceOptions;
 import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelSpec;
 import java.io.IOException;
@@ -55,9 +57,12 @@ import picocli.CommandLine.Option;
  *       on an embedded broker in this JVM, working off a backlog of the same frames in
  *       {@code frames.valid} until all are scored and committed.</li>
  * </ol>
- * Each figure is frames per second over the frames after the first tenth (warm-up: JIT, native
- * allocator, Streams start-up). The decode share is the part of (b)'s time that (a) does not
- * spend: {@code 1 - (b)/(a)}. RSS (resident memory of the whole process, from
+ * All three use the scorer's {@link BatchPredictor} with the same options (MC-dropout samples,
+ * novelty bank, intra-op threads), so they differ only in where the input comes from. (a) and (b)
+ * run in alternating rounds, side by side, so that load from other processes on the machine falls
+ * on both alike. Each figure is frames per second over the frames after the first tenth (warm-up:
+ * JIT, native allocator, Streams start-up). The decode share is the part of (b)'s time that (a)
+ * does not spend: {@code 1 - (b)/(a)}. RSS (resident memory of the whole process, from
  * {@code /proc/self/status}) is read when the stage's clock starts and after its last frame; its
  * drift over the run shows whether native memory leaks per batch.
  *
@@ -72,12 +77,17 @@ public final class ScorerBenchmark implements Callable<Integer> {
     private static final int POOL = 1000;
     private static final int QUICK_FRAMES = 2000;
     private static final long POLL_MS = 20;
+    private static final int ROUNDS = 5;
 
     @Option(names = "--frames", defaultValue = "100000", description = "Frames per measurement (default ${DEFAULT-VALUE}).")
     int frames;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Frames per forward pass (default ${DEFAULT-VALUE}).")
     int batchSize;
+
+    @Option(names = "--intra-op-threads", defaultValue = "0", description = "PyTorch intra-op threads of every"
+            + " scoring thread, 0 = the engine's default (default ${DEFAULT-VALUE}).")
+    int intraOpThreads;
 
     @Option(names = "--quick", description = "A short run (" + QUICK_FRAMES + " frames) that checks the benchmark works.")
     boolean quick;
@@ -101,8 +111,14 @@ public final class ScorerBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--frames is " + n + "; use at least 10 batches (" + 10 * batchSize
                     + ") so a tenth can warm up");
         }
+        // The same thread count on every scoring thread: 0 means the engine's default, read here.
+        int threads = intraOpThreads > 0 ? intraOpThreads : BatchPredictor.intraOpThreads();
+        InferenceOptions defaults = InferenceOptions.defaults();
+        InferenceOptions inference = new InferenceOptions(defaults.mcSamples(), defaults.dropoutRate(),
+                defaults.referenceBankSize(), defaults.neighbours(), threads);
         ScorerConfig config = new ScorerConfig(ScorerConfig.defaults().modelName(), batchSize,
-                ScorerConfig.defaults().maxBatchDelay(), Math.max(ScorerConfig.DEFAULT_MAX_BUFFERED_FRAMES, n));
+                ScorerConfig.defaults().maxBatchDelay(), Math.max(ScorerConfig.DEFAULT_MAX_BUFFERED_FRAMES, n),
+                inference);
         long rssAtStart = rssBytes();
         List<FrameEvent> pool = pool(Math.min(POOL, n));
         Path workDir = Files.createTempDirectory("gleaner-bench-scorer-");
@@ -113,16 +129,18 @@ public final class ScorerBenchmark implements Callable<Integer> {
                         Map.of());
             }
             String device = Engine.getInstance().defaultDevice().toString();
-            out.printf(Locale.ROOT, "device:     %s (%s), %s, %d cores, PyTorch intra-op threads %d, inter-op %d;"
-                            + " %s %s%n", device, Engine.getInstance().getEngineName(), IngestBenchmark.cpuModel(),
-                    Runtime.getRuntime().availableProcessors(), JniUtils.getNumThreads(),
-                    JniUtils.getNumInteropThreads(), System.getProperty("java.vm.name"),
-                    System.getProperty("java.runtime.version"));
+            out.printf(Locale.ROOT, "device:     %s (%s), %s, %d cores, PyTorch intra-op threads %d per scoring"
+                            + " thread, inter-op %d; %s %s; load average %.2f%n", device,
+                    Engine.getInstance().getEngineName(), IngestBenchmark.cpuModel(),
+                    Runtime.getRuntime().availableProcessors(), threads, JniUtils.getNumInteropThreads(),
+                    System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             FrameEvent first = pool.get(0);
             out.printf(Locale.ROOT, "conditions: %d frames per measurement (the first tenth untimed), batch %d,"
+                            + " %d MC-dropout samples, novelty against %d reference embeddings,"
                             + " model %s %dx%d, %d distinct simulator frames of %dx%d %s (mean %d bytes), cycled;"
                             + " stage: 1 stream thread, 1 partition, exactly_once_v2, embedded broker in this JVM%n",
-                    n, batchSize, DrivingModel.ARCHITECTURE, artifact.manifest().inputWidth(),
+                    n, batchSize, inference.mcSamples(), inference.referenceBankSize(), DrivingModel.ARCHITECTURE, artifact.manifest().inputWidth(),
                     artifact.manifest().inputHeight(), pool.size(), first.getImage().getWidth(),
                     first.getImage().getHeight(), first.getImage().getEncoding(),
                     pool.stream().mapToLong(f -> f.getSerializedSize()).sum() / pool.size());
@@ -130,9 +148,11 @@ public final class ScorerBenchmark implements Callable<Integer> {
             Run raw;
             Run decoded;
             try (DrivingModel model = DrivingModel.load(artifact.dir(), artifact.sha256())) {
-                raw = forwardOnly(model, pool, n);
+                BatchPredictor predictor = model.predictor(batchSize, inference);
+                Run[] sideBySide = forwardAndDecode(predictor, pool, n);
+                raw = sideBySide[0];
+                decoded = sideBySide[1];
                 out.printf(Locale.ROOT, "(a) forward passes over pre-made inputs: %.0f frames/s%n", raw.framesPerSecond());
-                decoded = decodeAndForward(model, pool, n);
                 out.printf(Locale.ROOT, "(b) decode + forward from encoded frames: %.0f frames/s%n",
                         decoded.framesPerSecond());
             }
@@ -155,6 +175,14 @@ public final class ScorerBenchmark implements Callable<Integer> {
             out.printf(Locale.ROOT, "RSS: %d MiB at start, %d MiB before the stage, %d MiB when its clock started,"
                             + " %d MiB after %d frames: drift %.2f%% (target < 5%%)%n", mib(rssAtStart),
                     mib(rssBeforeStage), mib(stage.rssTimedStart()), mib(stage.rssAfter()), n, 100 * drift);
+            // RSS counts the JVM heap as it grows towards -Xmx; outside it is native memory (libtorch,
+            // RocksDB, direct buffers), where a per-batch leak would show.
+            long nativeStart = stage.rssTimedStart() - stage.heapTimedStart();
+            long nativeAfter = stage.rssAfter() - stage.heapAfter();
+            out.printf(Locale.ROOT, "     of which JVM heap committed %d -> %d MiB (max %d MiB); RSS outside the heap"
+                            + " %d -> %d MiB: drift %.2f%%%n", mib(stage.heapTimedStart()), mib(stage.heapAfter()),
+                    mib(Runtime.getRuntime().maxMemory()), mib(nativeStart), mib(nativeAfter),
+                    100.0 * (nativeAfter - nativeStart) / Math.max(1, nativeStart));
             out.printf(Locale.ROOT, "RESULT bench-scorer stage_ratio=%.3f decode_share=%.3f rss_drift=%.4f device=%s"
                             + " frames_per_s=%.0f%n", stageRatio, decodeShare, drift,
                     device.startsWith("gpu") ? "gpu" : "cpu", stage.run().framesPerSecond());
@@ -169,65 +197,69 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 run.percentile(0.99));
     }
 
-    /** (a): the inputs are decoded before the clock starts; only forward passes are timed. */
-    private Run forwardOnly(DrivingModel model, List<FrameEvent> pool, int n) {
-        List<float[]> inputs = new ArrayList<>(pool.size());
-        for (FrameEvent frame : pool) {
-            inputs.add(model.preprocess(frame.getImage()));
-        }
-        return timeBatches(n, (from, count) -> {
-            List<float[]> batch = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                batch.add(inputs.get((from + i) % inputs.size()));
-            }
-            model.predict(batch);
-        });
-    }
-
-    /** (b): each batch parses the frames' bytes, decodes their images and runs the forward pass. */
-    private Run decodeAndForward(DrivingModel model, List<FrameEvent> pool, int n) {
+    /**
+     * (a) and (b) in {@value #ROUNDS} alternating rounds of {@code n / ROUNDS} frames each. (a): the
+     * input buffer is filled from the pool before the clock starts and every batch is a forward
+     * pass over it. (b): every batch parses its frames' bytes and decodes their images into the
+     * buffer first. The first tenth of each is untimed.
+     */
+    private Run[] forwardAndDecode(BatchPredictor predictor, List<FrameEvent> pool, int n) throws IOException {
         byte[][] encoded = new byte[pool.size()][];
         for (int i = 0; i < encoded.length; i++) {
             encoded[i] = pool.get(i).toByteArray();
         }
-        return timeBatches(n, (from, count) -> {
-            List<float[]> batch = new ArrayList<>(count);
+        int batches = (n + batchSize - 1) / batchSize;
+        int untimed = batches / 10;
+        int perRound = (batches - untimed + ROUNDS - 1) / ROUNDS;
+        Timer raw = new Timer();
+        Timer decoded = new Timer();
+        int[] frame = {0};
+        Batch fromFrames = count -> {
             for (int i = 0; i < count; i++) {
-                batch.add(model.preprocess(FrameEvent.parseFrom(encoded[(from + i) % encoded.length]).getImage()));
+                predictor.decode(i, FrameEvent.parseFrom(encoded[frame[0]++ % encoded.length]).getImage());
             }
-            model.predict(batch);
-        });
+            predictor.score(count);
+        };
+        for (int b = 0; b < untimed; b++) {
+            fromFrames.run(batchSize);
+        }
+        for (int timed = 0; timed < batches - untimed; timed += perRound) {
+            int rounds = Math.min(perRound, batches - untimed - timed);
+            // The buffer holds the last decoded batch: (a) scores it again and again.
+            raw.time(rounds, batchSize, predictor::score);
+            decoded.time(rounds, batchSize, fromFrames);
+        }
+        return new Run[] {raw.run(), decoded.run()};
     }
 
     private interface Batch {
-        void run(int from, int count) throws IOException;
+        void run(int count) throws IOException;
     }
 
-    private Run timeBatches(int n, Batch batch) {
-        int batches = (n + batchSize - 1) / batchSize;
-        int untimed = batches / 10;
-        double[] millis = new double[batches - untimed];
-        long started = 0;
-        for (int b = 0; b < batches; b++) {
-            if (b == untimed) {
-                started = System.nanoTime();
-            }
-            long t0 = System.nanoTime();
-            try {
-                batch.run(b * batchSize, Math.min(batchSize, n - b * batchSize));
-            } catch (IOException e) {
-                throw new IllegalStateException("a pool frame did not parse: " + e.getMessage(), e);
-            }
-            if (b >= untimed) {
-                millis[b - untimed] = (System.nanoTime() - t0) / 1e6;
+    /** Sums the time and frames of timed batches, and keeps each batch's latency. */
+    private static final class Timer {
+        private final List<Double> millis = new ArrayList<>();
+        private long nanos;
+        private long frames;
+
+        void time(int batches, int batchSize, Batch batch) throws IOException {
+            for (int b = 0; b < batches; b++) {
+                long t0 = System.nanoTime();
+                batch.run(batchSize);
+                long t = System.nanoTime() - t0;
+                nanos += t;
+                frames += batchSize;
+                millis.add(t / 1e6);
             }
         }
-        int timedFrames = n - untimed * batchSize;
-        return new Run(timedFrames / ((System.nanoTime() - started) / 1e9), millis);
+
+        Run run() {
+            return new Run(frames / (nanos / 1e9), millis.stream().mapToDouble(Double::doubleValue).toArray());
+        }
     }
 
     /** (c) with the process's RSS when the clock started and after the last frame. */
-    private record StageRun(Run run, long rssTimedStart, long rssAfter) {}
+    private record StageRun(Run run, long rssTimedStart, long rssAfter, long heapTimedStart, long heapAfter) {}
 
     private StageRun stage(ScorerConfig config, ModelArtifact artifact, List<FrameEvent> pool, int n, Path workDir)
             throws Exception {
@@ -266,6 +298,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
                         long batchesAtStart = metrics.batches();
                         long started = System.nanoTime();
                         long rssTimedStart = rssBytes();
+                        long heapTimedStart = Runtime.getRuntime().totalMemory();
                         while (metrics.framesScored() < n) {
                             await(running, metrics, deadline, n);
                         }
@@ -274,10 +307,11 @@ public final class ScorerBenchmark implements Callable<Integer> {
                         }
                         long elapsed = System.nanoTime() - started;
                         long rssAfter = rssBytes();
+                        long heapAfter = Runtime.getRuntime().totalMemory();
                         double[] latencies = metrics.recentBatchLatenciesMillis(
                                 (int) (metrics.batches() - batchesAtStart));
                         return new StageRun(new Run((n - scoredAtStart) / (elapsed / 1e9), latencies),
-                                rssTimedStart, rssAfter);
+                                rssTimedStart, rssAfter, heapTimedStart, heapAfter);
                     }
                 }
             }
