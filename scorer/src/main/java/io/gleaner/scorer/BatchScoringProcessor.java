@@ -76,6 +76,10 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     private KeyValueStore<Long, BufferedFrame> buffer;
     private ReadOnlyKeyValueStore<String, ?> modelUpdates;
     private long nextSequence;
+    // The oldest sequence number still buffered (or nextSequence when none is). Batches are read
+    // from here with a range rather than all(): RocksDB keeps the tombstones of scored frames until
+    // compaction, and an iterator from the start would step over every one of them each batch.
+    private long firstBuffered;
     private long waiting;
     private boolean warnedNoModel;
     private long nextBufferWarningMs = Long.MIN_VALUE;
@@ -99,9 +103,11 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         try (KeyValueIterator<Long, BufferedFrame> last = buffer.reverseAll()) {
             nextSequence = last.hasNext() ? last.next().key + 1 : 0;
         }
+        firstBuffered = nextSequence;
         try (KeyValueIterator<Long, BufferedFrame> all = buffer.all()) {
             while (all.hasNext()) {
-                all.next();
+                long key = all.next().key;
+                firstBuffered = Math.min(firstBuffered, key);
                 waiting++;
             }
         }
@@ -202,7 +208,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
 
     private List<KeyValue<Long, BufferedFrame>> nextBatch() {
         List<KeyValue<Long, BufferedFrame>> batch = new ArrayList<>(config.batchSize());
-        try (KeyValueIterator<Long, BufferedFrame> entries = buffer.all()) {
+        try (KeyValueIterator<Long, BufferedFrame> entries = buffer.range(firstBuffered, Long.MAX_VALUE)) {
             while (entries.hasNext() && batch.size() < config.batchSize()) {
                 batch.add(entries.next());
             }
@@ -277,6 +283,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         for (KeyValue<Long, BufferedFrame> entry : batch) {
             buffer.delete(entry.key);
         }
+        firstBuffered = batch.get(batch.size() - 1).key + 1;
         waiting -= batch.size();
         metrics.waitingChanged(-batch.size());
         if (decoded > 0) {

@@ -78,8 +78,12 @@ public final class ScorerTopology {
                         .withValueSerde(Topics.MODEL_UPDATES.valueSerde())
                         .withCachingDisabled());
 
+        // Cached: a frame put and scored (deleted) between two commits never reaches RocksDB or the
+        // changelog, only its tombstone does; what is still buffered at a commit is flushed to both
+        // in that commit's transaction, before its input offset commits, so a crash loses nothing.
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(BATCH_BUFFER_STORE), Serdes.Long(), BufferedFrame.serde()));
+                Stores.persistentKeyValueStore(BATCH_BUFFER_STORE), Serdes.Long(), BufferedFrame.serde())
+                .withCachingEnabled());
 
         ModelFollower follower = new ModelFollower(config.modelName(), holder, metrics);
         // Values stay bytes: the buffer stores them as read and scoring parses them once.

@@ -97,8 +97,11 @@ public final class ScorerBenchmark implements Callable<Integer> {
 
     PrintStream out = System.out;
 
-    /** One measurement: frames per second over the timed part, and each timed batch's latency in ms. */
-    record Run(double framesPerSecond, double[] batchMillis) {
+    /**
+     * One measurement: frames per second over the timed part, each timed batch's latency in ms, the
+     * CPU time per frame of the thread that scored, and of the whole process (µs).
+     */
+    record Run(double framesPerSecond, double[] batchMillis, double threadCpuMicros, double processCpuMicros) {
         double percentile(double q) {
             return ScorerBenchmark.percentile(batchMillis, q);
         }
@@ -166,12 +169,19 @@ public final class ScorerBenchmark implements Callable<Integer> {
             double drift = stage.rssTimedStart() == 0 ? Double.NaN
                     : (double) (stage.rssAfter() - stage.rssTimedStart()) / stage.rssTimedStart();
             out.println();
-            out.printf(Locale.ROOT, "%-44s %10s %10s %10s%n", "", "frames/s", "p50 ms", "p99 ms");
+            out.printf(Locale.ROOT, "%-44s %10s %10s %10s %14s %14s%n", "", "frames/s", "p50 ms", "p99 ms",
+                    "thread µs/fr", "process µs/fr");
             print("(a) forward passes, pre-made inputs", raw);
             print("(b) decode + forward, encoded frames", decoded);
             print("(c) scorer stage (Kafka Streams, EOS v2)", stage.run());
             out.printf(Locale.ROOT, "ratios: (c)/(a) %.3f (target >= 0.90), (b)/(a) %.3f; decode share %.1f%%"
                     + " (target <= 15%%)%n", stageRatio, decodeRatio, 100 * decodeShare);
+            out.printf(Locale.ROOT, "CPU per frame of the scoring thread (load-independent): (c)/(a) %.3f, (b)/(a) %.3f;"
+                            + " decode share %.1f%%; the stage's whole process (broker included) %.0f µs against (a)'s %.0f%n",
+                    raw.threadCpuMicros() / stage.run().threadCpuMicros(),
+                    raw.threadCpuMicros() / decoded.threadCpuMicros(),
+                    100 * Math.max(0, 1 - raw.threadCpuMicros() / decoded.threadCpuMicros()),
+                    stage.run().processCpuMicros(), raw.processCpuMicros());
             out.printf(Locale.ROOT, "RSS: %d MiB at start, %d MiB before the stage, %d MiB when its clock started,"
                             + " %d MiB after %d frames: drift %.2f%% (target < 5%%)%n", mib(rssAtStart),
                     mib(rssBeforeStage), mib(stage.rssTimedStart()), mib(stage.rssAfter()), n, 100 * drift);
@@ -193,8 +203,20 @@ public final class ScorerBenchmark implements Callable<Integer> {
     }
 
     private void print(String what, Run run) {
-        out.printf(Locale.ROOT, "%-44s %10.0f %10.2f %10.2f%n", what, run.framesPerSecond(), run.percentile(0.5),
-                run.percentile(0.99));
+        out.printf(Locale.ROOT, "%-44s %10.0f %10.2f %10.2f %14.0f %14.0f%n", what, run.framesPerSecond(),
+                run.percentile(0.5), run.percentile(0.99), run.threadCpuMicros(), run.processCpuMicros());
+    }
+
+    private static long threadCpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        throw new IllegalStateException("this JVM does not report its process CPU time; run the benchmark on HotSpot");
     }
 
     /**
@@ -240,9 +262,13 @@ public final class ScorerBenchmark implements Callable<Integer> {
     private static final class Timer {
         private final List<Double> millis = new ArrayList<>();
         private long nanos;
+        private long threadCpu;
+        private long processCpu;
         private long frames;
 
         void time(int batches, int batchSize, Batch batch) throws IOException {
+            long thread0 = threadCpuNanos();
+            long process0 = processCpuNanos();
             for (int b = 0; b < batches; b++) {
                 long t0 = System.nanoTime();
                 batch.run(batchSize);
@@ -251,10 +277,13 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 frames += batchSize;
                 millis.add(t / 1e6);
             }
+            threadCpu += threadCpuNanos() - thread0;
+            processCpu += processCpuNanos() - process0;
         }
 
         Run run() {
-            return new Run(frames / (nanos / 1e9), millis.stream().mapToDouble(Double::doubleValue).toArray());
+            return new Run(frames / (nanos / 1e9), millis.stream().mapToDouble(Double::doubleValue).toArray(),
+                    threadCpu / 1e3 / frames, processCpu / 1e3 / frames);
         }
     }
 
@@ -298,6 +327,8 @@ public final class ScorerBenchmark implements Callable<Integer> {
                         long batchesAtStart = metrics.batches();
                         long started = System.nanoTime();
                         long rssTimedStart = rssBytes();
+                        CpuTimes cpuAtStart = CpuTimes.now();
+                        long processCpuAtStart = processCpuNanos();
                         long heapTimedStart = Runtime.getRuntime().totalMemory();
                         while (metrics.framesScored() < n) {
                             await(running, metrics, deadline, n);
@@ -307,10 +338,23 @@ public final class ScorerBenchmark implements Callable<Integer> {
                         }
                         long elapsed = System.nanoTime() - started;
                         long rssAfter = rssBytes();
+                        long timedFrames = n - scoredAtStart;
+                        Map<String, Long> groups = CpuTimes.now().since(cpuAtStart,
+                                name -> IngestBenchmark.threadGroup(name, APPLICATION_ID));
+                        long streamThreadCpu = groups.getOrDefault("stream thread", 0L);
+                        long processNanos = processCpuNanos() - processCpuAtStart;
+                        double processCpu = processNanos / 1e3 / timedFrames;
+                        long javaThreads = groups.values().stream().mapToLong(Long::longValue).sum();
+                        StringBuilder split = new StringBuilder();
+                        groups.forEach((group, nanos) -> split.append(String.format(Locale.ROOT, "%s %.0f, ", group,
+                                nanos / 1e3 / timedFrames)));
+                        out.printf(Locale.ROOT, "(c) CPU µs per frame by threads: %sGC, JIT and native %.0f%n", split,
+                                Math.max(0, processNanos - javaThreads) / 1e3 / timedFrames);
                         long heapAfter = Runtime.getRuntime().totalMemory();
                         double[] latencies = metrics.recentBatchLatenciesMillis(
                                 (int) (metrics.batches() - batchesAtStart));
-                        return new StageRun(new Run((n - scoredAtStart) / (elapsed / 1e9), latencies),
+                        return new StageRun(new Run(timedFrames / (elapsed / 1e9), latencies,
+                                streamThreadCpu / 1e3 / timedFrames, processCpu),
                                 rssTimedStart, rssAfter, heapTimedStart, heapAfter);
                     }
                 }
