@@ -55,7 +55,6 @@ public final class BatchPredictor implements AutoCloseable {
     private final PngRaster png = new PngRaster();
     private final NDManager bankManager;
     private final float[] bank;
-    private final float[] bankColumns;
     private final SplittableRandom reservoir = new SplittableRandom(0x5EEDL);
     private int bankRows;
     private long bankSeen;
@@ -83,7 +82,6 @@ public final class BatchPredictor implements AutoCloseable {
         this.filled = new boolean[batchSize];
         this.bankManager = model.djlModel().getNDManager().newSubManager();
         this.bank = new float[options.referenceBankSize() * manifest.embeddingSize()];
-        this.bankColumns = new float[bank.length];
         if (options.intraOpThreads() > 0) {
             JniUtils.setNumThreads(options.intraOpThreads());
         }
@@ -223,21 +221,16 @@ public final class BatchPredictor implements AutoCloseable {
             if (bankOnDevice != null) {
                 bankOnDevice.close();
             }
-            // Uploaded as E×N, so the product needs no transposed view (which would be one more array).
             int width = manifest.embeddingSize();
-            for (int row = 0; row < bankRows; row++) {
-                for (int j = 0; j < width; j++) {
-                    bankColumns[j * bankRows + row] = bank[row * width + j];
-                }
-            }
-            bankOnDevice = bankManager.create(FloatBuffer.wrap(bankColumns, 0, bankRows * width),
-                    new Shape(width, bankRows));
+            bankOnDevice = bankManager.create(FloatBuffer.wrap(bank, 0, bankRows * width), new Shape(bankRows, width));
             bankChanged = false;
         }
         int k = Math.min(options.neighbours(), bankRows);
-        NDArray similarities = normalised.matMul(bankOnDevice);
-        NDArray nearest = similarities.topK(k, 1, true, false).get(0);
-        return nearest.mean(new int[] {1}).neg().add(1f).toFloatArray();
+        // N×B: bank rows against the batch's columns, so the bank needs no transposed copy.
+        NDArray similarities = bankOnDevice.matMul(normalised.transpose());
+        similarities.attach(batch);
+        NDArray nearest = similarities.topK(k, 0, true, false).get(0);
+        return nearest.mean(new int[] {0}).neg().add(1f).toFloatArray();
     }
 
     /** Reservoir sampling (Algorithm R): every embedding scored so far is in the bank with equal chance. */

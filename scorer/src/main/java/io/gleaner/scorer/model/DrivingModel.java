@@ -689,6 +689,11 @@ public final class DrivingModel implements AutoCloseable {
         int outW = m.inputWidth();
         int outH = m.inputHeight();
         int plane = outW * outH;
+        // Rows are computed in a heap array and copied in bulk: element puts into a direct buffer
+        // cost a bounds check and an unsafe store each.
+        float[] row0 = new float[outW];
+        float[] row1 = new float[outW];
+        float[] row2 = new float[outW];
         int[] sourceX = new int[outW];
         for (int x = 0; x < outW; x++) {
             // Nearest neighbour, sampling at pixel centres; the identity when sizes match.
@@ -701,13 +706,16 @@ public final class DrivingModel implements AutoCloseable {
         for (int y = 0; y < outH; y++) {
             int sy = (int) (((2L * y + 1) * p.height()) / (2L * outH));
             int row = p.base() + sy * p.scanlineStride();
-            int at = offset + y * outW;
-            for (int x = 0; x < outW; x++, at++) {
+            for (int x = 0; x < outW; x++) {
                 int i = row + sourceX[x];
-                out.put(at, (data[i + o0] & 0xff) * scale[0] + shift[0]);
-                out.put(plane + at, (data[i + o1] & 0xff) * scale[1] + shift[1]);
-                out.put(2 * plane + at, (data[i + o2] & 0xff) * scale[2] + shift[2]);
+                row0[x] = (data[i + o0] & 0xff) * scale[0] + shift[0];
+                row1[x] = (data[i + o1] & 0xff) * scale[1] + shift[1];
+                row2[x] = (data[i + o2] & 0xff) * scale[2] + shift[2];
             }
+            int at = offset + y * outW;
+            out.put(at, row0);
+            out.put(plane + at, row1);
+            out.put(2 * plane + at, row2);
         }
     }
 }

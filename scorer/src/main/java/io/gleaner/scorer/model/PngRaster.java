@@ -152,43 +152,52 @@ final class PngRaster implements AutoCloseable {
         return at + n;
     }
 
-    /** Undoes the PNG row filters (None, Sub, Up, Average, Paeth) of {@code in} into {@code out}. */
+    /**
+     * Undoes the PNG row filters (None, Sub, Up, Average, Paeth) of {@code in} into {@code out}. The
+     * first row reads a zero row above it; the first pixel of a row a zero pixel to its left. The
+     * loops are split at the first pixel so the inner ones have no branches but Paeth's.
+     */
     static void unfilter(byte[] in, byte[] out, int height, int stride, int bpp) {
+        byte[] zeros = new byte[stride];
         for (int y = 0; y < height; y++) {
             int src = y * (stride + 1);
             int filter = in[src++];
             int dst = y * stride;
-            int prev = dst - stride;
+            byte[] above = y == 0 ? zeros : out;
+            int up = y == 0 ? 0 : dst - stride;
             switch (filter) {
                 case 0 -> System.arraycopy(in, src, out, dst, stride);
                 case 1 -> {
-                    for (int x = 0; x < stride; x++) {
-                        int left = x >= bpp ? out[dst + x - bpp] & 0xff : 0;
-                        out[dst + x] = (byte) (in[src + x] + left);
+                    System.arraycopy(in, src, out, dst, Math.min(bpp, stride));
+                    for (int x = bpp; x < stride; x++) {
+                        out[dst + x] = (byte) (in[src + x] + out[dst + x - bpp]);
                     }
                 }
                 case 2 -> {
                     for (int x = 0; x < stride; x++) {
-                        int up = y > 0 ? out[prev + x] & 0xff : 0;
-                        out[dst + x] = (byte) (in[src + x] + up);
+                        out[dst + x] = (byte) (in[src + x] + above[up + x]);
                     }
                 }
                 case 3 -> {
-                    for (int x = 0; x < stride; x++) {
-                        int left = x >= bpp ? out[dst + x - bpp] & 0xff : 0;
-                        int up = y > 0 ? out[prev + x] & 0xff : 0;
-                        out[dst + x] = (byte) (in[src + x] + ((left + up) >>> 1));
+                    for (int x = 0; x < Math.min(bpp, stride); x++) {
+                        out[dst + x] = (byte) (in[src + x] + ((above[up + x] & 0xff) >>> 1));
+                    }
+                    for (int x = bpp; x < stride; x++) {
+                        out[dst + x] = (byte) (in[src + x]
+                                + (((out[dst + x - bpp] & 0xff) + (above[up + x] & 0xff)) >>> 1));
                     }
                 }
                 case 4 -> {
-                    for (int x = 0; x < stride; x++) {
-                        int a = x >= bpp ? out[dst + x - bpp] & 0xff : 0;
-                        int b = y > 0 ? out[prev + x] & 0xff : 0;
-                        int c = x >= bpp && y > 0 ? out[prev + x - bpp] & 0xff : 0;
-                        int p = a + b - c;
-                        int pa = Math.abs(p - a);
-                        int pb = Math.abs(p - b);
-                        int pc = Math.abs(p - c);
+                    for (int x = 0; x < Math.min(bpp, stride); x++) {
+                        out[dst + x] = (byte) (in[src + x] + above[up + x]); // Paeth of (0, b, 0) is b
+                    }
+                    for (int x = bpp; x < stride; x++) {
+                        int a = out[dst + x - bpp] & 0xff;
+                        int b = above[up + x] & 0xff;
+                        int c = above[up + x - bpp] & 0xff;
+                        int pa = Math.abs(b - c);
+                        int pb = Math.abs(a - c);
+                        int pc = Math.abs(a + b - 2 * c);
                         int predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
                         out[dst + x] = (byte) (in[src + x] + predictor);
                     }
