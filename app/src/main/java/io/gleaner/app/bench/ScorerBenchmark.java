@@ -185,6 +185,11 @@ public final class ScorerBenchmark implements Callable<Integer> {
             out.printf(Locale.ROOT, "RSS: %d MiB at start, %d MiB before the stage, %d MiB when its clock started,"
                             + " %d MiB after %d frames: drift %.2f%% (target < 5%%)%n", mib(rssAtStart),
                     mib(rssBeforeStage), mib(stage.rssTimedStart()), mib(stage.rssAfter()), n, 100 * drift);
+            if (!java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                    .contains("-XX:+AlwaysPreTouch")) {
+                out.println("     the heap was not pre-touched, so RSS also grows as the JVM first touches its heap;"
+                        + " for a leak check run with -Xms equal to -Xmx and -XX:+AlwaysPreTouch");
+            }
             // RSS counts the JVM heap as it grows towards -Xmx; outside it is native memory (libtorch,
             // RocksDB, direct buffers), where a per-batch leak would show.
             long nativeStart = stage.rssTimedStart() - stage.heapTimedStart();
