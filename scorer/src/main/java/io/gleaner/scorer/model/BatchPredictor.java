@@ -41,6 +41,10 @@ import java.util.SplittableRandom;
  * <p>Not thread-safe: use it on the thread that {@link DrivingModel#predictor} gave it to.
  */
 public final class BatchPredictor implements AutoCloseable {
+    static {
+        DjlRuntime.ensureOffline();
+    }
+
         private final DrivingModel model;
     private final ModelManifest manifest;
     private final int batchSize;
