@@ -106,8 +106,10 @@ public final class BatchPredictor implements AutoCloseable {
         return model.djlModel().getNDManager().getDevice();
     }
 
-    /** PyTorch intra-op threads of the calling thread. */
+    /** PyTorch intra-op threads of the calling thread (loads the engine if nothing has yet). */
     public static int intraOpThreads() {
+        // The native library is loaded with the engine; before that the JNI call has no symbol.
+        ai.djl.engine.Engine.getEngine("PyTorch");
         return JniUtils.getNumThreads();
     }
 
