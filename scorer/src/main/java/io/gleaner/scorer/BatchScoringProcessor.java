@@ -6,9 +6,11 @@ import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.ModelUpdate;
+import io.gleaner.schema.v1.OutputSample;
 import io.gleaner.schema.v1.ScoredFrame;
+import io.gleaner.scorer.model.BatchPredictor;
 import io.gleaner.scorer.model.DrivingModel;
-import io.gleaner.scorer.model.Prediction;
+import io.gleaner.scorer.model.FrameScore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,16 +32,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Buffers frames in a changelogged store under a per-task sequence number and scores them in
- * arrival order, a batch at a time, when a batch is full or the wall-clock punctuator fires.
- * Frames stay buffered while there is no model, and a crash loses none: a frame leaves the store
- * in the same transaction that writes its score (or, when its image cannot be read, its dead letter).
+ * arrival order, a batch at a time (one forward pass of {@link ScorerConfig#batchSize()} rows),
+ * when a batch is full or the wall-clock punctuator fires ({@link ScorerConfig#maxBatchDelay()}).
+ * Frames stay buffered while there is no model.
+ *
+ * <p>Why a crash loses no frame taken into a batch: the input offset of a frame is committed once
+ * the frame is in the buffer store, but the store is changelogged, and under exactly-once its
+ * changelog write commits in the same transaction as that offset. The frame leaves the store
+ * (a tombstone in the changelog) only in the transaction that also writes its score (or, when its
+ * image cannot be read, its dead letter). So after a crash either the transaction committed, and
+ * the frame is in the restored store or already scored, or it aborted, and the frame is read again
+ * from {@code frames.valid}. On restart {@link #init} counts what the restored store holds and
+ * scores it first, in arrival order, continuing the sequence after the last buffered number.
+ *
+ * <p>Scoring uses the stream thread's own {@link BatchPredictor} of the leased model: frames are
+ * decoded straight into its input buffer, and the batch's outputs are the scene probabilities, the
+ * action with its MC-dropout spread and samples, the embedding and its novelty.
  *
  * <p>One flush scores at most {@link #MAX_BATCHES_PER_FLUSH} batches and starts no batch after
  * {@link #FLUSH_TIME_BUDGET_MS}: under exactly-once a flush runs inside one transaction, and a backlog
  * built up while no model was published must not run past {@code transaction.timeout.ms}. The rest
  * waits for the next punctuation.
  */
-final class BatchScoringProcessor implements Processor<String, FrameEvent, String, ScorerOutput> {
+final class BatchScoringProcessor implements Processor<String, byte[], String, ScorerOutput> {
     /** Batches one flush may score. */
     static final int MAX_BATCHES_PER_FLUSH = 8;
     /** Wall-clock time after which a flush starts no further batch (transaction.timeout.ms defaults to 10 s). */
@@ -61,9 +76,15 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
     private KeyValueStore<Long, BufferedFrame> buffer;
     private ReadOnlyKeyValueStore<String, ?> modelUpdates;
     private long nextSequence;
+    // The oldest sequence number still buffered (or nextSequence when none is). Batches are read
+    // from here with a range rather than all(): RocksDB keeps the tombstones of scored frames until
+    // compaction, and an iterator from the start would step over every one of them each batch.
+    private long firstBuffered;
     private long waiting;
     private boolean warnedNoModel;
     private long nextBufferWarningMs = Long.MIN_VALUE;
+    private DrivingModel loggedModel;
+    private String device = "";
 
     BatchScoringProcessor(ScorerConfig config, ModelHolder holder, ModelFollower follower, ScorerMetrics metrics) {
         this.config = config;
@@ -82,9 +103,11 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         try (KeyValueIterator<Long, BufferedFrame> last = buffer.reverseAll()) {
             nextSequence = last.hasNext() ? last.next().key + 1 : 0;
         }
+        firstBuffered = nextSequence;
         try (KeyValueIterator<Long, BufferedFrame> all = buffer.all()) {
             while (all.hasNext()) {
-                all.next();
+                long key = all.next().key;
+                firstBuffered = Math.min(firstBuffered, key);
                 waiting++;
             }
         }
@@ -96,14 +119,16 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
     }
 
     @Override
-    public void process(Record<String, FrameEvent> record) {
+    public void process(Record<String, byte[]> record) {
         if (record.value() == null) {
             return;
         }
         Optional<RecordMetadata> source = context.recordMetadata();
+        // The bytes as read: parsed once, when the frame is scored (a frame that is not a
+        // FrameEvent goes to the DLQ then, with its offset).
         buffer.put(nextSequence++, new BufferedFrame(record.key(), record.timestamp(),
                 source.map(RecordMetadata::partition).orElse(-1), source.map(RecordMetadata::offset).orElse(-1L),
-                record.value().toByteArray()));
+                record.value()));
         waiting++;
         metrics.waitingChanged(1);
         warnIfOverLimit();
@@ -183,7 +208,7 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
 
     private List<KeyValue<Long, BufferedFrame>> nextBatch() {
         List<KeyValue<Long, BufferedFrame>> batch = new ArrayList<>(config.batchSize());
-        try (KeyValueIterator<Long, BufferedFrame> entries = buffer.all()) {
+        try (KeyValueIterator<Long, BufferedFrame> entries = buffer.range(firstBuffered, Long.MAX_VALUE)) {
             while (entries.hasNext() && batch.size() < config.batchSize()) {
                 batch.add(entries.next());
             }
@@ -203,7 +228,13 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         FrameEvent[] events = new FrameEvent[batch.size()];
         Record<String, ScorerOutput>[] deadLetters = newRecordArray(batch.size());
         String[] details = new String[batch.size()];
-        List<float[]> inputs = new ArrayList<>(batch.size());
+        BatchPredictor predictor;
+        try {
+            predictor = predictorFor(model);
+        } catch (RuntimeException e) {
+            throw new PredictionFailed(e);
+        }
+        int decoded = 0;
         for (int i = 0; i < batch.size(); i++) {
             BufferedFrame buffered = batch.get(i).value;
             FrameEvent event;
@@ -216,7 +247,8 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
                 continue;
             }
             try {
-                inputs.add(model.preprocess(event.getImage()));
+                predictor.decode(decoded, event.getImage());
+                decoded++;
                 events[i] = event;
             } catch (IllegalArgumentException e) {
                 // Ingest decoded and bounded every image before frames.valid, so this means ingest
@@ -226,9 +258,9 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
                 deadLetters[i] = deadLetter(buffered, REASON_UNSCORABLE_IMAGE, details[i], e);
             }
         }
-        List<Prediction> predictions;
+        List<FrameScore> predictions;
         try {
-            predictions = inputs.isEmpty() ? List.of() : model.predict(inputs);
+            predictions = decoded == 0 ? List.of() : predictor.score(decoded);
         } catch (RuntimeException e) {
             // A broken artifact or an out-of-memory at this batch size fails every time; throwing
             // would restart the stream thread on this same batch forever.
@@ -239,7 +271,7 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         for (int i = 0; i < batch.size(); i++) {
             BufferedFrame buffered = batch.get(i).value;
             if (events[i] != null) {
-                ScoredFrame scored = scored(events[i], predictions.get(next++), model, scoredAt);
+                ScoredFrame scored = scored(events[i], predictions.get(next++), model, device, scoredAt);
                 context.forward(new Record<>(buffered.key(), new ScorerOutput.Scored(scored), buffered.timestamp()));
             } else {
                 metrics.frameSkipped();
@@ -251,9 +283,10 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         for (KeyValue<Long, BufferedFrame> entry : batch) {
             buffer.delete(entry.key);
         }
+        firstBuffered = batch.get(batch.size() - 1).key + 1;
         waiting -= batch.size();
         metrics.waitingChanged(-batch.size());
-        if (!inputs.isEmpty()) {
+        if (decoded > 0) {
             metrics.batchScored(predictions.size(), System.nanoTime() - start);
         }
     }
@@ -272,20 +305,51 @@ final class BatchScoringProcessor implements Processor<String, FrameEvent, Strin
         return (Record<String, ScorerOutput>[]) new Record<?, ?>[size];
     }
 
-    private static ScoredFrame scored(FrameEvent frame, Prediction prediction, DrivingModel model, long scoredAt) {
+    /**
+     * The thread's predictor of {@code model}; logs the device, batch shape and threads the first
+     * time this task scores with a model.
+     */
+    private BatchPredictor predictorFor(DrivingModel model) {
+        BatchPredictor predictor = model.predictor(config.batchSize(), config.inference());
+        if (model != loggedModel) {
+            loggedModel = model;
+            device = predictor.device().toString();
+            LOG.info("task {}: scoring with {} version {} on device {}: batches of {} rows (padded), {} MC-dropout "
+                    + "samples, novelty against {} reference embeddings, {} PyTorch intra-op threads on {}",
+                    context.taskId(), config.modelName(), model.version(), device, config.batchSize(),
+                    config.inference().mcSamples(), config.inference().referenceBankSize(),
+                    BatchPredictor.intraOpThreads(), Thread.currentThread().getName());
+        }
+        return predictor;
+    }
+
+    private static ScoredFrame scored(FrameEvent frame, FrameScore score, DrivingModel model, String device,
+            long scoredAt) {
         ScoredFrame.Builder scored = ScoredFrame.newBuilder()
                 .setFrame(frame)
                 .setModelVersion(model.version())
                 .addAllSceneClasses(model.sceneClasses())
                 .setPredictedAction(DriverAction.newBuilder()
-                        .setSteering(prediction.steering())
-                        .setAcceleration(prediction.acceleration()))
+                        .setSteering(score.steering())
+                        .setAcceleration(score.acceleration()))
+                .setSteeringSpread(score.steeringSpread())
+                .setAccelerationSpread(score.accelerationSpread())
+                .setNovelty(score.novelty())
+                .setDevice(device)
                 .setScoredTimeMs(scoredAt);
-        for (float p : prediction.sceneProbabilities()) {
+        for (float p : score.sceneProbabilities()) {
             scored.addSceneProbabilities(p);
         }
-        for (float e : prediction.embedding()) {
+        for (float e : score.embedding()) {
             scored.addEmbedding(e);
+        }
+        for (int k = 0; k < score.sampleSteering().length; k++) {
+            OutputSample.Builder sample = OutputSample.newBuilder().setAction(DriverAction.newBuilder()
+                    .setSteering(score.sampleSteering()[k]).setAcceleration(score.sampleAcceleration()[k]));
+            for (float p : score.sampleProbabilities()[k]) {
+                sample.addSceneProbabilities(p);
+            }
+            scored.addSamples(sample);
         }
         return scored.build();
     }

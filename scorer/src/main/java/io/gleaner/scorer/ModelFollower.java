@@ -96,8 +96,9 @@ final class ModelFollower {
         holder.swap(model);
         loaded = model;
         loadedAttempt = attempt;
-        LOG.info("model {}: now serving version {} (parent '{}') from {}, was {}", modelName,
-                latest.getVersion(), latest.getParentVersion(), latest.getArtifactUri(), serving);
+        LOG.info("model {}: now serving version {} (parent '{}') from {} on device {}, was {}", modelName,
+                latest.getVersion(), latest.getParentVersion(), latest.getArtifactUri(),
+                model.djlModel().getNDManager().getDevice(), serving);
     }
 
     /**

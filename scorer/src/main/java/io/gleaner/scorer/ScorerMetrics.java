@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Thread-safe; readers see each value as of some recent moment.
  */
 public final class ScorerMetrics {
+    /** How many of the latest batch latencies {@link #recentBatchLatenciesMillis} can return. */
+    public static final int LATENCY_RING = 16_384;
+
     private final ModelHolder holder;
     private final AtomicLong framesScored = new AtomicLong();
     private final AtomicLong framesSkipped = new AtomicLong();
@@ -19,6 +22,9 @@ public final class ScorerMetrics {
     private final AtomicLong batchFailures = new AtomicLong();
     private final AtomicLong bufferLimitWarnings = new AtomicLong();
     private final AtomicReference<String> lastModelLoadError = new AtomicReference<>("");
+    // The latest batch latencies, oldest overwritten first, for percentiles.
+    private final long[] latencyRing = new long[LATENCY_RING];
+    private long latenciesRecorded;
 
     /** Metrics of the instance that serves the models of {@code holder}. */
     public ScorerMetrics(ModelHolder holder) {
@@ -84,10 +90,26 @@ public final class ScorerMetrics {
         return holder.currentVersion();
     }
 
+    /**
+     * The latency, in milliseconds, of each of the last {@code count} batches (at most
+     * {@link #LATENCY_RING}, fewer if fewer were scored), oldest first.
+     */
+    public synchronized double[] recentBatchLatenciesMillis(int count) {
+        int n = (int) Math.min(Math.min(count, LATENCY_RING), latenciesRecorded);
+        double[] out = new double[Math.max(0, n)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = latencyRing[(int) ((latenciesRecorded - n + i) % LATENCY_RING)] / 1e6;
+        }
+        return out;
+    }
+
     void batchScored(int scored, long nanos) {
-        framesScored.addAndGet(scored);
-        batches.incrementAndGet();
+        synchronized (this) {
+            latencyRing[(int) (latenciesRecorded++ % LATENCY_RING)] = nanos;
+        }
         lastBatchLatencyNanos.set(nanos);
+        batches.incrementAndGet();
+        framesScored.addAndGet(scored);
     }
 
     void frameSkipped() {

@@ -34,7 +34,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Frames wait in a changelogged store until a batch of {@link ScorerConfig#batchSize()} is
  * full or {@link ScorerConfig#maxBatchDelay()} of wall-clock time passes, and until a model exists.
- * A frame whose image the model cannot preprocess goes to {@code frames.dlq} with its original key
+ * A record that is not a {@code FrameEvent}, or whose image the model cannot preprocess, goes to
+ * {@code frames.dlq} with its original key
  * and {@code FrameEvent} bytes and {@link io.gleaner.schema.DlqHeaders}.
  */
 public final class ScorerTopology {
@@ -77,12 +78,17 @@ public final class ScorerTopology {
                         .withValueSerde(Topics.MODEL_UPDATES.valueSerde())
                         .withCachingDisabled());
 
+        // Cached: a frame put and scored (deleted) between two commits never reaches RocksDB or the
+        // changelog, only its tombstone does; what is still buffered at a commit is flushed to both
+        // in that commit's transaction, before its input offset commits, so a crash loses nothing.
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(BATCH_BUFFER_STORE), Serdes.Long(), BufferedFrame.serde()));
+                Stores.persistentKeyValueStore(BATCH_BUFFER_STORE), Serdes.Long(), BufferedFrame.serde())
+                .withCachingEnabled());
 
         ModelFollower follower = new ModelFollower(config.modelName(), holder, metrics);
+        // Values stay bytes: the buffer stores them as read and scoring parses them once.
         Map<String, KStream<String, ScorerOutput>> routes = builder.stream(Topics.FRAMES_VALID.name(),
-                        Consumed.with(Topics.FRAMES_VALID.keySerde(), Topics.FRAMES_VALID.valueSerde())
+                        Consumed.with(Topics.FRAMES_VALID.keySerde(), Serdes.ByteArray())
                                 .withName("scorer-frames-valid-source"))
                 .process(() -> new BatchScoringProcessor(config, holder, follower, metrics),
                         Named.as(SCORING_PROCESSOR), BATCH_BUFFER_STORE)

@@ -113,7 +113,7 @@ class BatchBufferRestartTest {
                         .setChannels(3).setData(ByteString.copyFrom(pixels)))
                 .build();
         context.setRecordMetadata(Topics.FRAMES_VALID.name(), 0, n);
-        processor.process(new Record<>("car-1", frame, 1_000L + n));
+        processor.process(new Record<>("car-1", frame.toByteArray(), 1_000L + n));
         return frame;
     }
 }

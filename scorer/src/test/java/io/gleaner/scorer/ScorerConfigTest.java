@@ -3,6 +3,7 @@ package io.gleaner.scorer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.scorer.model.InferenceOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -14,5 +15,19 @@ class ScorerConfigTest {
         assertThatThrownBy(() -> new ScorerConfig("m", 64, Duration.ofMillis(10), 63))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scorer.max-buffered-frames is 63").hasMessageContaining("scorer.batch-size (64)");
+    }
+
+    @Test
+    void inferenceOptionsDefaultToDropoutSamplesAndNoveltyAndSayWhatIsWrong() {
+        assertThat(ScorerConfig.defaults().inference()).isEqualTo(InferenceOptions.defaults());
+        assertThat(InferenceOptions.defaults().mcSamples()).isPositive();
+        assertThat(InferenceOptions.defaults().referenceBankSize()).isPositive();
+        assertThatThrownBy(() -> new InferenceOptions(8, 1.0f, 1024, 5, 0))
+                .hasMessageContaining("scorer.dropout-rate is 1.0");
+        assertThatThrownBy(() -> new InferenceOptions(8, 0.2f, 4, 5, 0))
+                .hasMessageContaining("scorer.novelty-neighbours is 5").hasMessageContaining("(4)");
+        assertThatThrownBy(() -> new InferenceOptions(65, 0.2f, 0, 1, 0)).hasMessageContaining("scorer.mc-samples is 65");
+        assertThatThrownBy(() -> new ScorerConfig("m", 8, Duration.ofMillis(10), 100, null))
+                .isInstanceOf(NullPointerException.class);
     }
 }

@@ -30,6 +30,7 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -41,9 +42,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * One version of the driving model in memory: a small conv backbone whose embedding feeds a scene
@@ -55,7 +59,9 @@ import javax.imageio.ImageIO;
  *
  * <p>{@link #predict} may be called from any thread, one call at a time (calls are serialised);
  * training through {@link #djlModel()} must not overlap with predictions on the same instance.
- * The instance owns its DJL {@link Model}; {@link #close()} frees it.
+ * For scoring streams, {@link #predictor} gives each thread its own {@link BatchPredictor}, which
+ * also runs MC dropout and novelty, without serialising threads.
+ * The instance owns its DJL {@link Model} and its predictors; {@link #close()} frees them.
  */
 public final class DrivingModel implements AutoCloseable {
     static {
@@ -79,6 +85,7 @@ public final class DrivingModel implements AutoCloseable {
     private static final float[] MEAN = {0.5f, 0.5f, 0.5f};
     private static final float[] STD = {0.25f, 0.25f, 0.25f};
     private static final int[] CONV_FILTERS = {16, 32, 64, 64};
+    private static final int MAX_DECODE_PIXELS = 4096 * 4096;
     private static final Pattern PARAMS_FILE = Pattern.compile("(.+)-(\\d{4})\\.params");
     // Seeding the engine and drawing the initial weights must not interleave between threads.
     private static final Object INIT_LOCK = new Object();
@@ -88,7 +95,8 @@ public final class DrivingModel implements AutoCloseable {
     private final float[] scale = new float[INPUT_CHANNELS];
     private final float[] shift = new float[INPUT_CHANNELS];
     private volatile ModelManifest manifest;
-    private boolean closed;
+    private final Map<Thread, BatchPredictor> predictors = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private DrivingModel(Model model, ModelManifest manifest) {
         this.model = model;
@@ -154,6 +162,7 @@ public final class DrivingModel implements AutoCloseable {
             // after loading). Initialising again sets the names and keeps the loaded weights.
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32,
                     new Shape(1, manifest.inputChannels(), manifest.inputHeight(), manifest.inputWidth()));
+            checkOutputShapes(artifactDir, model, manifest);
             return new DrivingModel(model, manifest);
         } catch (MalformedModelException e) {
             model.close();
@@ -242,17 +251,66 @@ public final class DrivingModel implements AutoCloseable {
      * @throws IllegalArgumentException saying why the image cannot be used
      */
     public float[] preprocess(Image image) {
+        ModelManifest m = manifest;
+        float[] out = new float[INPUT_CHANNELS * m.inputHeight() * m.inputWidth()];
+        try (PngRaster png = new PngRaster()) {
+            preprocessInto(image, FloatBuffer.wrap(out), 0, png);
+        }
+        return out;
+    }
+
+    /**
+     * {@link #preprocess} into {@code out} from index {@code offset}: the pixels go from the decoded
+     * raster (or the RAW bytes) straight into the float buffer, with no intermediate image or array.
+     */
+    void preprocessInto(Image image, FloatBuffer out, int offset, PngRaster png) {
         Objects.requireNonNull(image, "image");
         if (image.getPayloadCase() != Image.PayloadCase.DATA) {
             throw new IllegalArgumentException("image has no inline bytes (payload " + image.getPayloadCase()
                     + "); the scorer reads inline images only");
         }
-        return switch (image.getEncoding()) {
-            case IMAGE_ENCODING_RAW -> toChw(rawPixels(image));
-            case IMAGE_ENCODING_PNG, IMAGE_ENCODING_JPEG -> toChw(decodedPixels(image));
+        Pixels pixels = switch (image.getEncoding()) {
+            case IMAGE_ENCODING_RAW -> rawPixels(image);
+            case IMAGE_ENCODING_PNG -> pngPixels(image, png);
+            case IMAGE_ENCODING_JPEG -> decodedPixels(image);
             default -> throw new IllegalArgumentException("image encoding " + image.getEncoding()
                     + " is not supported; expected JPEG, PNG or RAW");
         };
+        toChw(pixels, out, offset);
+    }
+
+    /**
+     * The calling thread's predictor for this model, made on its first call (later calls must ask
+     * for the same batch size and options). It stays open until this model is closed: a stream
+     * thread keeps using it batch after batch.
+     */
+    public BatchPredictor predictor(int batchSize, InferenceOptions options) {
+        ensureOpen();
+        Thread thread = Thread.currentThread();
+        BatchPredictor predictor = predictors.get(thread);
+        if (predictor == null) {
+            // A stream thread that died (and was replaced) leaves its predictor behind: free it.
+            predictors.entrySet().removeIf(e -> {
+                if (!e.getKey().isAlive()) {
+                    e.getValue().close();
+                    return true;
+                }
+                return false;
+            });
+            predictor = new BatchPredictor(this, batchSize, options);
+            predictors.put(thread, predictor);
+            if (closed) {
+                // close() ran while this one was being made and may not have seen it.
+                predictors.remove(thread);
+                predictor.close();
+                ensureOpen();
+            }
+        } else if (predictor.batchSize() != batchSize || !predictor.options().equals(options)) {
+            throw new IllegalArgumentException("this thread's predictor of " + this + " runs batches of "
+                    + predictor.batchSize() + " with " + predictor.options() + "; asked for " + batchSize + " with "
+                    + options + ". One thread scores with one configuration");
+        }
+        return predictor;
     }
 
     /**
@@ -309,6 +367,8 @@ public final class DrivingModel implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            predictors.values().forEach(BatchPredictor::close);
+            predictors.clear();
             model.close();
         }
     }
@@ -422,6 +482,39 @@ public final class DrivingModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one zero frame through the loaded network and checks its outputs against the manifest:
+     * DJL loads parameters of any shape, and a manifest that disagrees with them (another embedding
+     * size or class count) would otherwise fail only later, in the middle of scoring.
+     */
+    private static void checkOutputShapes(Path dir, Model model, ModelManifest m) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager trial = model.getNDManager().newSubManager()) {
+            NDArray x = trial.zeros(new Shape(1, m.inputChannels(), m.inputHeight(), m.inputWidth()));
+            NDList out;
+            try {
+                out = model.getBlock().forward(new ParameterStore(trial, false), new NDList(x), false);
+            } catch (ai.djl.engine.EngineException e) {
+                throw new IllegalArgumentException("model artifact " + dir + ": its parameters do not fit a "
+                        + m.inputChannels() + "x" + m.inputHeight() + "x" + m.inputWidth() + " input as "
+                        + ModelManifest.FILE_NAME + " says: " + e.getMessage(), e);
+            }
+            Shape expectedScene = new Shape(1, m.sceneClasses().size());
+            Shape expectedEmbedding = new Shape(1, m.embeddingSize());
+            if (out.size() != 3 || !out.get(0).getShape().equals(expectedScene)
+                    || !out.get(1).getShape().equals(new Shape(1, 2))
+                    || !out.get(2).getShape().equals(expectedEmbedding)) {
+                throw new IllegalArgumentException("model artifact " + dir + ": its parameters give outputs of shapes "
+                        + java.util.Arrays.toString(out.getShapes()) + " for one frame, but " + ModelManifest.FILE_NAME + " promises "
+                        + m.sceneClasses().size() + " scene classes and an embedding of " + m.embeddingSize()
+                        + "; the manifest does not describe these parameters, save the artifact again");
+            }
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
     private static void checkCompatible(Path dir, ModelManifest m) {
         if (!ARCHITECTURE.equals(m.architecture())) {
             throw new IllegalArgumentException("model artifact " + dir + " has architecture '" + m.architecture()
@@ -518,10 +611,29 @@ public final class DrivingModel implements AutoCloseable {
         return new Pixels(image.getData().toByteArray(), 0, w, h, c, w * c, offsets);
     }
 
+    private static Pixels pngPixels(Image image, PngRaster png) {
+        PngRaster.Decoded decoded;
+        try {
+            decoded = png.decode(image.getData().asReadOnlyByteBuffer(), MAX_DECODE_PIXELS);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot decode " + image.getEncoding() + " image of "
+                    + image.getData().size() + " bytes: " + e.getMessage(), e);
+        }
+        if (decoded == null) {
+            return decodedPixels(image);
+        }
+        int c = decoded.channels();
+        int[] offsets = c <= 2 ? new int[] {0, 0, 0} : new int[] {0, 1, 2};
+        return new Pixels(decoded.data(), 0, decoded.width(), decoded.height(), c, decoded.width() * c, offsets);
+    }
+
     private static Pixels decodedPixels(Image image) {
         BufferedImage decoded;
+        // A memory-cached stream: ImageIO.read(InputStream) would cache to a temporary file.
         try (InputStream in = image.getData().newInput()) {
-            decoded = ImageIO.read(in);
+            // ImageIO.read closes the stream it is given once a reader took it.
+            ImageInputStream stream = new MemoryCacheImageInputStream(in);
+            decoded = ImageIO.read(stream);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot decode " + image.getEncoding() + " image of "
                     + image.getData().size() + " bytes: " + e.getMessage(), e);
@@ -572,12 +684,16 @@ public final class DrivingModel implements AutoCloseable {
                 offsets);
     }
 
-    private float[] toChw(Pixels p) {
+    private void toChw(Pixels p, FloatBuffer out, int offset) {
         ModelManifest m = manifest;
         int outW = m.inputWidth();
         int outH = m.inputHeight();
         int plane = outW * outH;
-        float[] out = new float[INPUT_CHANNELS * plane];
+        // Rows are computed in a heap array and copied in bulk: element puts into a direct buffer
+        // cost a bounds check and an unsafe store each.
+        float[] row0 = new float[outW];
+        float[] row1 = new float[outW];
+        float[] row2 = new float[outW];
         int[] sourceX = new int[outW];
         for (int x = 0; x < outW; x++) {
             // Nearest neighbour, sampling at pixel centres; the identity when sizes match.
@@ -590,14 +706,16 @@ public final class DrivingModel implements AutoCloseable {
         for (int y = 0; y < outH; y++) {
             int sy = (int) (((2L * y + 1) * p.height()) / (2L * outH));
             int row = p.base() + sy * p.scanlineStride();
-            int at = y * outW;
-            for (int x = 0; x < outW; x++, at++) {
+            for (int x = 0; x < outW; x++) {
                 int i = row + sourceX[x];
-                out[at] = (data[i + o0] & 0xff) * scale[0] + shift[0];
-                out[plane + at] = (data[i + o1] & 0xff) * scale[1] + shift[1];
-                out[2 * plane + at] = (data[i + o2] & 0xff) * scale[2] + shift[2];
+                row0[x] = (data[i + o0] & 0xff) * scale[0] + shift[0];
+                row1[x] = (data[i + o1] & 0xff) * scale[1] + shift[1];
+                row2[x] = (data[i + o2] & 0xff) * scale[2] + shift[2];
             }
+            int at = offset + y * outW;
+            out.put(at, row0);
+            out.put(plane + at, row1);
+            out.put(2 * plane + at, row2);
         }
-        return out;
     }
 }

@@ -1,7 +1,9 @@
 /**
  * The driving model: its network (a small conv backbone with a scene head and an action head),
  * its on-disk artifact (DJL parameters plus {@code manifest.json} with the SHA-256 of the
- * parameters), image preprocessing, and batched inference. Everything here that touches DJL
+ * parameters), image preprocessing (with a direct PNG reader), and batched inference: a
+ * {@link io.gleaner.scorer.model.BatchPredictor} per scoring thread runs fixed-shape batches with
+ * MC dropout and novelty against a reference bank. Everything here that touches DJL
  * first calls {@link io.gleaner.scorer.model.DjlRuntime#ensureOffline()}.
  */
 package io.gleaner.scorer.model;

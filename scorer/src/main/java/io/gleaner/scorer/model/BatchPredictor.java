@@ -1,0 +1,302 @@
+package io.gleaner.scorer.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import io.gleaner.schema.v1.Image;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Scores fixed-size batches of frames with one {@link DrivingModel} on one thread: the scorer's
+ * {@code Predictor}. Each stream thread gets its own from {@link DrivingModel#predictor}, so threads
+ * never wait for each other and none shares native buffers.
+ *
+ * <p>Frames are decoded straight into slots of one direct input buffer ({@link #decode}), which
+ * becomes the input tensor of a batch without another copy on the host. Every batch has
+ * {@code batchSize} rows, the unused ones zero, so the network always sees the same shape. One
+ * batch is one call of {@link #score}: one pass through the backbone; the heads once without
+ * dropout and once per MC-dropout sample (dropout kept on at inference, the samples stacked along
+ * the batch so the heads still run once); the L2-normalised embeddings; and the novelty, one
+ * matrix product of the batch's embeddings with the reference bank on the model's device. Every
+ * NDArray of a batch lives in a sub-manager closed when the batch ends.
+ *
+ * <p>The reference bank is a uniform reservoir sample of the embeddings this predictor scored, so
+ * novelty measures the distance to what this model has been shown on this thread since it started
+ * serving; it starts empty (novelty 0) and is not kept across restarts or versions.
+ *
+ * <p>Not thread-safe: use it on the thread that {@link DrivingModel#predictor} gave it to.
+ */
+public final class BatchPredictor implements AutoCloseable {
+    static {
+        DjlRuntime.ensureOffline();
+    }
+
+        private final DrivingModel model;
+    private final ModelManifest manifest;
+    private final int batchSize;
+    private final InferenceOptions options;
+    private final List<Block> trunk;
+    private final Block sceneHead;
+    private final Block actionHead;
+    private final int frameFloats;
+    private final ByteBuffer input;
+    private final FloatBuffer inputFloats;
+    private final boolean[] filled;
+    private final PngRaster png = new PngRaster();
+    private final NDManager bankManager;
+    private final float[] bank;
+    private final SplittableRandom reservoir = new SplittableRandom(0x5EEDL);
+    private int bankRows;
+    private long bankSeen;
+    private NDArray bankOnDevice;
+    private boolean bankChanged;
+    private boolean closed;
+
+    BatchPredictor(DrivingModel model, int batchSize, InferenceOptions options) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size is " + batchSize + "; it must be at least 1");
+        }
+        this.model = model;
+        this.manifest = model.manifest();
+        this.batchSize = batchSize;
+        this.options = Objects.requireNonNull(options, "options");
+        List<Block> layers = new ArrayList<>(model.block().getChildren().values());
+        List<Block> heads = layers.remove(layers.size() - 1).getChildren().values();
+        this.trunk = List.copyOf(layers);
+        this.sceneHead = heads.get(0);
+        this.actionHead = heads.get(1);
+        this.frameFloats = manifest.inputChannels() * manifest.inputHeight() * manifest.inputWidth();
+        this.input = ByteBuffer.allocateDirect(Math.multiplyExact(batchSize, frameFloats) * Float.BYTES)
+                .order(ByteOrder.nativeOrder());
+        this.inputFloats = input.asFloatBuffer();
+        this.filled = new boolean[batchSize];
+        this.bankManager = model.djlModel().getNDManager().newSubManager();
+        this.bank = new float[options.referenceBankSize() * manifest.embeddingSize()];
+        if (options.intraOpThreads() > 0) {
+            JniUtils.setNumThreads(options.intraOpThreads());
+        }
+    }
+
+    /** Frames per batch; every batch runs with this many rows. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** The options it was made with. */
+    public InferenceOptions options() {
+        return options;
+    }
+
+    /** The device the model and its batches run on. */
+    public Device device() {
+        return model.djlModel().getNDManager().getDevice();
+    }
+
+    /** PyTorch intra-op threads of the calling thread (loads the engine if nothing has yet). */
+    public static int intraOpThreads() {
+        // The native library is loaded with the engine; before that the JNI call has no symbol.
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        return JniUtils.getNumThreads();
+    }
+
+    /**
+     * Decodes a frame's image into slot {@code slot} of the next batch: PNG (8-bit, non-interlaced)
+     * straight from its inflated rows, other PNG and JPEG through ImageIO's raster, RAW from its bytes;
+     * resized by nearest neighbour and normalised with the manifest's mean and std.
+     *
+     * @throws IllegalArgumentException saying why the image cannot be used (the slot is then empty)
+     */
+    public void decode(int slot, Image image) {
+        checkSlot(slot);
+        filled[slot] = false;
+        model.preprocessInto(image, inputFloats, slot * frameFloats, png);
+        filled[slot] = true;
+    }
+
+    /** Puts an input that {@link DrivingModel#preprocess} made into slot {@code slot} of the next batch. */
+    public void put(int slot, float[] preprocessed) {
+        checkSlot(slot);
+        if (preprocessed.length != frameFloats) {
+            throw new IllegalArgumentException("input has " + preprocessed.length + " floats, expected " + frameFloats);
+        }
+        inputFloats.put(slot * frameFloats, preprocessed);
+        filled[slot] = true;
+    }
+
+    /**
+     * Scores slots {@code 0 .. count-1} (each must hold a frame) in one forward pass of
+     * {@code batchSize} rows, and returns their scores in slot order. Slots stay filled, so the same
+     * inputs can be scored again.
+     */
+    public List<FrameScore> score(int count) {
+        if (closed) {
+            throw new IllegalStateException("predictor of " + model + " is closed");
+        }
+        if (count < 1 || count > batchSize) {
+            throw new IllegalArgumentException("count is " + count + "; a batch holds 1.." + batchSize + " frames");
+        }
+        for (int i = 0; i < batchSize; i++) {
+            if (i < count && !filled[i]) {
+                throw new IllegalArgumentException("slot " + i + " holds no frame; decode or put one first");
+            }
+            if (i >= count && filled[i]) {
+                // Padding rows are zero: fixed shape, and no earlier frame leaks into this batch.
+                inputFloats.put(i * frameFloats, new float[frameFloats]);
+                filled[i] = false;
+            }
+        }
+        boolean gradMode = JniUtils.isGradMode();
+        // DJL turns autograd off only on the thread that started the engine.
+        JniUtils.setGradMode(false);
+        try (NDManager batch = model.djlModel().getNDManager().newSubManager()) {
+            return run(batch, count);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    private List<FrameScore> run(NDManager batch, int count) {
+        ParameterStore parameters = new ParameterStore(batch, false);
+        input.rewind();
+        NDArray x = batch.create(input, new Shape(batchSize, manifest.inputChannels(), manifest.inputHeight(),
+                manifest.inputWidth()), DataType.FLOAT32);
+        NDList features = new NDList(x);
+        for (Block layer : trunk) {
+            features = layer.forward(parameters, features, false);
+        }
+        NDArray embedding = features.singletonOrThrow();
+        int samples = options.mcSamples();
+        NDArray headInput = embedding;
+        if (samples > 0) {
+            // Dropout forced on (training=true) whatever mode the predictor runs in: the samples
+            // differ by their masks, which is where the disagreement comes from.
+            NDArray dropped = Dropout.dropout(embedding.tile(new long[] {samples, 1}), options.dropoutRate(), true)
+                    .singletonOrThrow();
+            headInput = embedding.concat(dropped, 0);
+        }
+        float[] probabilities = sceneHead.forward(parameters, new NDList(headInput), false).singletonOrThrow()
+                .softmax(1).toFloatArray();
+        float[] actions = actionHead.forward(parameters, new NDList(headInput), false).singletonOrThrow()
+                .toFloatArray();
+        NDArray normalised = embedding.div(embedding.norm(new int[] {1}, true).maximum(1e-12f));
+        float[] embeddings = normalised.toFloatArray();
+        float[] novelty = novelty(batch, normalised);
+        remember(embeddings, count);
+
+        int classes = manifest.sceneClasses().size();
+        int width = manifest.embeddingSize();
+        List<FrameScore> scores = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            float[][] sampleProbabilities = new float[samples][];
+            float[] sampleSteering = new float[samples];
+            float[] sampleAcceleration = new float[samples];
+            for (int k = 0; k < samples; k++) {
+                int row = (1 + k) * batchSize + i;
+                sampleProbabilities[k] = Arrays.copyOfRange(probabilities, row * classes, (row + 1) * classes);
+                sampleSteering[k] = actions[2 * row];
+                sampleAcceleration[k] = actions[2 * row + 1];
+            }
+            scores.add(new FrameScore(Arrays.copyOfRange(probabilities, i * classes, (i + 1) * classes),
+                    actions[2 * i], actions[2 * i + 1], spread(sampleSteering), spread(sampleAcceleration),
+                    sampleProbabilities, sampleSteering, sampleAcceleration,
+                    Arrays.copyOfRange(embeddings, i * width, (i + 1) * width), novelty[i]));
+        }
+        return scores;
+    }
+
+    /** Per row, 1 − the mean cosine similarity to its nearest bank embeddings; zeros while the bank is empty. */
+    private float[] novelty(NDManager batch, NDArray normalised) {
+        if (bankRows == 0) {
+            return new float[batchSize];
+        }
+        if (bankChanged || bankOnDevice == null) {
+            if (bankOnDevice != null) {
+                bankOnDevice.close();
+            }
+            int width = manifest.embeddingSize();
+            bankOnDevice = bankManager.create(FloatBuffer.wrap(bank, 0, bankRows * width), new Shape(bankRows, width));
+            bankChanged = false;
+        }
+        int k = Math.min(options.neighbours(), bankRows);
+        // N×B: bank rows against the batch's columns, so the bank needs no transposed copy.
+        NDArray similarities = bankOnDevice.matMul(normalised.transpose());
+        similarities.attach(batch);
+        NDArray nearest = similarities.topK(k, 0, true, false).get(0);
+        return nearest.mean(new int[] {0}).neg().add(1f).toFloatArray();
+    }
+
+    /** Reservoir sampling (Algorithm R): every embedding scored so far is in the bank with equal chance. */
+    private void remember(float[] embeddings, int count) {
+        int size = options.referenceBankSize();
+        if (size == 0) {
+            return;
+        }
+        int width = manifest.embeddingSize();
+        for (int i = 0; i < count; i++) {
+            bankSeen++;
+            int row;
+            if (bankRows < size) {
+                row = bankRows++;
+            } else {
+                long pick = reservoir.nextLong(bankSeen);
+                if (pick >= size) {
+                    continue;
+                }
+                row = (int) pick;
+            }
+            System.arraycopy(embeddings, i * width, bank, row * width, width);
+            bankChanged = true;
+        }
+    }
+
+    /** Embeddings now in the reference bank. */
+    public int referenceBankRows() {
+        return bankRows;
+    }
+
+    private static float spread(float[] values) {
+        if (values.length < 2) {
+            return 0;
+        }
+        double mean = 0;
+        for (float v : values) {
+            mean += v;
+        }
+        mean /= values.length;
+        double squares = 0;
+        for (float v : values) {
+            squares += (v - mean) * (v - mean);
+        }
+        return (float) Math.sqrt(squares / values.length);
+    }
+
+    private void checkSlot(int slot) {
+        if (slot < 0 || slot >= batchSize) {
+            throw new IllegalArgumentException("slot " + slot + " is outside the batch of " + batchSize);
+        }
+    }
+
+    /** Frees the reference bank and the decoder. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            bankManager.close();
+            png.close();
+        }
+    }
+}

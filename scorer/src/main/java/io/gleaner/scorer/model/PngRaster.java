@@ -1,0 +1,219 @@
+package io.gleaner.scorer.model;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Decodes the PNGs fleets send most, 8-bit non-interlaced gray, gray+alpha, RGB or RGBA, straight
+ * to interleaved bytes: chunks are checked (CRC-32), the IDAT stream inflated with the JDK's zlib and
+ * the row filters undone, with no {@code BufferedImage}, colour model or temporary file in between.
+ * Anything else (palette, 16-bit, interlaced) returns null, and the caller falls back to ImageIO.
+ *
+ * <p>An instance keeps its {@link Inflater} and buffers between images: one per thread, closed
+ * when done.
+ */
+final class PngRaster implements AutoCloseable {
+    private static final long SIGNATURE = 0x89504E470D0A1A0AL;
+    private static final int IHDR = 0x49484452;
+    private static final int IDAT = 0x49444154;
+    private static final int IEND = 0x49454E44;
+
+    private final Inflater inflater = new Inflater();
+    private final CRC32 crc = new CRC32();
+    private byte[] filtered = new byte[0];
+    private byte[] idat = new byte[0];
+    private byte[] pixels = new byte[0];
+
+    /**
+     * One decoded image: {@code width × height} pixels of {@code channels} interleaved bytes, rows
+     * back to back. {@code data} may be longer than the image and is reused by the next decode.
+     */
+    record Decoded(byte[] data, int width, int height, int channels) {}
+
+    /**
+     * The image's pixels, or null when it is a PNG this decoder does not handle (the caller then
+     * uses ImageIO). Reads {@code png} from its position to its limit and leaves it unchanged.
+     *
+     * @throws IllegalArgumentException when the bytes are not a valid PNG of a kind it handles
+     *     (bad signature, CRC, truncated or corrupt data)
+     */
+    Decoded decode(ByteBuffer png, int maxPixels) {
+        ByteBuffer in = png.slice();
+        if (in.remaining() < 8 + 25 || in.getLong() != SIGNATURE) {
+            throw new IllegalArgumentException("not a PNG (no PNG signature)");
+        }
+        int width = 0;
+        int height = 0;
+        int channels = 0;
+        boolean header = false;
+        int idatLength = 0;
+        ByteBuffer singleIdat = null;
+        int idatChunks = 0;
+        while (true) {
+            if (in.remaining() < 12) {
+                throw new IllegalArgumentException("PNG is truncated (no IEND chunk)");
+            }
+            int length = in.getInt();
+            int type = in.getInt();
+            if (length < 0 || length > in.remaining() - 4) {
+                throw new IllegalArgumentException("PNG chunk of " + length + " bytes runs past the end of the data");
+            }
+            ByteBuffer chunk = in.slice(in.position() - 4, length + 4);
+            crc.reset();
+            crc.update(chunk);
+            ByteBuffer data = in.slice(in.position(), length);
+            in.position(in.position() + length);
+            if ((int) crc.getValue() != in.getInt()) {
+                throw new IllegalArgumentException("PNG chunk " + chunkName(type) + " fails its CRC-32 check");
+            }
+            if (type == IHDR) {
+                width = data.getInt();
+                height = data.getInt();
+                int bitDepth = data.get() & 0xff;
+                int colorType = data.get() & 0xff;
+                int compression = data.get();
+                int filter = data.get();
+                int interlace = data.get();
+                channels = switch (colorType) {
+                    case 0 -> 1;
+                    case 2 -> 3;
+                    case 4 -> 2;
+                    case 6 -> 4;
+                    default -> 0;
+                };
+                if (bitDepth != 8 || channels == 0 || compression != 0 || filter != 0 || interlace != 0) {
+                    return null;
+                }
+                if (width <= 0 || height <= 0 || (long) width * height > maxPixels) {
+                    throw new IllegalArgumentException("PNG is " + width + "x" + height + " px; the scorer takes up to "
+                            + maxPixels + " pixels");
+                }
+                header = true;
+            } else if (type == IDAT) {
+                if (!header) {
+                    throw new IllegalArgumentException("PNG has image data before its header");
+                }
+                idatChunks++;
+                if (idatChunks == 1) {
+                    singleIdat = data;
+                } else {
+                    if (idatChunks == 2) {
+                        idatLength = append(0, singleIdat);
+                    }
+                    idatLength = append(idatLength, data);
+                }
+            } else if (type == IEND) {
+                break;
+            }
+        }
+        if (idatChunks == 0) {
+            throw new IllegalArgumentException("PNG has no image data");
+        }
+        int stride = width * channels;
+        int rows = height * (stride + 1);
+        if (filtered.length < rows) {
+            filtered = new byte[rows];
+        }
+        inflater.reset();
+        if (idatChunks == 1) {
+            inflater.setInput(singleIdat);
+        } else {
+            inflater.setInput(idat, 0, idatLength);
+        }
+        try {
+            int done = 0;
+            while (done < rows) {
+                int n = inflater.inflate(filtered, done, rows - done);
+                if (n == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
+                    throw new IllegalArgumentException("PNG image data ends after " + done + " of " + rows + " bytes");
+                }
+                done += n;
+            }
+        } catch (DataFormatException e) {
+            throw new IllegalArgumentException("PNG image data is corrupt: " + e.getMessage(), e);
+        }
+        if (pixels.length < height * stride) {
+            pixels = new byte[height * stride];
+        }
+        unfilter(filtered, pixels, height, stride, channels);
+        return new Decoded(pixels, width, height, channels);
+    }
+
+    private int append(int at, ByteBuffer data) {
+        int n = data.remaining();
+        if (idat.length < at + n) {
+            byte[] grown = new byte[Math.max(2 * idat.length, at + n)];
+            System.arraycopy(idat, 0, grown, 0, at);
+            idat = grown;
+        }
+        data.duplicate().get(idat, at, n);
+        return at + n;
+    }
+
+    /**
+     * Undoes the PNG row filters (None, Sub, Up, Average, Paeth) of {@code in} into {@code out}. The
+     * first row reads a zero row above it; the first pixel of a row a zero pixel to its left. The
+     * loops are split at the first pixel so the inner ones have no branches but Paeth's.
+     */
+    static void unfilter(byte[] in, byte[] out, int height, int stride, int bpp) {
+        byte[] zeros = new byte[stride];
+        for (int y = 0; y < height; y++) {
+            int src = y * (stride + 1);
+            int filter = in[src++];
+            int dst = y * stride;
+            byte[] above = y == 0 ? zeros : out;
+            int up = y == 0 ? 0 : dst - stride;
+            switch (filter) {
+                case 0 -> System.arraycopy(in, src, out, dst, stride);
+                case 1 -> {
+                    System.arraycopy(in, src, out, dst, Math.min(bpp, stride));
+                    for (int x = bpp; x < stride; x++) {
+                        out[dst + x] = (byte) (in[src + x] + out[dst + x - bpp]);
+                    }
+                }
+                case 2 -> {
+                    for (int x = 0; x < stride; x++) {
+                        out[dst + x] = (byte) (in[src + x] + above[up + x]);
+                    }
+                }
+                case 3 -> {
+                    for (int x = 0; x < Math.min(bpp, stride); x++) {
+                        out[dst + x] = (byte) (in[src + x] + ((above[up + x] & 0xff) >>> 1));
+                    }
+                    for (int x = bpp; x < stride; x++) {
+                        out[dst + x] = (byte) (in[src + x]
+                                + (((out[dst + x - bpp] & 0xff) + (above[up + x] & 0xff)) >>> 1));
+                    }
+                }
+                case 4 -> {
+                    for (int x = 0; x < Math.min(bpp, stride); x++) {
+                        out[dst + x] = (byte) (in[src + x] + above[up + x]); // Paeth of (0, b, 0) is b
+                    }
+                    for (int x = bpp; x < stride; x++) {
+                        int a = out[dst + x - bpp] & 0xff;
+                        int b = above[up + x] & 0xff;
+                        int c = above[up + x - bpp] & 0xff;
+                        int pa = Math.abs(b - c);
+                        int pb = Math.abs(a - c);
+                        int pc = Math.abs(a + b - 2 * c);
+                        int predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+                        out[dst + x] = (byte) (in[src + x] + predictor);
+                    }
+                }
+                default -> throw new IllegalArgumentException("PNG row " + y + " has unknown filter type " + filter);
+            }
+        }
+    }
+
+    private static String chunkName(int type) {
+        return new String(new byte[] {(byte) (type >>> 24), (byte) (type >>> 16), (byte) (type >>> 8), (byte) type},
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() {
+        inflater.end();
+    }
+}
