@@ -25,13 +25,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one training loop every way of training a {@link DrivingModel} shares: Adam over the whole
- * block, {@link DrivingLoss}, a shuffle seeded from the config, one progress line per epoch.
+ * block with a cosine-decaying learning rate, {@link DrivingLoss}, a shuffle seeded from the
+ * config, one progress line per epoch.
  *
  * <p>Each batch lives in its own {@code NDManager} below the trainer's and is closed after the
  * step: tensors left on the trainer's manager leak about 100 MB per step.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+    /**
+     * The learning rate falls along a cosine from the configured rate to this share of it at the
+     * last step. At a fixed rate the last steps still jump about, and where a run stopped decided
+     * how well it drove ordinary frames: fine-tunes of one parent on 43 labels plus 1,000 replayed
+     * frames ended with common-scenario errors from 0.10 to 0.24.
+     */
+    static final float FINAL_LEARNING_RATE_SHARE = 0.01f;
 
     private TrainingLoop() {}
 
@@ -75,7 +83,12 @@ public final class TrainingLoop {
         DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(new DrivingLoss(config.sceneLossWeight()))
                 .optDevices(new Device[] {djlModel.getNDManager().getDevice()})
                 .optOptimizer(Optimizer.adam()
-                        .optLearningRateTracker(Tracker.fixed(config.learningRate()))
+                        .optLearningRateTracker(Tracker.cosine()
+                                .setBaseValue(config.learningRate())
+                                .optFinalValue(config.learningRate() * FINAL_LEARNING_RATE_SHARE)
+                                .setMaxUpdates(config.epochs() * ((order.size() + config.batchSize() - 1)
+                                        / config.batchSize()))
+                                .build())
                         .build());
 
         List<Double> epochLosses = new ArrayList<>();
