@@ -3,6 +3,7 @@ package io.gleaner.retrain;
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.scorer.model.DrivingModel;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,6 +37,16 @@ public final class FineTuner {
      * golden-set action error at 0.141 and 1,000 at 0.128 (parent 0.096).
      */
     public static final int MIN_REPLAYED = 1_000;
+    /**
+     * The candidate's weights are this share of the fine-tuned weights plus the rest of the
+     * parent's (weight-space averaging, as WiSE-FT does): the fine-tune's direction, half the step.
+     * Fitting a few hundred mostly rare labels overshoots into ordinary driving; the average keeps
+     * most of the gain on rare scenes. Measured on the fleet simulator (43 harvested labels, 34
+     * rare, 1,000 replayed frames; parent: rare 0.314, common 0.106, golden set 0.1005): the
+     * fine-tuned weights gave rare 0.275, common 0.250, golden 0.135; their average with the parent
+     * rare 0.261, common 0.194, golden 0.118.
+     */
+    public static final float TUNED_WEIGHT_SHARE = 0.5f;
 
     private FineTuner() {}
 
@@ -100,6 +111,7 @@ public final class FineTuner {
             }
             training.addAll(replayExamples);
             TrainingReport report = TrainingLoop.fit(model, training, config);
+            averageWithParent(model, parentArtifact, expectedSha256, TUNED_WEIGHT_SHARE);
             LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out, %d skipped) + %d replayed frames"
                             + " (%d skipped): loss %.4f -> %.4f, %.1f images/s",
                     model.manifest().modelName(), model.version(), screened.examples().size(), split.heldOut().size(),
@@ -109,6 +121,24 @@ public final class FineTuner {
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * Sets every weight of {@code tuned} to {@code share} of its own value plus {@code 1 − share} of
+     * the parent's, which is loaded again (checked against {@code expectedSha256}) and closed.
+     */
+    static void averageWithParent(DrivingModel tuned, Path parentArtifact, String expectedSha256, float share) {
+        try (DrivingModel parent = DrivingModel.load(parentArtifact, expectedSha256)) {
+            var parentParameters = parent.djlModel().getBlock().getParameters();
+            for (var pair : tuned.djlModel().getBlock().getParameters()) {
+                float[] own = pair.getValue().getArray().toFloatArray();
+                float[] theirs = parentParameters.get(pair.getKey()).getArray().toFloatArray();
+                for (int i = 0; i < own.length; i++) {
+                    own[i] = share * own[i] + (1 - share) * theirs[i];
+                }
+                pair.getValue().getArray().set(FloatBuffer.wrap(own));
+            }
         }
     }
 
