@@ -98,18 +98,17 @@ public final class FineTuner {
                         + " trained on: " + summary(screened.skipped()) + "; fix or relabel them");
             }
             List<TrainingExample> training = new ArrayList<>(screened.examples());
-            List<FrameEvent> replayed = sample(replay, Math.max(MIN_REPLAYED, screened.examples().size() * REPLAY_PER_LABEL), config.seed());
+            List<FrameEvent> replayed = sample(replay,
+                    Math.max(MIN_REPLAYED, screened.examples().size() * REPLAY_PER_LABEL), config.seed());
             int replaySkipped = 0;
-            List<TrainingExample> replayExamples = new ArrayList<>(replayed.size());
             for (FrameEvent frame : replayed) {
                 try {
-                    replayExamples.addAll(SeedTrainer.behaviourCloningExamples(model, List.of(frame)));
+                    training.addAll(SeedTrainer.behaviourCloningExamples(model, List.of(frame)));
                 } catch (IllegalArgumentException e) {
                     replaySkipped++;
                     LOG.warn("skipping replayed frame {}: {}", frame.getFrameId(), e.getMessage());
                 }
             }
-            training.addAll(replayExamples);
             TrainingReport report = TrainingLoop.fit(model, training, config);
             averageWithParent(model, parentArtifact, expectedSha256, TUNED_WEIGHT_SHARE);
             LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out, %d skipped) + %d replayed frames"
