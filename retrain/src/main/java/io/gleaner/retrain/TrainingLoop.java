@@ -25,13 +25,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one training loop every way of training a {@link DrivingModel} shares: Adam over the whole
- * block, {@link DrivingLoss}, a shuffle seeded from the config, one progress line per epoch.
+ * block with a cosine-decaying learning rate, {@link DrivingLoss}, a shuffle seeded from the
+ * config, one progress line per epoch.
  *
  * <p>Each batch lives in its own {@code NDManager} below the trainer's and is closed after the
  * step: tensors left on the trainer's manager leak about 100 MB per step.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+    /**
+     * The learning rate falls along a cosine from the configured rate to this share of it at the
+     * last step, so a run does not stop in the middle of a jump. Measured on the fleet simulator
+     * (seed model, 1,000 frames × 4 epochs): common-scenario action error 0.130 at a fixed rate,
+     * 0.106 decayed; on a fine-tune of 43 rare-heavy labels it did not help (golden set 0.128 at a
+     * fixed rate from the first seed, 0.135 decayed from the second).
+     */
+    static final float FINAL_LEARNING_RATE_SHARE = 0.01f;
 
     private TrainingLoop() {}
 
@@ -75,7 +84,12 @@ public final class TrainingLoop {
         DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(new DrivingLoss(config.sceneLossWeight()))
                 .optDevices(new Device[] {djlModel.getNDManager().getDevice()})
                 .optOptimizer(Optimizer.adam()
-                        .optLearningRateTracker(Tracker.fixed(config.learningRate()))
+                        .optLearningRateTracker(Tracker.cosine()
+                                .setBaseValue(config.learningRate())
+                                .optFinalValue(config.learningRate() * FINAL_LEARNING_RATE_SHARE)
+                                .setMaxUpdates(config.epochs() * ((order.size() + config.batchSize() - 1)
+                                        / config.batchSize()))
+                                .build())
                         .build());
 
         List<Double> epochLosses = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.gleaner.retrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.scorer.model.DrivingModel;
@@ -108,6 +109,30 @@ class FineTunerTest {
                 assertThat(EvaluationGate.evaluate(reloaded, examples).get(EvaluationGate.ACTION_MAE))
                         .isEqualTo(tunedMae);
             }
+        }
+    }
+
+    @Test
+    void averagingWithTheParentSetsEveryWeightToTheShareOfEach(@TempDir Path dir) {
+        ModelArtifact parent = savedParent(dir);
+
+        try (DrivingModel other = DrivingModel.create(DrivingScenes.spec(), 2L);
+                DrivingModel original = DrivingModel.load(parent.dir(), parent.sha256())) {
+            var otherParameters = other.djlModel().getBlock().getParameters();
+            var parentParameters = original.djlModel().getBlock().getParameters();
+            String name = otherParameters.keys().get(0);
+            float[] before = otherParameters.get(name).getArray().toFloatArray();
+            float[] parentWeights = parentParameters.get(name).getArray().toFloatArray();
+
+            FineTuner.averageWithParent(other, parent.dir(), parent.sha256(), 0.25f);
+
+            float[] after = otherParameters.get(name).getArray().toFloatArray();
+            assertThat(after).hasSameSizeAs(before);
+            for (int i = 0; i < after.length; i++) {
+                assertThat(after[i]).as("%s[%d]", name, i)
+                        .isCloseTo(0.25f * before[i] + 0.75f * parentWeights[i], within(1e-6f));
+            }
+            assertThat(after).isNotEqualTo(before);
         }
     }
 }

@@ -12,6 +12,7 @@ import io.gleaner.ingest.sim.Scenario;
 import io.gleaner.ingest.sim.SimulatedFrame;
 import io.gleaner.ingest.sim.Truth;
 import io.gleaner.ingest.sim.TruthLog;
+import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
@@ -33,7 +34,6 @@ import io.gleaner.scorer.ScorerMetrics;
 import io.gleaner.scorer.ScorerTopology;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelSpec;
-import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.SelectionMetrics;
 import io.gleaner.uncertainty.SelectionTopology;
 import java.nio.charset.StandardCharsets;
@@ -44,10 +44,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -66,9 +71,10 @@ import org.slf4j.LoggerFactory;
  * The whole active-learning loop on a real broker and a real database: the fleet simulator
  * publishes frames, the four Streams stages (ingest, scorer, selection, queue sink) run as
  * separate Kafka Streams applications, the truth oracle stands in for the labeling team, and
- * the retrain service fine-tunes and hot-swaps the model. Used by {@code gleaner demo} and the
- * end-to-end test; it reads the simulator's truth only to label (as people would) and to
- * measure, never to steer the engine.
+ * the retrain service fine-tunes and hot-swaps the model. Used by {@code gleaner demo}, the
+ * closed-loop benchmark and the end-to-end test; it reads the simulator's truth only to label (as
+ * people would: the harvested frames, and once a random sample of the fleet as the gate's golden
+ * set) and to measure, never to steer the engine.
  */
 public final class GleanerLoop {
     private static final Logger LOG = LoggerFactory.getLogger(GleanerLoop.class);
@@ -78,15 +84,31 @@ public final class GleanerLoop {
     private static final int PARTITIONS = 2;
     private static final long SEED_SET_SEED_OFFSET = 1_000_003L;
     private static final long EVAL_SET_SEED_OFFSET = 2_000_003L;
+    private static final long GOLDEN_SET_SEED_OFFSET = 3_000_017L;
 
     private final String bootstrapServers;
     private final DataSource dataSource;
     private final LoopConfig config;
+    private final Harvesting harvesting;
+    private final Optional<Path> seedModel;
 
+    /** The engine's own harvesting, the seed model trained in the run. */
     public GleanerLoop(String bootstrapServers, DataSource dataSource, LoopConfig config) {
-        this.bootstrapServers = bootstrapServers;
-        this.dataSource = dataSource;
-        this.config = config;
+        this(bootstrapServers, dataSource, config, Harvesting.Engine.defaults(), Optional.empty());
+    }
+
+    /**
+     * @param harvesting which frames get labeled each round
+     * @param seedModel a saved model artifact folder to start from instead of training a seed
+     *     (the benchmark starts both arms from one seed); used only when no version is live yet
+     */
+    public GleanerLoop(String bootstrapServers, DataSource dataSource, LoopConfig config, Harvesting harvesting,
+                       Optional<Path> seedModel) {
+        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.config = Objects.requireNonNull(config, "config");
+        this.harvesting = Objects.requireNonNull(harvesting, "harvesting");
+        this.seedModel = Objects.requireNonNull(seedModel, "seedModel");
     }
 
     /** Runs every round, calling {@code onRound} after each; returns what happened. */
@@ -115,7 +137,7 @@ public final class GleanerLoop {
                     RetrainConfig.defaults()
                             .withMinNewLabels(config.minNewLabels())
                             .withModelsDir(config.workDir().resolve("models")),
-                    unlabeled);
+                    unlabeled, goldenSet(seed + GOLDEN_SET_SEED_OFFSET));
             ActionErrorProbe.ActionError first = bootstrapSeedModel(retrain, registry, probe, unlabeled, seed);
 
             IngestMetrics ingestMetrics = new IngestMetrics();
@@ -130,7 +152,7 @@ public final class GleanerLoop {
                  StreamsStage scorer = startStage(ScorerTopology.APPLICATION_ID, stateRoot,
                          b -> ScorerTopology.build(b, ScorerConfig.defaults(), holder, scorerMetrics));
                  StreamsStage selection = startStage(SelectionTopology.APPLICATION_ID, stateRoot,
-                         b -> SelectionTopology.build(b, SelectionConfig.defaults(), selectionMetrics));
+                         b -> SelectionTopology.build(b, harvesting.selection(), selectionMetrics));
                  StreamsStage sink = startStage(TaskSinkTopology.APPLICATION_ID, stateRoot,
                          b -> TaskSinkTopology.build(b, new TaskStore(dataSource)))) {
 
@@ -155,7 +177,7 @@ public final class GleanerLoop {
                     double rareBaseRate = frames.stream().filter(f -> f.truth().scenario().isRare()).count()
                             / (double) frames.size();
 
-                    int labeled = labeler.labelAllPending();
+                    int labeled = label(labeler, round, harvestedFrames);
                     Optional<RetrainRun> run = retrain.runIfDue();
                     RegisteredModel live = registry.live().orElseThrow();
                     ActionErrorProbe.ActionError error = measure(probe, live);
@@ -171,10 +193,51 @@ public final class GleanerLoop {
         }
     }
 
+    /** Labels what this round's harvesting says is to be labeled; returns how many labels it gave. */
+    private int label(TruthOracleLabeler labeler, int round, List<String> harvestedFrames) {
+        if (harvesting instanceof Harvesting.UniformRandom random) {
+            return labeler.labelDrawnSkipOthers(draw(harvestedFrames, random.labelsInRound().applyAsInt(round),
+                    new Random(random.seed() * 1_000_003L + round)));
+        }
+        return labeler.labelAllPending();
+    }
+
+    /** {@code count} of the frame ids, uniformly at random; the same ids and random draw the same. */
+    static Set<String> draw(List<String> frameIds, int count, Random random) {
+        List<String> shuffled = new ArrayList<>(frameIds);
+        // Task ids follow the order frames left the stages in, which varies run to run; frame ids do not.
+        Collections.sort(shuffled);
+        Collections.shuffle(shuffled, random);
+        return new HashSet<>(shuffled.subList(0, Math.min(count, shuffled.size())));
+    }
+
+    /**
+     * {@link LoopConfig#goldenFrames()} fleet frames of another simulator seed, each labeled with its
+     * true scene and action, as a labeling team labels a random sample once; never trained on.
+     */
+    private List<LabeledExample> goldenSet(long goldenSeed) {
+        List<LabeledExample> golden = new ArrayList<>(config.goldenFrames());
+        List<SimulatedFrame> frames = new FleetSimulator(config.simulator().withSeed(goldenSeed))
+                .next(config.goldenFrames());
+        for (int i = 0; i < frames.size(); i++) {
+            SimulatedFrame frame = frames.get(i);
+            var image = frame.event().getImage();
+            golden.add(new LabeledExample(-(i + 1L), 0, frame.event().getFrameId(), image.getEncoding().name(),
+                    image.getWidth(), image.getHeight(), image.getData().toByteArray(),
+                    frame.truth().scenario().label(), frame.truth().steering(), frame.truth().acceleration()));
+        }
+        return golden;
+    }
+
     private ActionErrorProbe.ActionError bootstrapSeedModel(RetrainService retrain, ModelRegistry registry,
                                                             ActionErrorProbe probe, List<FrameEvent> unlabeled,
                                                             long seed) {
-        if (registry.live().isEmpty()) {
+        if (registry.live().isEmpty() && seedModel.isPresent()) {
+            LOG.info("starting from the saved seed model {}", seedModel.get());
+            try (DrivingModel saved = DrivingModel.load(seedModel.get(), null)) {
+                retrain.bootstrap(saved);
+            }
+        } else if (registry.live().isEmpty()) {
             LOG.info("training the seed model on {} unlabeled frames (behaviour cloning of the human actions)",
                     unlabeled.size());
             try (DrivingModel seedModel = SeedTrainer.train(ModelSpec.defaults(Scenario.labels()), unlabeled,

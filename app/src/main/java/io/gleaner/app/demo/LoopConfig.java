@@ -18,10 +18,17 @@ import java.util.Objects;
  * @param poisonRecords garbage records published in the first round, to show the DLQ at work
  * @param workDir where models, truth and Streams state go
  * @param drainTimeout how long a round may wait for the stages to catch up
+ * @param goldenFrames fleet frames (another seed of the simulator) labeled once by the truth, as a
+ *     labeling team would label a random sample, that the retrain gate measures every candidate on
+ *     and that nothing trains on; 0 for no golden set
  */
 public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int seedEpochs, int evalFramesPerScenario,
                          int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
-                         Duration drainTimeout) {
+                         Duration drainTimeout, int goldenFrames) {
+
+    /** The golden set's size by default: enough that the gate's 5% tolerance is above its noise. */
+    public static final int DEFAULT_GOLDEN_FRAMES = 400;
+
     public LoopConfig {
         Objects.requireNonNull(simulator, "simulator");
         Objects.requireNonNull(workDir, "workDir");
@@ -35,6 +42,21 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
         if (poisonRecords < 0) {
             throw new IllegalArgumentException("demo.poison-records is " + poisonRecords + "; it must be >= 0");
         }
+        if (goldenFrames < 0) {
+            throw new IllegalArgumentException("demo.golden-frames is " + goldenFrames
+                    + "; it must be >= 0 (0: no golden set)");
+        }
+    }
+
+    /**
+     * As the canonical constructor, with no golden set: the gate judges on held-out labels only,
+     * so a short loop promotes what improves on harvested frames (the end-to-end test relies on it).
+     */
+    public LoopConfig(int rounds, int framesPerRound, int seedFrames, int seedEpochs, int evalFramesPerScenario,
+                      int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
+                      Duration drainTimeout) {
+        this(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels, simulator,
+                poisonRecords, workDir, drainTimeout, 0);
     }
 
     /**
@@ -47,17 +69,22 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
     /** The demo's shape: a few minutes on 2 CPU cores. */
     public static LoopConfig defaults(Path workDir) {
         return new LoopConfig(5, 1500, 2000, 4, 150, 40, SimulatorConfig.defaults().withRareRate(DEMO_RARE_RATE), 3,
-                workDir, Duration.ofMinutes(3));
+                workDir, Duration.ofMinutes(3), DEFAULT_GOLDEN_FRAMES);
     }
 
     public LoopConfig withRounds(int newRounds) {
         return new LoopConfig(newRounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
-                simulator, poisonRecords, workDir, drainTimeout);
+                simulator, poisonRecords, workDir, drainTimeout, goldenFrames);
     }
 
     public LoopConfig withFramesPerRound(int newFramesPerRound) {
         return new LoopConfig(rounds, newFramesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
-                simulator, poisonRecords, workDir, drainTimeout);
+                simulator, poisonRecords, workDir, drainTimeout, goldenFrames);
+    }
+
+    public LoopConfig withWorkDir(Path newWorkDir) {
+        return new LoopConfig(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
+                simulator, poisonRecords, newWorkDir, drainTimeout, goldenFrames);
     }
 
     private static void positive(String name, int value) {

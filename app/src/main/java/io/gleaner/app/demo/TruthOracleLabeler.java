@@ -1,12 +1,14 @@
 package io.gleaner.app.demo;
 
 import io.gleaner.ingest.sim.Truth;
+import io.gleaner.queue.FlagReason;
 import io.gleaner.queue.Label;
 import io.gleaner.queue.Task;
 import io.gleaner.queue.TaskQueue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,8 @@ public final class TruthOracleLabeler {
     public static final String LABELER_ID = "oracle-labeler";
     private static final int CLAIM_BATCH = 64;
     private static final Duration LEASE = Duration.ofMinutes(5);
+    /** The note on a task the random-harvesting arm set aside. */
+    static final String NOT_DRAWN = "not drawn: outside the random sample the label budget allows";
 
     private final TaskQueue queue;
     private final Supplier<Map<String, Truth>> truth;
@@ -57,6 +61,32 @@ public final class TruthOracleLabeler {
             labeled += labeledThisBatch;
             if (labeledThisBatch == 0) {
                 return labeled;
+            }
+        }
+    }
+
+    /**
+     * Labels the claimable tasks whose frame is in {@code drawn} and sets every other claimable
+     * task aside unlabeled (skipped, reason {@code other}), so that exactly the drawn frames cost
+     * labels and none is left to a later round. Returns how many it labeled.
+     */
+    public int labelDrawnSkipOthers(Set<String> drawn) {
+        Map<String, Truth> known = truth.get();
+        int labeled = 0;
+        while (true) {
+            List<Task> claimed = queue.claim(LABELER_ID, TaskQueue.MAX_CLAIM, LEASE);
+            if (claimed.isEmpty()) {
+                return labeled;
+            }
+            for (Task task : claimed) {
+                Truth answer = known.get(task.frameId());
+                if (answer != null && drawn.contains(task.frameId())) {
+                    queue.submitLabel(task.taskId(), LABELER_ID,
+                            new Label(answer.scenario().label(), answer.steering(), answer.acceleration()));
+                    labeled++;
+                } else {
+                    queue.skip(task.taskId(), LABELER_ID, FlagReason.OTHER, NOT_DRAWN);
+                }
             }
         }
     }

@@ -22,4 +22,14 @@ class LoopConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("demo.frames-per-round is 0; it must be > 0");
     }
+
+    @Test
+    void theGoldenSetIsOnByDefaultAndANegativeSizeNamesTheSetting() {
+        LoopConfig config = LoopConfig.defaults(Path.of("work"));
+        assertThat(config.goldenFrames()).isEqualTo(LoopConfig.DEFAULT_GOLDEN_FRAMES);
+        assertThatThrownBy(() -> new LoopConfig(1, 100, 100, 1, 10, 1, config.simulator(), 0, Path.of("work"),
+                config.drainTimeout(), -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("demo.golden-frames is -1; it must be >= 0 (0: no golden set)");
+    }
 }

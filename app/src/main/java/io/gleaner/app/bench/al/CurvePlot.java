@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
  * A line chart of named series written as a PNG with {@code java.awt} alone (headless), so the
  * benchmarks draw their curves without a plotting dependency.
  */
-final class CurvePlot {
+public final class CurvePlot {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 560;
     private static final int LEFT = 80;
@@ -45,19 +45,19 @@ final class CurvePlot {
     private final String yLabel;
     private final Map<String, Series> series = new LinkedHashMap<>();
 
-    CurvePlot(String title, String xLabel, String yLabel) {
+    public CurvePlot(String title, String xLabel, String yLabel) {
         this.title = title;
         this.xLabel = xLabel;
         this.yLabel = yLabel;
     }
 
-    CurvePlot add(String name, double[] x, double[] y) {
+    public CurvePlot add(String name, double[] x, double[] y) {
         series.put(name, new Series(x, y));
         return this;
     }
 
     /** Draws the chart into {@code file}, axes spanning every series' finite points. */
-    void write(Path file) {
+    public void write(Path file) {
         System.setProperty("java.awt.headless", "true");
         double minX = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
