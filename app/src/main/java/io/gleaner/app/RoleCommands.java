@@ -16,6 +16,9 @@ import io.gleaner.ingest.sim.TruthLog;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
+import io.gleaner.queue.feedback.FeedbackRelayConfig;
+import io.gleaner.queue.feedback.LabelFeedbackRelay;
+import io.gleaner.queue.feedback.ModelErrorRule;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
 import io.gleaner.retrain.RetrainConfig;
@@ -56,6 +59,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -269,6 +273,68 @@ final class RoleCommands {
             TaskStore store = new TaskStore(connection.database().dataSource());
             return runStage(TaskSinkTopology.APPLICATION_ID, connection, streams,
                     b -> TaskSinkTopology.build(b, store), () -> LOG.info("queue sink stopped"));
+        }
+    }
+
+    @Command(name = "feedback-relay", mixinStandardHelpOptions = true,
+            description = "Publish to label-feedback, once per task labeled in the queue, which triggers harvested the"
+                    + " frame and whether its final label showed the model wrong; selection learns trigger yield from"
+                    + " it. Exactly once across crashes; run one per deployment.")
+    static final class FeedbackRelay implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+        @Spec CommandSpec spec;
+
+        @Option(names = "--interval", defaultValue = "PT2S",
+                description = "How often to look for new labels (ISO-8601 duration, default ${DEFAULT-VALUE}).")
+        Duration interval;
+
+        @Option(names = "--page-size", defaultValue = "500",
+                description = "Labels per Kafka transaction, 1..10000 (default ${DEFAULT-VALUE}).")
+        int pageSize;
+
+        @Option(names = "--error-tolerance", defaultValue = "0.1",
+                description = "A label's steering or acceleration further than this from the model's is a model error,"
+                        + " as is another scene class than the model's most probable (default ${DEFAULT-VALUE}).")
+        float errorTolerance;
+
+        @Option(names = "--transactional-id", defaultValue = FeedbackRelayConfig.DEFAULT_TRANSACTIONAL_ID,
+                description = "Kafka transactional id; a relay started with the same id fences this one"
+                        + " (default ${DEFAULT-VALUE}).")
+        String transactionalId;
+
+        FeedbackRelayConfig relayConfig() {
+            try {
+                return new FeedbackRelayConfig(transactionalId, pageSize, interval,
+                        new ModelErrorRule(errorTolerance, errorTolerance));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            FeedbackRelayConfig config = relayConfig();
+            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay");
+                 LabelFeedbackRelay relay = new LabelFeedbackRelay(connection.database().dataSource(),
+                         connection.bootstrapServers(), config)) {
+                do {
+                    try {
+                        int published = relay.relayOnce();
+                        if (published > 0) {
+                            LOG.info("published feedback of {} labeled tasks, up to label id {}", published,
+                                    relay.position());
+                        }
+                    } catch (ProducerFencedException e) {
+                        LOG.error("another feedback relay with transactional id {} took over; stopping this one",
+                                config.transactionalId());
+                        return 1;
+                    } catch (RuntimeException e) {
+                        LOG.warn("feedback relay pass failed; starting afresh from the topic in {}: {}",
+                                config.interval(), e.toString());
+                    }
+                } while (!signal.awaitStop(config.interval()));
+            }
+            return 0;
         }
     }
 

@@ -126,8 +126,19 @@ public final class LabelFeedbackRelay implements AutoCloseable {
         } catch (KafkaException e) {
             // Whatever state the transaction is in, a new producer's initTransactions settles it.
             discardProducer();
-            throw e;
+            ProducerFencedException fenced = fencedCause(e);
+            throw fenced != null ? fenced : e;
         }
+    }
+
+    /** The fencing behind {@code e}, which a failed send may wrap; {@code null} when it was something else. */
+    private static ProducerFencedException fencedCause(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ProducerFencedException fenced) {
+                return fenced;
+            }
+        }
+        return null;
     }
 
     private void open() {
