@@ -17,7 +17,6 @@ import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
 import io.gleaner.queue.feedback.FeedbackRelayConfig;
-import io.gleaner.queue.feedback.LabelFeedbackRelay;
 import io.gleaner.queue.feedback.ModelErrorRule;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
@@ -59,7 +58,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -314,27 +312,10 @@ final class RoleCommands {
         @Override
         public Integer call() throws InterruptedException {
             FeedbackRelayConfig config = relayConfig();
-            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay");
-                 LabelFeedbackRelay relay = new LabelFeedbackRelay(connection.database().dataSource(),
-                         connection.bootstrapServers(), config)) {
-                do {
-                    try {
-                        int published = relay.relayOnce();
-                        if (published > 0) {
-                            LOG.info("published feedback of {} labeled tasks, up to label id {}", published,
-                                    relay.position());
-                        }
-                    } catch (ProducerFencedException e) {
-                        LOG.error("another feedback relay with transactional id {} took over; stopping this one",
-                                config.transactionalId());
-                        return 1;
-                    } catch (RuntimeException e) {
-                        LOG.warn("feedback relay pass failed; starting afresh from the topic in {}: {}",
-                                config.interval(), e.toString());
-                    }
-                } while (!signal.awaitStop(config.interval()));
+            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay")) {
+                return FeedbackRelayLoop.run(connection.database().dataSource(), connection.bootstrapServers(), config,
+                        signal::awaitStop) ? 0 : 1;
             }
-            return 0;
         }
     }
 
