@@ -88,7 +88,7 @@ public final class SelectionTopology {
     public static final int CAPACITY_KEY = -2;
     /**
      * The state store holding each task's quantile estimate per top-rate named trigger: trigger
-     * name → {@link P2Quantile#toBytes()}, rewritten after every frame.
+     * name → {@link WarmStartQuantile#toBytes()}, rewritten after every frame.
      */
     public static final String QUANTILE_STORE = "selection-trigger-quantiles";
     /**
