@@ -55,44 +55,6 @@ public final class P2Quantile {
         this.desired = new double[] {1.0, 1.0 + 2.0 * p, 1.0 + 4.0 * p, 3.0 + 2.0 * p, 5.0};
     }
 
-    /**
-     * An estimator of the {@code p} quantile that starts where P² would stand had it been exact so
-     * far: {@code n = sorted.length} observations, the five markers at the integer ranks nearest to
-     * their desired positions {@code 1 + (n−1)·p_i} (kept strictly apart), each with the exact order
-     * statistic of its rank as height. {@link WarmStartQuantile} hands over to P² this way, so the
-     * markers need not first climb from the five first observations.
-     *
-     * @param sorted at least five finite observations in ascending order; not modified
-     * @throws IllegalArgumentException if {@code p} is not in (0, 1) or there are fewer than five
-     */
-    public static P2Quantile seeded(double p, double[] sorted) {
-        P2Quantile estimator = new P2Quantile(p);
-        int n = sorted.length;
-        if (n < 5) {
-            throw new IllegalArgumentException("P2Quantile.seeded: " + n + " observations; P² needs at least 5");
-        }
-        long[] ranks = new long[5];
-        ranks[0] = 1;
-        ranks[4] = n;
-        for (int i = 1; i <= 3; i++) {
-            ranks[i] = Math.round(1.0 + (n - 1) * estimator.increments[i]);
-        }
-        // Markers must stay strictly apart: push down from the top, then up from the bottom.
-        for (int i = 3; i >= 1; i--) {
-            ranks[i] = Math.min(ranks[i], ranks[i + 1] - 1);
-        }
-        for (int i = 1; i <= 3; i++) {
-            ranks[i] = Math.max(ranks[i], ranks[i - 1] + 1);
-        }
-        for (int i = 0; i < 5; i++) {
-            estimator.positions[i] = ranks[i];
-            estimator.heights[i] = sorted[(int) ranks[i] - 1];
-            estimator.desired[i] = 1.0 + (n - 1) * estimator.increments[i];
-        }
-        estimator.count = n;
-        return estimator;
-    }
-
     /** The quantile this estimates. */
     public double p() {
         return p;

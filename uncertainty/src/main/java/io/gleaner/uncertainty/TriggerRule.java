@@ -22,7 +22,7 @@ public sealed interface TriggerRule permits TriggerRule.Threshold, TriggerRule.T
     /**
      * Fires on about the top {@code rate} of frames: when the score is strictly above the running
      * {@link WarmStartQuantile} estimate of the {@code 1 − rate} quantile of the scores seen before
-     * it — exact over the first {@link #exactObservations()} scores, then {@link P2Quantile} —
+     * it — exact over the first {@link #exactObservations()} scores, then {@link P2Quantile}'s —
      * once {@code minObservations} scores were seen. Strictly above, so that a stream of equal
      * scores (a function the scorer does not compute yet sends 0) fires nothing rather than
      * everything.
@@ -36,8 +36,8 @@ public sealed interface TriggerRule permits TriggerRule.Threshold, TriggerRule.T
         public static final int MAX_EXACT_OBSERVATIONS = 2_000;
         /**
          * Scores kept exactly per expected firing: at {@code 10 / rate} scores the exact estimate
-         * rests on ten scores above it, and P² seeded there went on at the target rate (±5%) in
-         * the tests on uniform, normal, log-normal, Pareto and half-tied streams.
+         * rests on ten scores above it, and P², fed every score from the first, fired within 10%
+         * of the target rate from there on in the tests on uniform and skewed streams.
          */
         private static final double EXACT_FIRINGS = 10.0;
 

@@ -6,14 +6,15 @@ import java.util.Arrays;
 
 /**
  * The running estimate a top-rate trigger fires against: the {@code p} quantile of the scores seen
- * so far, exact for the first {@code exactObservations} scores and then by {@link P2Quantile},
- * seeded from them ({@link P2Quantile#seeded}).
+ * so far, exact for the first {@code exactObservations} scores, then by a {@link P2Quantile} that
+ * was fed every score from the first.
  *
  * <p>Why: P² starts from its first five observations and moves each marker at most one rank per
- * observation, so an extreme quantile (p = 0.98) lags for hundreds of frames, and the trigger used
- * to stay silent for its first 100 frames on top of that; the firing rate over a stream's first
- * frames fell short of the target rate. Exact order statistics cost one double per score, so they
- * are kept only until P² can take over from a good start.
+ * observation, so an extreme quantile (p = 0.98) is far off for the first hundreds of frames; the
+ * trigger used to stay silent for its first 100 frames and then fire above its rate, so its firing
+ * over a stream's first frames missed the target rate. Exact order statistics cost one double per
+ * score, so they are kept only while P² settles. From then on the estimate is P²'s, exactly as if
+ * P² had run alone.
  *
  * <p>The exact estimate of {@code n} sorted scores {@code x₁ ≤ … ≤ xₙ} is the order statistic at
  * rank {@code r = (n+1)·p}, interpolated linearly between neighbours and clamped to {@code [1, n]}
@@ -24,10 +25,10 @@ import java.util.Arrays;
  * {@code n ≥ p/(1−p)}. Below that the estimate is the largest score, which fires more often than
  * the target; {@link TriggerRule.TopRate#minObservations()} waits that long by default.
  *
- * <p>State: {@link #toBytes()} holds the sorted scores while exact (8 bytes each; the stage
- * rewrites it after every frame, so keep {@code exactObservations} in the low thousands) and the
- * {@value P2Quantile#SERIALIZED_BYTES} bytes of P² afterwards; {@link #fromBytes} also reads a
- * bare {@link P2Quantile#toBytes()} of an older store, as an estimate already past its exact phase.
+ * <p>State: {@link #toBytes()} holds P²'s {@value P2Quantile#SERIALIZED_BYTES} bytes and, while
+ * exact, the sorted scores (8 bytes each; the stage rewrites it after every frame, so keep
+ * {@code exactObservations} in the low thousands). {@link #fromBytes} also reads a bare
+ * {@link P2Quantile#toBytes()} of an older store, as an estimate past its exact phase.
  * Not thread-safe: one per trigger per stream task.
  */
 public final class WarmStartQuantile {
@@ -35,11 +36,10 @@ public final class WarmStartQuantile {
     private static final byte EXACT_PHASE = 0;
     private static final byte P2_PHASE = 1;
 
-    private final double p;
     private final int exactObservations;
+    private final P2Quantile p2;
     private double[] sorted;
     private int size;
-    private P2Quantile p2;
 
     /**
      * An estimate of the {@code p} quantile with no scores yet.
@@ -48,28 +48,22 @@ public final class WarmStartQuantile {
      * @param exactObservations scores kept exactly before P² takes over, at least 5
      */
     public WarmStartQuantile(double p, int exactObservations) {
-        if (!(p > 0.0 && p < 1.0)) {
-            throw new IllegalArgumentException("WarmStartQuantile: p is " + p
-                    + "; it must be in (0, 1), e.g. 0.98 to track the top 2%");
-        }
+        this(new P2Quantile(p), exactObservations, new double[Math.min(exactObservations, 64)]);
+    }
+
+    private WarmStartQuantile(P2Quantile p2, int exactObservations, double[] sorted) {
         if (exactObservations < 5) {
             throw new IllegalArgumentException("WarmStartQuantile: exact observations is " + exactObservations
                     + "; it must be at least 5, the observations P² starts from");
         }
-        this.p = p;
-        this.exactObservations = exactObservations;
-        this.sorted = new double[Math.min(exactObservations, 64)];
-    }
-
-    private WarmStartQuantile(P2Quantile p2, int exactObservations) {
-        this.p = p2.p();
-        this.exactObservations = exactObservations;
         this.p2 = p2;
+        this.exactObservations = exactObservations;
+        this.sorted = sorted;
     }
 
     /** The quantile this estimates. */
     public double p() {
-        return p;
+        return p2.p();
     }
 
     /** Scores kept exactly before P² takes over. */
@@ -79,12 +73,12 @@ public final class WarmStartQuantile {
 
     /** How many scores were added. */
     public long count() {
-        return p2 != null ? p2.count() : size;
+        return p2.count();
     }
 
     /** Whether the estimate is still the exact order statistic (P² has not taken over). */
     public boolean exact() {
-        return p2 == null;
+        return sorted != null;
     }
 
     /**
@@ -96,8 +90,8 @@ public final class WarmStartQuantile {
         if (!Double.isFinite(x)) {
             throw new IllegalArgumentException("WarmStartQuantile.add: x is " + x + "; only finite scores can be ranked");
         }
-        if (p2 != null) {
-            p2.add(x);
+        p2.add(x);
+        if (sorted == null) {
             return;
         }
         if (size == sorted.length) {
@@ -111,8 +105,8 @@ public final class WarmStartQuantile {
         sorted[at] = x;
         size++;
         if (size == exactObservations) {
-            p2 = P2Quantile.seeded(p, sorted);
             sorted = null;
+            size = 0;
         }
     }
 
@@ -122,13 +116,13 @@ public final class WarmStartQuantile {
      * @throws IllegalStateException if nothing was added yet
      */
     public double estimate() {
-        if (p2 != null) {
+        if (sorted == null) {
             return p2.estimate();
         }
         if (size == 0) {
             throw new IllegalStateException("WarmStartQuantile: no scores yet; add at least one before asking for the quantile");
         }
-        double rank = Math.min(Math.max((size + 1) * p, 1.0), size);
+        double rank = Math.min(Math.max((size + 1) * p2.p(), 1.0), size);
         int below = (int) Math.floor(rank);
         double fraction = rank - below;
         double low = sorted[below - 1];
@@ -137,14 +131,11 @@ public final class WarmStartQuantile {
 
     /** The whole state for a state store; {@link #fromBytes} restores it exactly. */
     public byte[] toBytes() {
-        if (p2 != null) {
-            byte[] p2Bytes = p2.toBytes();
-            return ByteBuffer.allocate(1 + 4 + 1 + p2Bytes.length)
-                    .put(FORMAT).putInt(exactObservations).put(P2_PHASE).put(p2Bytes).array();
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(1 + 4 + 1 + 8 + 4 + 8 * size)
-                .put(FORMAT).putInt(exactObservations).put(EXACT_PHASE).putDouble(p).putInt(size);
-        for (int i = 0; i < size; i++) {
+        byte[] p2Bytes = p2.toBytes();
+        int exactScores = sorted == null ? 0 : size;
+        ByteBuffer buffer = ByteBuffer.allocate(1 + 4 + 1 + p2Bytes.length + 8 * exactScores)
+                .put(FORMAT).putInt(exactObservations).put(sorted == null ? P2_PHASE : EXACT_PHASE).put(p2Bytes);
+        for (int i = 0; i < exactScores; i++) {
             buffer.putDouble(sorted[i]);
         }
         return buffer.array();
@@ -158,9 +149,11 @@ public final class WarmStartQuantile {
      */
     public static WarmStartQuantile fromBytes(byte[] bytes, int exactObservations) {
         if (bytes != null && bytes.length == P2Quantile.SERIALIZED_BYTES && bytes[0] != FORMAT) {
-            return new WarmStartQuantile(P2Quantile.fromBytes(bytes), exactObservations);
+            return new WarmStartQuantile(P2Quantile.fromBytes(bytes), exactObservations, null);
         }
-        if (bytes == null || bytes.length < 6 || bytes[0] != FORMAT) {
+        int header = 1 + 4 + 1;
+        if (bytes == null || bytes.length < header + P2Quantile.SERIALIZED_BYTES || bytes[0] != FORMAT
+                || (bytes.length - header - P2Quantile.SERIALIZED_BYTES) % 8 != 0) {
             throw new IllegalArgumentException("WarmStartQuantile.fromBytes: "
                     + (bytes == null ? "null" : bytes.length + " bytes" + (bytes.length > 0 ? " of format " + bytes[0] : ""))
                     + " are not an estimate of format " + FORMAT + " or a P2Quantile; the store holds something else:"
@@ -170,23 +163,24 @@ public final class WarmStartQuantile {
         try {
             int storedExact = buffer.getInt();
             byte phase = buffer.get();
+            byte[] p2Bytes = new byte[P2Quantile.SERIALIZED_BYTES];
+            buffer.get(p2Bytes);
+            P2Quantile p2 = P2Quantile.fromBytes(p2Bytes);
+            int exactScores = buffer.remaining() / 8;
             if (phase == P2_PHASE) {
-                byte[] p2Bytes = new byte[buffer.remaining()];
-                buffer.get(p2Bytes);
-                return new WarmStartQuantile(P2Quantile.fromBytes(p2Bytes), storedExact);
+                return new WarmStartQuantile(p2, storedExact, null);
             }
-            WarmStartQuantile restored = new WarmStartQuantile(buffer.getDouble(), storedExact);
-            int size = buffer.getInt();
-            if (size < 0 || size >= storedExact || buffer.remaining() != 8 * size) {
-                throw new IllegalArgumentException("WarmStartQuantile.fromBytes: " + size + " exact scores of "
-                        + storedExact + " in " + bytes.length + " bytes; the state is damaged: delete the task's"
-                        + " state directory to start the estimate afresh");
+            if (exactScores != p2.count() || exactScores >= storedExact) {
+                throw new IllegalArgumentException("WarmStartQuantile.fromBytes: " + exactScores + " exact scores for "
+                        + p2.count() + " added, " + storedExact + " kept exactly; the state is damaged: delete the"
+                        + " task's state directory to start the estimate afresh");
             }
-            restored.sorted = new double[Math.max(size, Math.min(storedExact, 64))];
-            for (int i = 0; i < size; i++) {
-                restored.sorted[i] = buffer.getDouble();
+            double[] sorted = new double[Math.max(exactScores, Math.min(storedExact, 64))];
+            for (int i = 0; i < exactScores; i++) {
+                sorted[i] = buffer.getDouble();
             }
-            restored.size = size;
+            WarmStartQuantile restored = new WarmStartQuantile(p2, storedExact, sorted);
+            restored.size = exactScores;
             return restored;
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("WarmStartQuantile.fromBytes: truncated state", e);
@@ -195,26 +189,21 @@ public final class WarmStartQuantile {
 
     @Override
     public boolean equals(Object other) {
-        if (!(other instanceof WarmStartQuantile that)) {
-            return false;
-        }
-        if (Double.compare(p, that.p) != 0 || exactObservations != that.exactObservations) {
-            return false;
-        }
-        if (p2 != null || that.p2 != null) {
-            return p2 != null && p2.equals(that.p2);
-        }
-        return Arrays.equals(sorted, 0, size, that.sorted, 0, that.size);
+        return other instanceof WarmStartQuantile that
+                && exactObservations == that.exactObservations
+                && p2.equals(that.p2)
+                && (sorted == null ? that.sorted == null
+                        : that.sorted != null && Arrays.equals(sorted, 0, size, that.sorted, 0, that.size));
     }
 
     @Override
     public int hashCode() {
-        return 31 * Double.hashCode(p) + exactObservations + (p2 != null ? p2.hashCode() : size);
+        return 31 * p2.hashCode() + exactObservations + size;
     }
 
     @Override
     public String toString() {
-        return "WarmStartQuantile[p=" + p + ", count=" + count() + (exact() ? ", exact" : ", P²") + ", estimate="
+        return "WarmStartQuantile[p=" + p() + ", count=" + count() + (exact() ? ", exact" : ", P²") + ", estimate="
                 + (count() == 0 ? "none" : estimate()) + "]";
     }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Exact order statistics first, then P² seeded from them; state round trips bit for bit. */
+/** Exact order statistics first, then P² fed every score; state round trips bit for bit. */
 class WarmStartQuantileTest {
     @Test
     void whileExactTheEstimateIsTheOrderStatisticAtRankNPlusOneTimesP() {
@@ -36,39 +36,28 @@ class WarmStartQuantileTest {
     }
 
     @Test
-    void theLastExactScoreHandsOverToP2SeededFromTheOrderStatistics() {
-        WarmStartQuantile q = new WarmStartQuantile(0.5, 5);
-        P2Quantile fresh = new P2Quantile(0.5);
-        for (double x : new double[] {5, 1, 4, 2, 3}) {
+    void afterTheLastExactScoreTheEstimateIsThatOfAP2FedEveryScore() {
+        WarmStartQuantile q = new WarmStartQuantile(0.9, 50);
+        P2Quantile alone = new P2Quantile(0.9);
+        Random random = new Random(5);
+        for (int i = 0; i < 49; i++) {
+            double x = random.nextDouble();
             q.add(x);
-            fresh.add(x);
+            alone.add(x);
         }
+        assertThat(q.exact()).isTrue();
+        double x = random.nextDouble();
+        q.add(x);
+        alone.add(x);
         assertThat(q.exact()).isFalse();
-        // five scores: seeded and fresh P² are the same state (markers at ranks 1..5, heights 1..5)
-        assertThat(P2Quantile.seeded(0.5, new double[] {1, 2, 3, 4, 5})).isEqualTo(fresh);
-        assertThat(q.estimate()).isEqualTo(3.0);
-        q.add(10);
-        fresh.add(10);
-        assertThat(q.estimate()).isEqualTo(fresh.estimate());
-        assertThat(q.count()).isEqualTo(6);
-    }
-
-    @Test
-    void seededMarkersSitAtTheNearestRanksToTheirDesiredPositionsStrictlyApart() {
-        double[] sorted = new double[500];
-        for (int i = 0; i < sorted.length; i++) {
-            sorted[i] = i;
+        assertThat(q.estimate()).isEqualTo(alone.estimate());
+        for (int i = 0; i < 100; i++) {
+            double y = random.nextDouble();
+            q.add(y);
+            alone.add(y);
+            assertThat(q.estimate()).isEqualTo(alone.estimate());
         }
-        P2Quantile seeded = P2Quantile.seeded(0.98, sorted);
-        // desired 1 + 499 · (0, 0.49, 0.98, 0.99, 1) = 1, 245.51, 490.02, 495.01, 500
-        assertThat(seeded.positions()).containsExactly(1, 246, 490, 495, 500);
-        assertThat(seeded.heights()).containsExactly(0, 245, 489, 494, 499);
-        assertThat(seeded.desired()[2]).isEqualTo(1 + 499 * 0.98);
-        assertThat(seeded.count()).isEqualTo(500);
-        // p = 0.99 on five scores: desired 1, 2.98, 4.96, 4.98, 5 would put three markers on rank 5
-        assertThat(P2Quantile.seeded(0.99, new double[] {1, 2, 3, 4, 5}).positions()).containsExactly(1, 2, 3, 4, 5);
-        assertThatThrownBy(() -> P2Quantile.seeded(0.5, new double[] {1, 2, 3, 4}))
-                .hasMessageContaining("4 observations; P² needs at least 5");
+        assertThat(q.count()).isEqualTo(150);
     }
 
     @Test
