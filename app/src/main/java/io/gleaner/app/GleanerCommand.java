@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 RoleCommands.Score.class,
                 RoleCommands.Select.class,
                 RoleCommands.QueueSink.class,
+                RoleCommands.FeedbackRelay.class,
                 RoleCommands.Retrain.class,
                 RoleCommands.Simulate.class,
                 RoleCommands.OracleLabeler.class,

@@ -16,6 +16,8 @@ import io.gleaner.ingest.sim.TruthLog;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
+import io.gleaner.queue.feedback.FeedbackRelayConfig;
+import io.gleaner.queue.feedback.ModelErrorRule;
 import io.gleaner.retrain.DriftAlarm;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
@@ -271,6 +273,51 @@ final class RoleCommands {
             TaskStore store = new TaskStore(connection.database().dataSource());
             return runStage(TaskSinkTopology.APPLICATION_ID, connection, streams,
                     b -> TaskSinkTopology.build(b, store), () -> LOG.info("queue sink stopped"));
+        }
+    }
+
+    @Command(name = "feedback-relay", mixinStandardHelpOptions = true,
+            description = "Publish to label-feedback, once per task labeled in the queue, which triggers harvested the"
+                    + " frame and whether its final label showed the model wrong; selection learns trigger yield from"
+                    + " it. Exactly once across crashes; run one per deployment.")
+    static final class FeedbackRelay implements Callable<Integer> {
+        @Mixin ConnectionOptions connection;
+        @Spec CommandSpec spec;
+
+        @Option(names = "--interval", defaultValue = "PT2S",
+                description = "How often to look for new labels (ISO-8601 duration, default ${DEFAULT-VALUE}).")
+        Duration interval;
+
+        @Option(names = "--page-size", defaultValue = "500",
+                description = "Labels per Kafka transaction, 1..10000 (default ${DEFAULT-VALUE}).")
+        int pageSize;
+
+        @Option(names = "--error-tolerance", defaultValue = "0.1",
+                description = "A label's steering or acceleration further than this from the model's is a model error,"
+                        + " as is another scene class than the model's most probable (default ${DEFAULT-VALUE}).")
+        float errorTolerance;
+
+        @Option(names = "--transactional-id", defaultValue = FeedbackRelayConfig.DEFAULT_TRANSACTIONAL_ID,
+                description = "Kafka transactional id; a relay started with the same id fences this one"
+                        + " (default ${DEFAULT-VALUE}).")
+        String transactionalId;
+
+        FeedbackRelayConfig relayConfig() {
+            try {
+                return new FeedbackRelayConfig(transactionalId, pageSize, interval,
+                        new ModelErrorRule(errorTolerance, errorTolerance));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            FeedbackRelayConfig config = relayConfig();
+            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay")) {
+                return FeedbackRelayLoop.run(connection.database().dataSource(), connection.bootstrapServers(), config,
+                        signal::awaitStop) ? 0 : 1;
+            }
         }
     }
 

@@ -6,8 +6,10 @@ import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.queue.ConsensusConfig;
 import io.gleaner.queue.api.QueueApiServer;
 import io.gleaner.queue.api.ServeConfig;
+import io.gleaner.queue.feedback.FeedbackRelayConfig;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Spec;
  * connection to PostgreSQL, until SIGTERM. The database must be migrated ({@code gleaner migrate})
  * and callers need a token ({@code gleaner token create}). Given {@code --bootstrap-servers} (or its
  * environment variable) it also publishes the campaigns admins start from a task
- * ({@link KafkaCampaignPublisher}); without, that route answers 503.
+ * ({@link KafkaCampaignPublisher}); without, that route answers 503. With {@code --feedback-relay} it
+ * also runs the label feedback relay ({@link FeedbackRelayLoop}) on a thread of its own.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the labeling queue's REST + JSON API and dashboard (bearer tokens from gleaner token create).")
@@ -63,6 +66,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest steering and acceleration difference that still agrees (default ${DEFAULT-VALUE}).")
     float tolerance;
 
+    @Option(names = "--feedback-relay",
+            description = "Also relay labeled tasks to label-feedback in this process, as gleaner feedback-relay does with"
+                    + " its defaults (needs --bootstrap-servers). In one serve instance of a deployment only: a second"
+                    + " relay fences the first.")
+    boolean feedbackRelay;
+
     @Override
     public Integer call() throws Exception {
         // Seconds, read once when the JDK's server classes load: a client that takes longer than this
@@ -75,8 +84,14 @@ final class ServeCommand implements Callable<Integer> {
                 new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance));
         boolean campaigns = spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers")
                 || System.getenv("GLEANER_BOOTSTRAP_SERVERS") != null;
+        if (feedbackRelay && !campaigns) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--feedback-relay publishes to Kafka: give --bootstrap-servers (or GLEANER_BOOTSTRAP_SERVERS)");
+        }
         try (ShutdownSignal signal = new ShutdownSignal("serve");
              HikariDataSource pool = pool(connection.database(), threads);
+             AutoCloseable relay = feedbackRelay ? FeedbackRelayLoop.startInBackground(pool,
+                     connection.bootstrapServers(), FeedbackRelayConfig.defaults()) : null;
              KafkaCampaignPublisher publisher = campaigns ? new KafkaCampaignPublisher(connection.bootstrapServers()) : null;
              QueueApiServer server = publisher != null ? QueueApiServer.start(pool, config, publisher)
                      : QueueApiServer.start(pool, config)) {

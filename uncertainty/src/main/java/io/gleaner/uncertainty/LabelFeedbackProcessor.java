@@ -19,20 +19,31 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * labeled and errors, two longs); after each record, every trigger's {@code TriggerYield} with its
  * new {@link TriggerBandit} share goes out, keyed by trigger name. Runs on one task (feedback is
  * re-keyed to one key upstream), since the shares compare every trigger with every other.
+ *
+ * <p>A frame is counted once: the frame ids already counted live in
+ * {@value SelectionTopology#FEEDBACK_SEEN_STORE} (frame id → the feedback's label id), and a second
+ * feedback for one of them — a replay, a relay restarted from an older position, a second
+ * producer — changes nothing and is counted in {@link SelectionMetrics#feedbackDuplicates()}, as is
+ * feedback without a frame id, which cannot be told apart from a replay.
  */
 final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, String, TriggerYield> {
     private final TriggerBandit bandit;
     private ProcessorContext<String, TriggerYield> context;
     private KeyValueStore<String, byte[]> counts;
+    private KeyValueStore<String, Long> seen;
 
-    LabelFeedbackProcessor(TriggerBandit bandit) {
+    private final SelectionMetrics metrics;
+
+    LabelFeedbackProcessor(TriggerBandit bandit, SelectionMetrics metrics) {
         this.bandit = bandit;
+        this.metrics = metrics;
     }
 
     @Override
     public void init(ProcessorContext<String, TriggerYield> context) {
         this.context = context;
         this.counts = context.getStateStore(SelectionTopology.YIELD_COUNTS_STORE);
+        this.seen = context.getStateStore(SelectionTopology.FEEDBACK_SEEN_STORE);
     }
 
     @Override
@@ -41,6 +52,12 @@ final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, S
         if (feedback == null || feedback.getTriggersCount() == 0) {
             return;
         }
+        String frameId = feedback.getFrameId();
+        if (frameId.isEmpty() || seen.get(frameId) != null) {
+            metrics.recordFeedbackDuplicate();
+            return;
+        }
+        seen.put(frameId, feedback.getLabelId());
         for (String trigger : feedback.getTriggersList()) {
             byte[] stored = counts.get(trigger);
             TriggerBandit.Counts before = stored == null ? new TriggerBandit.Counts(0, 0) : decode(stored);

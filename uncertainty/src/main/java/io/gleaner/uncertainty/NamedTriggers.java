@@ -9,14 +9,14 @@ import java.util.Objects;
 
 /**
  * Runs the configured {@link TriggerConfig named triggers} on one frame after another. Pure: no
- * I/O and no Kafka types; the stage persists each top-rate trigger's {@link P2Quantile} after
+ * I/O and no Kafka types; the stage persists each top-rate trigger's {@link WarmStartQuantile} after
  * every frame and hands the stored ones back to the constructor after a restart.
  *
  * <p>For each trigger in configuration order: score the frame; a {@link TriggerRule.Threshold}
  * trigger fires when the score reaches the threshold; a {@link TriggerRule.TopRate} trigger fires
  * when it has seen at least {@code minObservations} earlier scores and the score is strictly above
- * its estimate of their {@code 1 − rate} quantile, the threshold reported; then the score joins
- * the estimate. Comparing before adding means the reported threshold is exactly what the frame had
+ * its estimate of their {@code 1 − rate} quantile (exact over its first scores, then P²), the
+ * threshold reported; then the score joins the estimate. Comparing before adding means the reported threshold is exactly what the frame had
  * to beat. A trigger whose function has no score for a frame (NaN) skips it: it neither fires nor
  * adds to its estimate.
  *
@@ -53,7 +53,7 @@ public final class NamedTriggers {
 
     private final List<TriggerConfig> triggers;
     private final double spreadFloor;
-    private final Map<String, P2Quantile> estimators = new LinkedHashMap<>();
+    private final Map<String, WarmStartQuantile> estimators = new LinkedHashMap<>();
     private final boolean usesEmbeddingNovelty;
     private Reference reference;
     private int lastReferenceSlot = -1;
@@ -72,16 +72,17 @@ public final class NamedTriggers {
      * @param stored estimates by trigger name, e.g. read back from the stage's quantile store
      * @param storedReference the embedding-novelty reference set read back, or null for none
      */
-    public NamedTriggers(List<TriggerConfig> triggers, double spreadFloor, Map<String, P2Quantile> stored,
+    public NamedTriggers(List<TriggerConfig> triggers, double spreadFloor, Map<String, WarmStartQuantile> stored,
             Reference storedReference) {
         this.triggers = List.copyOf(triggers);
         this.spreadFloor = spreadFloor;
         Objects.requireNonNull(stored, "stored");
         for (TriggerConfig trigger : this.triggers) {
             if (trigger.rule() instanceof TriggerRule.TopRate top) {
-                P2Quantile previous = stored.get(trigger.name());
+                WarmStartQuantile previous = stored.get(trigger.name());
                 boolean usable = previous != null && previous.p() == top.quantile();
-                estimators.put(trigger.name(), usable ? previous : new P2Quantile(top.quantile()));
+                estimators.put(trigger.name(),
+                        usable ? previous : new WarmStartQuantile(top.quantile(), top.exactObservations()));
             }
         }
         this.usesEmbeddingNovelty = this.triggers.stream()
@@ -110,7 +111,7 @@ public final class NamedTriggers {
     }
 
     /** The quantile estimate of each top-rate trigger, by name, in configuration order. */
-    public Map<String, P2Quantile> estimators() {
+    public Map<String, WarmStartQuantile> estimators() {
         return estimators;
     }
 
@@ -133,7 +134,7 @@ public final class NamedTriggers {
             double threshold;
             boolean fires;
             if (trigger.rule() instanceof TriggerRule.TopRate top) {
-                P2Quantile estimator = estimators.get(trigger.name());
+                WarmStartQuantile estimator = estimators.get(trigger.name());
                 boolean warm = estimator.count() >= top.minObservations();
                 threshold = warm ? estimator.estimate() : Double.NaN;
                 fires = warm && score > threshold;

@@ -16,6 +16,7 @@ public final class SelectionMetrics {
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder overBudget = new LongAdder();
     private final LongAdder late = new LongAdder();
+    private final LongAdder feedbackDuplicates = new LongAdder();
     private final Map<String, LongAdder> fired = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> campaignOverBudget = new ConcurrentHashMap<>();
     private final Map<String, Yield> yields = new ConcurrentHashMap<>();
@@ -74,6 +75,18 @@ public final class SelectionMetrics {
         Map<String, Long> counts = new TreeMap<>();
         campaignOverBudget.forEach((id, count) -> counts.put(id, count.sum()));
         return counts;
+    }
+
+    /**
+     * Label feedback records not counted toward trigger yield: a second one for a frame already
+     * counted, or one without a frame id.
+     */
+    public long feedbackDuplicates() {
+        return feedbackDuplicates.sum();
+    }
+
+    void recordFeedbackDuplicate() {
+        feedbackDuplicates.increment();
     }
 
     /** Each trigger's yield and bandit share by trigger name, for the triggers any feedback named. */

@@ -273,12 +273,12 @@ final class SelectionProcessor implements Processor<String, ScoredFrame, String,
         return buffer.array();
     }
 
-    private Map<String, P2Quantile> restoreQuantiles() {
-        Map<String, P2Quantile> stored = new HashMap<>();
+    private Map<String, WarmStartQuantile> restoreQuantiles() {
+        Map<String, WarmStartQuantile> stored = new HashMap<>();
         for (TriggerConfig trigger : config.triggers()) {
             byte[] bytes = quantiles.get(trigger.name());
-            if (bytes != null) {
-                stored.put(trigger.name(), P2Quantile.fromBytes(bytes));
+            if (bytes != null && trigger.rule() instanceof TriggerRule.TopRate top) {
+                stored.put(trigger.name(), WarmStartQuantile.fromBytes(bytes, top.exactObservations()));
             }
         }
         return stored;

@@ -65,7 +65,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Trigger yield: {@code label-feedback} (keyed by frame id; see {@code LabelFeedback}) is
  * re-keyed to one key through {@value #FEEDBACK_REPARTITION} to one task that counts, per trigger,
- * labeled harvests and model errors in {@value #YIELD_COUNTS_STORE} and writes every trigger's
+ * labeled harvests and model errors in {@value #YIELD_COUNTS_STORE} (each frame once: the frame ids
+ * counted are kept in {@value #FEEDBACK_SEEN_STORE}) and writes every trigger's
  * {@code TriggerYield} with its {@link TriggerBandit} share to the compacted {@code trigger-yield}
  * topic; every instance reads that into the global store {@value #TRIGGER_YIELD_STORE} and, when
  * {@link TriggerYieldConfig#enabled()}, multiplies each edge case's priority as that class says.
@@ -87,7 +88,7 @@ public final class SelectionTopology {
     public static final int CAPACITY_KEY = -2;
     /**
      * The state store holding each task's quantile estimate per top-rate named trigger: trigger
-     * name → {@link P2Quantile#toBytes()}, rewritten after every frame.
+     * name → {@link WarmStartQuantile#toBytes()}, rewritten after every frame.
      */
     public static final String QUANTILE_STORE = "selection-trigger-quantiles";
     /**
@@ -109,6 +110,11 @@ public final class SelectionTopology {
     public static final String FLICKER_STORE = "selection-flicker-history";
     /** The state store holding, per trigger name, how many of its harvests were labeled and how many showed a model error. */
     public static final String YIELD_COUNTS_STORE = "selection-trigger-yield-counts";
+    /**
+     * The state store holding, per frame id, the label id of the feedback counted for it, so that
+     * a frame's feedback is counted once however often it arrives.
+     */
+    public static final String FEEDBACK_SEEN_STORE = "selection-feedback-seen";
     /** The global store holding, per trigger name, its latest {@code TriggerYield} (counts and bandit share). */
     public static final String TRIGGER_YIELD_STORE = "selection-trigger-yield";
     /** The internal topic that brings all label feedback to the one yield-counting task. */
@@ -215,6 +221,8 @@ public final class SelectionTopology {
     private static void buildYieldFeedback(StreamsBuilder builder, SelectionConfig config, SelectionMetrics metrics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(YIELD_COUNTS_STORE), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(FEEDBACK_SEEN_STORE), Serdes.String(), Serdes.Long()));
         TriggerBandit bandit = config.yield().bandit();
         builder.stream(Topics.LABEL_FEEDBACK.name(),
                         Consumed.with(Topics.LABEL_FEEDBACK.keySerde(), Topics.LABEL_FEEDBACK.valueSerde())
@@ -224,7 +232,8 @@ public final class SelectionTopology {
                         .withKeySerde(Serdes.String())
                         .withValueSerde(Topics.LABEL_FEEDBACK.valueSerde())
                         .withNumberOfPartitions(1))
-                .process(() -> new LabelFeedbackProcessor(bandit), Named.as("count-trigger-yield"), YIELD_COUNTS_STORE)
+                .process(() -> new LabelFeedbackProcessor(bandit, metrics), Named.as("count-trigger-yield"),
+                        YIELD_COUNTS_STORE, FEEDBACK_SEEN_STORE)
                 .to(Topics.TRIGGER_YIELD.name(),
                         Produced.with(Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde())
                                 .withName("trigger-yield-sink"));

@@ -65,7 +65,7 @@ public record TriggerConfig(String name, TriggerFunction function, TriggerRule r
         TriggerFunction function = TriggerFunction.byName(parts[0].trim());
         Double threshold = null;
         Double top = null;
-        int minObservations = TriggerRule.TopRate.DEFAULT_MIN_OBSERVATIONS;
+        Integer minObservations = null;
         double weight = 1.0;
         for (int i = 1; i < parts.length; i++) {
             String[] keyValue = parts[i].split("=", 2);
@@ -91,7 +91,7 @@ public record TriggerConfig(String name, TriggerFunction function, TriggerRule r
         }
         TriggerRule rule = threshold != null
                 ? new TriggerRule.Threshold(threshold)
-                : new TriggerRule.TopRate(top, minObservations);
+                : minObservations == null ? new TriggerRule.TopRate(top) : new TriggerRule.TopRate(top, minObservations);
         return new TriggerConfig(name, function, rule, weight);
     }
 }

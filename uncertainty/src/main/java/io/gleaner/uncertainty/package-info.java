@@ -7,7 +7,7 @@
  * {@code keepFraction} of a rolling {@link io.gleaner.uncertainty.ScoreWindow}; it knows nothing of
  * Kafka. {@link io.gleaner.uncertainty.NamedTriggers} runs the configured
  * {@link io.gleaner.uncertainty.TriggerConfig named triggers} (an acquisition function plus a fixed
- * threshold or a target rate against a {@link io.gleaner.uncertainty.P2Quantile} estimate) beside it. {@link io.gleaner.uncertainty.SelectionTopology} is the Kafka Streams stage that runs the
+ * threshold or a target rate against a {@link io.gleaner.uncertainty.WarmStartQuantile} estimate: exact order statistics at first, then {@link io.gleaner.uncertainty.P2Quantile}) beside it. {@link io.gleaner.uncertainty.SelectionTopology} is the Kafka Streams stage that runs the
  * policy on {@code frames.scored}, keeps the window and the quantile estimates in changelogged state stores, and writes the
  * harvested frames to {@code edge-cases}; a frame that could not be scored or labeled goes to
  * {@code frames.dlq} with a {@link io.gleaner.uncertainty.MalformedReason}.

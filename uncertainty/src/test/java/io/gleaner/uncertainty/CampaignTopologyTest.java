@@ -14,6 +14,7 @@ import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.Trigger;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -109,6 +110,30 @@ class CampaignTopologyTest {
         assertThat(metrics.campaignOverBudget()).containsExactly(Map.entry("two", 3L));
         assertThat(driver.<String, Long>getKeyValueStore(SelectionTopology.CAMPAIGN_HARVESTS_STORE).get("two"))
                 .isEqualTo(2L);
+    }
+
+    /**
+     * Issue 5: a frame dropped as a near-duplicate must not spend its campaign's budget. It does
+     * not, and needs no refund: near-duplicates are dropped in the selection step, before the
+     * campaign-budget step counts anything.
+     */
+    @Test
+    void aFrameDroppedAsANearDuplicateSpendsNoCampaignBudget() {
+        start(new SelectionConfig(0.10, 10_000, 0.3, 0.7, 10_000)
+                .withDuplicates(new DuplicateSuppression(true, 0.99, Duration.ofMinutes(1), 32)));
+        campaigns.pipeInput("two", campaign("two", 0.9, 2, DAY, CampaignState.CAMPAIGN_STATE_ACTIVE,
+                new float[] {1f, 0f}), 0);
+        pipe("f-0", 1_000, 1f, 0f);
+        pipe("f-0-again", 2_000, 1f, 0f);        // cos 1 to f-0: a near-duplicate
+        pipe("f-0-once-more", 3_000, 2f, 0.01f); // cos 0.99999 to f-0: a near-duplicate
+        pipe("f-1", 4_000, 0.95f, 0.31f);        // cos 0.951 to (1, 0): the campaign fires; not a duplicate of f-0
+        pipe("f-2", 5_000, 0.92f, -0.39f);       // fires too, but the budget of 2 is spent by f-0 and f-1
+
+        assertThat(edgeCases.readKeyValuesToMap()).containsOnlyKeys("f-0", "f-1");
+        assertThat(metrics.duplicates()).isEqualTo(2);
+        assertThat(driver.<String, Long>getKeyValueStore(SelectionTopology.CAMPAIGN_HARVESTS_STORE).get("two"))
+                .isEqualTo(2L);
+        assertThat(metrics.campaignOverBudget()).containsExactly(Map.entry("two", 1L));
     }
 
     @Test
@@ -223,7 +248,10 @@ class CampaignTopologyTest {
 
     private void start(List<TriggerConfig> triggers) {
         // a window that never fills, so only the named triggers and the campaigns harvest
-        SelectionConfig config = new SelectionConfig(0.10, 10_000, 0.3, 0.7, 10_000).withTriggers(triggers);
+        start(new SelectionConfig(0.10, 10_000, 0.3, 0.7, 10_000).withTriggers(triggers));
+    }
+
+    private void start(SelectionConfig config) {
         StreamsBuilder builder = new StreamsBuilder();
         SelectionTopology.build(builder, config, metrics);
         Properties props = new Properties();

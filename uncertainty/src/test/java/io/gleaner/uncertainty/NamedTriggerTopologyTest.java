@@ -102,7 +102,7 @@ class NamedTriggerTopologyTest {
         Trigger last = harvested.get(harvested.size() - 1).getTriggers(0);
         assertThat(last.getThreshold()).isCloseTo(0.95 / DIAMETER, within(0.01));
         KeyValueStore<String, byte[]> quantiles = driver.getKeyValueStore(SelectionTopology.QUANTILE_STORE);
-        assertThat(P2Quantile.fromBytes(quantiles.get("disagreement-top")).count()).isEqualTo(frames);
+        assertThat(WarmStartQuantile.fromBytes(quantiles.get("disagreement-top"), 200).count()).isEqualTo(frames);
         assertThat(metrics.firedByTrigger()).containsEntry("disagreement-top", (long) harvested.size());
     }
 
@@ -116,7 +116,7 @@ class NamedTriggerTopologyTest {
                 SelectionTopology.APPLICATION_ID + "-" + SelectionTopology.QUANTILE_STORE + "-changelog",
                 Serdes.String().deserializer(), Serdes.ByteArray().deserializer()).readKeyValuesToList();
         assertThat(logged).hasSize(7).allMatch(entry -> entry.key.equals("disagreement-top"));
-        assertThat(P2Quantile.fromBytes(logged.get(6).value).count()).isEqualTo(7);
+        assertThat(WarmStartQuantile.fromBytes(logged.get(6).value, 200).count()).isEqualTo(7);
     }
 
     @Test
@@ -127,7 +127,7 @@ class NamedTriggerTopologyTest {
             scored.pipeInput("v-1", frame("f-" + i, (float) (random.nextDouble() * 2 - 1), 0f));
         }
         byte[] before = driver.<String, byte[]>getKeyValueStore(SelectionTopology.QUANTILE_STORE).get("disagreement-top");
-        double threshold = P2Quantile.fromBytes(before).estimate();
+        double threshold = WarmStartQuantile.fromBytes(before, 200).estimate();
         restartKeepingState();
 
         start(stateDir, List.of(TOP_DISAGREEMENT));

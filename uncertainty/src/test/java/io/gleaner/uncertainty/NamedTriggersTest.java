@@ -46,7 +46,7 @@ class NamedTriggersTest {
         for (float steer : new float[] {0.1f, 0.2f, 0.3f, 0.4f, 1.0f}) {
             assertThat(triggers.evaluate(frame(steer, 0f)).anyFired()).isFalse();
         }
-        // the median marker after five is the third smallest: 0.3 / 2√2 = 0.10607
+        // the exact median of five, at rank (5 + 1) · 0.5 = 3, is the third smallest: 0.3 / 2√2 = 0.10607
         double median = 0.3f / (2 * Math.sqrt(2));
         assertThat(triggers.estimators().get("top-half").estimate()).isCloseTo(median, within(1e-7));
         NamedTriggers.Evaluation above = triggers.evaluate(frame(0.35f, 0f));
@@ -69,7 +69,7 @@ class NamedTriggersTest {
 
     @Test
     void aStoredEstimateIsKeptOnlyWhileItsRateIsUnchanged() {
-        P2Quantile stored = new P2Quantile(0.9);
+        WarmStartQuantile stored = new WarmStartQuantile(0.9, 100);
         for (int i = 0; i < 10; i++) {
             stored.add(i);
         }

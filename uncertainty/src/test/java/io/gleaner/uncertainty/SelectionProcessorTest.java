@@ -39,8 +39,8 @@ class SelectionProcessorTest {
         assertThat(store.get(SelectionTopology.ADDED_KEY)).isEqualTo(200.0);
         // the default triggers' estimates were restored, not restarted: each saw all 200 scores (the
         // embedding-novelty one all but the first frame's, which had nothing to be compared with)
-        assertThat(P2Quantile.fromBytes(quantiles.get("action-surprise")).count()).isEqualTo(200);
-        assertThat(P2Quantile.fromBytes(quantiles.get("embedding-novelty")).count()).isEqualTo(199);
+        assertThat(WarmStartQuantile.fromBytes(quantiles.get("action-surprise"), 500).count()).isEqualTo(200);
+        assertThat(WarmStartQuantile.fromBytes(quantiles.get("embedding-novelty"), 500).count()).isEqualTo(199);
     }
 
     @Test

@@ -16,7 +16,7 @@ class TriggerConfigTest {
                 .isEqualTo(new TriggerConfig("surprise", TriggerFunction.ACTION_SURPRISE,
                         new TriggerRule.TopRate(0.02, 200), 0.05));
         assertThat(TriggerConfig.parse("novel=novelty,top=0.005").rule())
-                .isEqualTo(new TriggerRule.TopRate(0.005, TriggerRule.TopRate.DEFAULT_MIN_OBSERVATIONS));
+                .isEqualTo(new TriggerRule.TopRate(0.005, 199));
     }
 
     @Test

@@ -41,6 +41,7 @@ class TriggerYieldTopologyTest {
     private TestInputTopic<String, LabelFeedback> feedback;
     private TestOutputTopic<String, EdgeCase> edgeCases;
     private TestOutputTopic<String, TriggerYield> yields;
+    private int sentFrames;
 
     @AfterEach
     void close() {
@@ -95,6 +96,30 @@ class TriggerYieldTopologyTest {
         assertThat(novel.getShare()).isEqualTo(1.0);
     }
 
+    /** Regression: the bandit counted every feedback record, so a replayed or republished one counted twice. */
+    @Test
+    void feedbackForAFrameAlreadyCountedIsIgnoredAlsoAfterARestart() throws IOException {
+        start(TriggerYieldConfig.defaults());
+        LabelFeedback erred = LabelFeedback.newBuilder().setFrameId("frame-1").addTriggers("novel")
+                .setModelErred(true).setModelVersion("m-1").setLabelId(11).build();
+        feedback.pipeInput("frame-1", erred);
+        feedback.pipeInput("frame-1", erred);
+        feedback.pipeInput("frame-1", erred.toBuilder().setModelErred(false).setLabelId(12).build());
+        assertThat(metrics.triggerYields().get("novel")).isEqualTo(new SelectionMetrics.Yield(1, 1, 1.0));
+        assertThat(metrics.feedbackDuplicates()).isEqualTo(2);
+
+        restartKeepingState();
+        start(TriggerYieldConfig.defaults());
+        feedback.pipeInput("frame-1", erred);
+        feedback.pipeInput("", erred.toBuilder().clearFrameId().build());
+        LabelFeedback other = erred.toBuilder().setFrameId("frame-2").setModelErred(false).setLabelId(13).build();
+        feedback.pipeInput("frame-2", other);
+        TriggerYield novel = yields.readKeyValuesToMap().get("novel");
+        assertThat(novel.getLabeled()).as("frame-1 once, frame-2 once").isEqualTo(2);
+        assertThat(novel.getModelErrors()).isEqualTo(1);
+        assertThat(metrics.feedbackDuplicates()).isEqualTo(4);
+    }
+
     @Test
     void theFeedbackStepsAreNamed() {
         StreamsBuilder builder = new StreamsBuilder();
@@ -102,16 +127,21 @@ class TriggerYieldTopologyTest {
         String description = builder.build().describe().toString();
         assertThat(description).contains("label-feedback-source", "count-trigger-yield", "trigger-yield-sink",
                 "trigger-yield-source", SelectionTopology.FEEDBACK_REPARTITION + "-repartition",
-                SelectionTopology.YIELD_COUNTS_STORE, SelectionTopology.TRIGGER_YIELD_STORE);
+                SelectionTopology.YIELD_COUNTS_STORE, SelectionTopology.FEEDBACK_SEEN_STORE,
+                SelectionTopology.TRIGGER_YIELD_STORE);
         assertThat(description).doesNotContain("KSTREAM-");
     }
 
-    /** {@code labeled} feedback records naming {@code trigger}, the first {@code errors} of them showing a model error. */
+    /**
+     * {@code labeled} feedback records naming {@code trigger}, each for a frame not sent before, the
+     * first {@code errors} of them showing a model error.
+     */
     private void sendFeedback(String trigger, int labeled, int errors) {
         for (int i = 0; i < labeled; i++) {
-            String frameId = trigger + "-labeled-" + i;
+            sentFrames++;
+            String frameId = trigger + "-labeled-" + sentFrames;
             feedback.pipeInput(frameId, LabelFeedback.newBuilder().setFrameId(frameId).addTriggers(trigger)
-                    .setModelErred(i < errors).setModelVersion("m-1").build());
+                    .setModelErred(i < errors).setModelVersion("m-1").setLabelId(sentFrames).build());
         }
     }
 
