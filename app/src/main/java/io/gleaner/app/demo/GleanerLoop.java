@@ -16,6 +16,8 @@ import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
+import io.gleaner.queue.feedback.FeedbackRelayConfig;
+import io.gleaner.queue.feedback.LabelFeedbackRelay;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
 import io.gleaner.retrain.RegisteredModel;
@@ -154,7 +156,9 @@ public final class GleanerLoop {
                  StreamsStage selection = startStage(SelectionTopology.APPLICATION_ID, stateRoot,
                          b -> SelectionTopology.build(b, harvesting.selection(), selectionMetrics));
                  StreamsStage sink = startStage(TaskSinkTopology.APPLICATION_ID, stateRoot,
-                         b -> TaskSinkTopology.build(b, new TaskStore(dataSource)))) {
+                         b -> TaskSinkTopology.build(b, new TaskStore(dataSource)));
+                 LabelFeedbackRelay feedback = new LabelFeedbackRelay(dataSource, bootstrapServers,
+                         FeedbackRelayConfig.defaults())) {
 
                 FleetSimulator fleet = new FleetSimulator(config.simulator());
                 TruthOracleLabeler labeler = new TruthOracleLabeler(queue, () -> TruthLog.read(truthFile));
@@ -178,6 +182,10 @@ public final class GleanerLoop {
                             / (double) frames.size();
 
                     int labeled = label(labeler, round, harvestedFrames);
+                    // The labels' verdicts go back to the selection stage, whose trigger yield learns from them.
+                    int relayed = feedback.relayOnce();
+                    LOG.info("round {}: {} labels, {} label-feedback records to the selection stage", round, labeled,
+                            relayed);
                     Optional<RetrainRun> run = retrain.runIfDue();
                     RegisteredModel live = registry.live().orElseThrow();
                     ActionErrorProbe.ActionError error = measure(probe, live);
