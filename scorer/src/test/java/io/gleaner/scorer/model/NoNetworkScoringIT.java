@@ -83,7 +83,7 @@ class NoNetworkScoringIT {
         // The child must not inherit the offline flags through the environment either.
         builder.environment().remove("JAVA_TOOL_OPTIONS");
         builder.environment().remove("OPT_OUT_TRACKING");
-        builder.environment().remove("DJL_OFFLINE");
+        builder.environment().remove("ai.djl.offline");
         Process process = builder.start();
         boolean finished = process.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!finished) {
