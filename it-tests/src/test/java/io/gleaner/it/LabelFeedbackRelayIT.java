@@ -33,14 +33,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -75,6 +81,7 @@ class LabelFeedbackRelayIT {
         dataSource = infrastructure.database().dataSource();
         Migrations.migrate(dataSource);
         TopicAdmin.createMissing(bootstrapServers, 2, (short) 1);
+        emptyLabelFeedback();
         store = new TaskStore(dataSource);
         queue = new TaskQueue(dataSource);
         queue.ensureLabeler("alice", "labeler");
@@ -147,6 +154,28 @@ class LabelFeedbackRelayIT {
             assertThat(yields.get(good).getShare()).as("the trigger whose harvests show errors gets more")
                     .isGreaterThan(yields.get(poor).getShare());
             assertThat(metrics.triggerYields().get(good).labeled()).isEqualTo(6);
+        }
+    }
+
+    /**
+     * The relay takes its position from the last label id on {@code label-feedback}. The broker is
+     * shared by every IT and this class's database is its own, so feedback an earlier IT's loop
+     * published (with that database's label ids) would put the position past every label here:
+     * the topic's records are deleted first, as they would be for a deployment starting afresh.
+     */
+    private void emptyLabelFeedback() throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            List<TopicPartition> partitions = admin.describeTopics(List.of(Topics.LABEL_FEEDBACK.name()))
+                    .allTopicNames().get().get(Topics.LABEL_FEEDBACK.name()).partitions().stream()
+                    .map(p -> new TopicPartition(Topics.LABEL_FEEDBACK.name(), p.partition())).toList();
+            Map<TopicPartition, OffsetSpec> latest = partitions.stream()
+                    .collect(Collectors.toMap(Function.identity(), p -> OffsetSpec.latest()));
+            Map<TopicPartition, RecordsToDelete> toDelete = admin.listOffsets(latest).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey,
+                            entry -> RecordsToDelete.beforeOffset(entry.getValue().offset())));
+            admin.deleteRecords(toDelete).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot empty " + Topics.LABEL_FEEDBACK.name() + ": " + e.getCause(), e);
         }
     }
 
