@@ -388,7 +388,8 @@ public final class IngestBenchmark implements Callable<Integer> {
         TimeUnit.MILLISECONDS.sleep(COMMIT_POLL_MS);
     }
 
-    private static Producer<byte[], byte[]> benchProducer(String bootstrapServers) {
+    /** A producer for loading a benchmark's input topic fast: large batches, a large buffer. */
+    static Producer<byte[], byte[]> benchProducer(String bootstrapServers) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");

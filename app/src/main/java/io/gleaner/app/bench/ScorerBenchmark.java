@@ -37,11 +37,8 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -300,7 +297,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
             TopicAdmin.createMissing(kafka.bootstrapServers(), 1, (short) 1);
             try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
-                 Producer<byte[], byte[]> producer = producer(kafka.bootstrapServers())) {
+                 Producer<byte[], byte[]> producer = IngestBenchmark.benchProducer(kafka.bootstrapServers())) {
                 long startOffset = offsets.startAtEnd(APPLICATION_ID, Topics.FRAMES_VALID.name());
                 ModelUpdate update = ModelUpdate.newBuilder().setModelName(config.modelName())
                         .setVersion(artifact.manifest().version()).setArtifactUri(artifact.uri().toString())
@@ -382,16 +379,6 @@ public final class ScorerBenchmark implements Callable<Integer> {
             pool.add(frame.event());
         }
         return pool;
-    }
-
-    private static Producer<byte[], byte[]> producer(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024);
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** The process's resident set size, from {@code /proc/self/status}; 0 where there is none. */
