@@ -113,9 +113,16 @@ public record EvaluationGate(int minHeldOut, double tolerance, double goldenTole
         boolean promote = candidateMae <= liveMae + tolerance;
         String reason = String.format("candidate action MAE %.4f %s the live model's %.4f on %d held-out labels"
                         + " (scene accuracy %.3f vs %.3f)",
-                candidateMae, promote ? "is not worse than" : "is worse than", liveMae, measured,
+                candidateMae, verdict(candidateMae, liveMae, promote), liveMae, measured,
                 candidateMetrics.get(SCENE_ACCURACY), liveMetrics.get(SCENE_ACCURACY));
         return new GateDecision(promote, candidateMetrics, liveMetrics, reason);
+    }
+
+    private String verdict(double candidateMae, double liveMae, boolean promote) {
+        if (candidateMae < liveMae) {
+            return "beats";
+        }
+        return promote ? String.format("is within the tolerance %.4f of", tolerance) : "is worse than";
     }
 
     private GateDecision tooFew(int heldOut) {

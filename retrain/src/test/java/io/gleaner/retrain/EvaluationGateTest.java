@@ -48,7 +48,7 @@ class EvaluationGateTest {
         GateDecision decision = GATE.decide(untrained, good, HELD_OUT);
 
         assertThat(decision.promote()).isTrue();
-        assertThat(decision.reason()).contains("is not worse than");
+        assertThat(decision.reason()).contains("beats");
     }
 
     /**
