@@ -3,7 +3,6 @@ package io.gleaner.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.queue.Label;
@@ -14,14 +13,7 @@ import io.gleaner.queue.feedback.FeedbackRelayConfig;
 import io.gleaner.queue.feedback.LabelFeedbackRelay;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
-import io.gleaner.schema.v1.DriverAction;
-import io.gleaner.schema.v1.EdgeCase;
-import io.gleaner.schema.v1.FrameEvent;
-import io.gleaner.schema.v1.Image;
-import io.gleaner.schema.v1.ImageEncoding;
 import io.gleaner.schema.v1.LabelFeedback;
-import io.gleaner.schema.v1.ScoredFrame;
-import io.gleaner.schema.v1.Trigger;
 import io.gleaner.schema.v1.TriggerYield;
 import io.gleaner.uncertainty.SelectionConfig;
 import io.gleaner.uncertainty.SelectionMetrics;
@@ -213,35 +205,11 @@ class LabelFeedbackRelayIT {
 
     /** Stores an edge case of {@code frameId} harvested by {@code trigger}, and labels it; returns the label id. */
     private long harvestAndLabel(String frameId, String trigger, Label label) {
-        store.insert(edgeCase(frameId, trigger));
+        store.insert(TestEdgeCases.edgeCase(frameId, "vehicle-feedback", trigger, 0.5));
         List<Task> claimed = queue.claim("alice", TaskQueue.MAX_CLAIM, LEASE);
         Map<String, Task> byFrame = claimed.stream().collect(Collectors.toMap(Task::frameId, Function.identity()));
         claimed.stream().filter(t -> !t.frameId().equals(frameId)).forEach(t -> queue.release(t.taskId(), "alice"));
         return queue.submitLabel(byFrame.get(frameId).taskId(), "alice", label);
     }
 
-    private static EdgeCase edgeCase(String frameId, String trigger) {
-        FrameEvent frame = FrameEvent.newBuilder()
-                .setFrameId(frameId)
-                .setVehicleId("vehicle-feedback")
-                .setCamera("front")
-                .setCaptureTimeMs(1_700_000_000_000L)
-                .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_RAW)
-                        .setWidth(2).setHeight(2).setChannels(3).setData(ByteString.copyFrom(new byte[12])))
-                .setHumanAction(DriverAction.newBuilder().setSteering(0.1f).setAcceleration(-0.5f))
-                .build();
-        ScoredFrame scored = ScoredFrame.newBuilder()
-                .setFrame(frame)
-                .setModelVersion("1")
-                .addAllSceneClasses(List.of("clear_road", "pedestrian_crossing"))
-                .addAllSceneProbabilities(List.of(0.4f, 0.6f))
-                .setPredictedAction(DriverAction.newBuilder().setSteering(0.0f).setAcceleration(0.2f))
-                .build();
-        return EdgeCase.newBuilder()
-                .setScored(scored)
-                .addTriggers(Trigger.newBuilder().setName(trigger).setScore(0.9).setThreshold(0.5))
-                .setPriority(0.5)
-                .setHarvestedTimeMs(1_700_000_000_500L)
-                .build();
-    }
 }

@@ -3,7 +3,6 @@ package io.gleaner.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.gleaner.app.DeadLetterDeserializationHandler;
 import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.TopicAdmin;
@@ -12,13 +11,7 @@ import io.gleaner.queue.TaskStore;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
-import io.gleaner.schema.v1.DriverAction;
 import io.gleaner.schema.v1.EdgeCase;
-import io.gleaner.schema.v1.FrameEvent;
-import io.gleaner.schema.v1.Image;
-import io.gleaner.schema.v1.ImageEncoding;
-import io.gleaner.schema.v1.ScoredFrame;
-import io.gleaner.schema.v1.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,7 +68,7 @@ class QueueSinkReplayIT {
 
     @Test
     void anEdgeCasePublishedTwiceAndAgainAfterARestartMakesOneTask() throws Exception {
-        EdgeCase edgeCase = edgeCase("replayed-" + UUID.randomUUID(), 0.75);
+        EdgeCase edgeCase = replayedEdgeCase("replayed-" + UUID.randomUUID(), 0.75);
         String frameId = edgeCase.getScored().getFrame().getFrameId();
         try (Producer<String, EdgeCase> producer = producer()) {
             try (StreamsStage sink = startSink()) {
@@ -124,7 +117,7 @@ class QueueSinkReplayIT {
     /** Sends a marker after what was sent so far and waits until the sink has stored it. */
     private void awaitSinkPassed(Producer<String, EdgeCase> producer, String markerPrefix) {
         String marker = markerPrefix + UUID.randomUUID();
-        send(producer, edgeCase(marker, 0.1));
+        send(producer, replayedEdgeCase(marker, 0.1));
         await("the queue sink to store " + marker).atMost(SINK_TIMEOUT)
                 .until(() -> tasksFor(marker) == 1);
     }
@@ -157,29 +150,8 @@ class QueueSinkReplayIT {
         }
     }
 
-    private static EdgeCase edgeCase(String frameId, double priority) {
-        FrameEvent frame = FrameEvent.newBuilder()
-                .setFrameId(frameId)
-                .setVehicleId("vehicle-replay")
-                .setCamera("front")
-                .setCaptureTimeMs(1_700_000_000_000L)
-                .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_RAW)
-                        .setWidth(2).setHeight(2).setChannels(3).setData(ByteString.copyFrom(new byte[12])))
-                .setHumanAction(DriverAction.newBuilder().setSteering(0.1f).setAcceleration(-0.5f))
-                .build();
-        ScoredFrame scored = ScoredFrame.newBuilder()
-                .setFrame(frame)
-                .setModelVersion("1")
-                .addAllSceneClasses(List.of("clear_road", "pedestrian_crossing"))
-                .addAllSceneProbabilities(List.of(0.4f, 0.6f))
-                .setPredictedAction(DriverAction.newBuilder().setSteering(0.0f).setAcceleration(0.2f))
-                .build();
-        return EdgeCase.newBuilder()
-                .setScored(scored)
-                .addTriggers(Trigger.newBuilder().setName("entropy").setScore(0.9).setThreshold(0.5))
-                .setPriority(priority)
-                .setHarvestedTimeMs(1_700_000_000_500L)
-                .build();
+    private static EdgeCase replayedEdgeCase(String frameId, double priority) {
+        return TestEdgeCases.edgeCase(frameId, "vehicle-replay", "entropy", priority);
     }
 
     private long tasksFor(String frameId) {
