@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param skipped one line per label that was skipped because it cannot be trained on (a scene the
  *     model does not know, an image that cannot be decoded, an action out of range), naming the
  *     label id, the frame and the reason
+ * @param resumedAfterEpoch the epoch of the checkpoint training went on from, 0 for a fresh fine-tune
  */
-public record FineTuneResult(DrivingModel model, int labelsUsed, List<String> skipped) {
+public record FineTuneResult(DrivingModel model, int labelsUsed, List<String> skipped, int resumedAfterEpoch) {
 
     public FineTuneResult {
         Objects.requireNonNull(model, "model");

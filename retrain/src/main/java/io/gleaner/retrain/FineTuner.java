@@ -3,10 +3,15 @@ package io.gleaner.retrain;
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.ModelManifest;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.slf4j.Logger;
@@ -60,7 +65,7 @@ public final class FineTuner {
      */
     public static DrivingModel fineTune(Path parentArtifact, String expectedSha256, List<LabeledExample> examples,
             List<FrameEvent> replay, TrainingConfig config) {
-        return fineTuneReporting(parentArtifact, expectedSha256, examples, replay, config).model();
+        return fineTuneReporting(parentArtifact, expectedSha256, examples, replay, config, null).model();
     }
 
     /**
@@ -78,13 +83,19 @@ public final class FineTuner {
      * in {@link FineTuneResult#skipped()}: one bad label must not stop every later fine-tune. A
      * replayed frame whose image cannot be decoded is skipped the same way.
      *
+     * <p>With a {@code checkpointDir}, training writes a checkpoint after every epoch and resumes
+     * from one of the same fine-tune: same parent, same training labels and replayed frames, same
+     * config (see {@link TrainingLoop}). A fine-tune that crashed goes on where it stopped when it
+     * is run again on the same labels; the caller deletes the folder once the result is recorded.
+     *
      * @param replay unlabeled frames of ordinary driving, e.g. those the seed was cloned from; may be empty
+     * @param checkpointDir this model's fine-tune checkpoint folder, or null for none
      *
      * @throws IllegalArgumentException when every example is held out, or no training label is left
      *     once the bad ones are skipped (the message names the first reasons)
      */
     public static FineTuneResult fineTuneReporting(Path parentArtifact, String expectedSha256,
-            List<LabeledExample> examples, List<FrameEvent> replay, TrainingConfig config) {
+            List<LabeledExample> examples, List<FrameEvent> replay, TrainingConfig config, Path checkpointDir) {
         HeldOutSplit split = HeldOutSplit.of(examples, config.heldOutEvery());
         if (split.training().isEmpty()) {
             throw new IllegalArgumentException("all " + examples.size() + " labeled examples are held out (one frame in "
@@ -109,14 +120,16 @@ public final class FineTuner {
                     LOG.warn("skipping replayed frame {}: {}", frame.getFrameId(), e.getMessage());
                 }
             }
-            TrainingReport report = TrainingLoop.fit(model, training, config);
+            TrainingLoop.Checkpoints checkpoints = checkpointDir == null ? null : new TrainingLoop.Checkpoints(
+                    checkpointDir, fingerprint(model.manifest(), screened, replayed, config));
+            TrainingReport report = TrainingLoop.fit(model, training, config, checkpoints);
             averageWithParent(model, parentArtifact, expectedSha256, TUNED_WEIGHT_SHARE);
             LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out, %d skipped) + %d replayed frames"
                             + " (%d skipped): loss %.4f -> %.4f, %.1f images/s",
                     model.manifest().modelName(), model.version(), screened.examples().size(), split.heldOut().size(),
                     screened.skipped().size(), replayed.size() - replaySkipped, replaySkipped,
                     report.firstEpochLoss(), report.lastEpochLoss(), report.imagesPerSecond()));
-            return new FineTuneResult(model, screened.examples().size(), screened.skipped());
+            return new FineTuneResult(model, screened.examples().size(), screened.skipped(), report.resumedAfterEpoch());
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -141,6 +154,28 @@ public final class FineTuner {
         }
     }
 
+    /**
+     * Every input that changes a fine-tune's result, hashed: the parent's parameters, the labels and
+     * replayed frames in training order, the config and this class's constants.
+     */
+    private static String fingerprint(ModelManifest parent, Screened screened, List<FrameEvent> replayed,
+            TrainingConfig config) {
+        StringBuilder inputs = new StringBuilder()
+                .append("parent=").append(parent.modelName()).append(':').append(parent.sha256())
+                .append(";config=").append(config)
+                .append(";share=").append(TUNED_WEIGHT_SHARE)
+                .append(";labels=");
+        screened.labelIds().forEach(id -> inputs.append(id).append(','));
+        inputs.append(";replay=");
+        replayed.forEach(frame -> inputs.append(frame.getFrameId()).append(','));
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(inputs.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must have", e);
+        }
+    }
+
     private static String summary(List<String> skipped) {
         int shown = Math.min(3, skipped.size());
         return String.join("; ", skipped.subList(0, shown))
@@ -154,7 +189,7 @@ public final class FineTuner {
     }
 
     /** Training examples made from labels, and one line per label that could not be used. */
-    record Screened(List<TrainingExample> examples, List<String> skipped) {}
+    record Screened(List<TrainingExample> examples, List<Long> labelIds, List<String> skipped) {}
 
     /**
      * Like {@link #toTrainingExamples}, but a label that cannot be used is skipped with a WARN
@@ -162,17 +197,19 @@ public final class FineTuner {
      */
     static Screened screen(DrivingModel model, List<LabeledExample> examples) {
         List<TrainingExample> usable = new ArrayList<>(examples.size());
+        List<Long> usableIds = new ArrayList<>(examples.size());
         List<String> skipped = new ArrayList<>();
         for (LabeledExample example : examples) {
             try {
                 usable.add(toTrainingExample(model, example));
+                usableIds.add(example.labelId());
             } catch (IllegalArgumentException e) {
                 LOG.warn("skipping label {} (frame {}) in fine-tuning: {}", example.labelId(), example.frameId(),
                         e.getMessage());
                 skipped.add(e.getMessage());
             }
         }
-        return new Screened(usable, skipped);
+        return new Screened(usable, usableIds, skipped);
     }
 
     /**

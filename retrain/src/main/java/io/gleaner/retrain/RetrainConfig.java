@@ -79,4 +79,12 @@ public record RetrainConfig(String modelName, RetrainTriggers triggers, Path mod
     public Path artifactDir(int version) {
         return modelsDir.resolve(modelName).resolve("v" + version);
     }
+
+    /**
+     * Where a fine-tune of this model writes its checkpoints, so that a run cut short by a crash
+     * goes on where it stopped: {@code <modelsDir>/<modelName>/fine-tune-checkpoint/}.
+     */
+    public Path fineTuneCheckpointDir() {
+        return modelsDir.resolve(modelName).resolve("fine-tune-checkpoint");
+    }
 }

@@ -242,6 +242,7 @@ public final class RetrainService {
         if (live.isEmpty()) {
             return Optional.empty();
         }
+        abandonUnfinishedRuns();
         long trainedUpTo = lastTrainedLabelId();
         TriggerInputs inputs = triggerInputs(trainedUpTo);
         Optional<TriggerDecision> fired = config.triggers().decide(inputs);
@@ -270,6 +271,8 @@ public final class RetrainService {
         try {
             RetrainRun run = retrain(runId, base, examples, split, progress, held);
             finishRun(runId, run.outcome(), run.candidateVersion(), run.labelsUsed(), run.reason());
+            // Recorded: a later run must train afresh, not resume this one.
+            TrainingCheckpoint.delete(config.fineTuneCheckpointDir());
             LOG.info("retrain run {}: {} v{}: {}", runId, run.outcome(), run.candidateVersion(), run.reason());
             return Optional.of(run);
         } catch (RuntimeException | Error e) {
@@ -312,7 +315,7 @@ public final class RetrainService {
         Path baseDir = artifacts.open(base.artifactUri());
         int candidateVersion = registry.nextVersion();
         FineTuneResult tuned = FineTuner.fineTuneReporting(baseDir, base.artifactSha256(), examples, replay,
-                config.fineTune());
+                config.fineTune(), config.fineTuneCheckpointDir());
         try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
             GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), golden);
@@ -336,6 +339,9 @@ public final class RetrainService {
                 outcome = RetrainOutcome.REJECTED;
             }
             String reason = decision.reason();
+            if (tuned.resumedAfterEpoch() > 0) {
+                reason += "; fine-tune resumed from its checkpoint after epoch " + tuned.resumedAfterEpoch();
+            }
             if (!tuned.skipped().isEmpty()) {
                 reason += "; skipped " + tuned.skipped().size() + " labels that cannot be trained on (first: "
                         + tuned.skipped().get(0) + ")";
@@ -523,6 +529,29 @@ public final class RetrainService {
             }
         } catch (SQLException e) {
             throw failure("record the start of a retrain run", e);
+        }
+    }
+
+    /**
+     * Records every run of this model still marked running as failed: this instance holds the
+     * retrain lock, so whatever instance started such a run stopped (crashed, was killed) before
+     * recording its end. The run's labels count as new again, so the next trigger retrains on them,
+     * resuming the fine-tune from its checkpoint when the labels are the same.
+     */
+    private void abandonUnfinishedRuns() {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(
+                        "UPDATE retrain_runs SET outcome = 'failed', finished_at = now(), detail = 'abandoned: the"
+                                + " instance running it stopped before it finished' WHERE model_name = ?"
+                                + " AND outcome = 'running'")) {
+            statement.setString(1, config.modelName());
+            int abandoned = statement.executeUpdate();
+            if (abandoned > 0) {
+                LOG.warn("{}: {} retrain run(s) were left running by an instance that stopped; recorded them as failed",
+                        config.modelName(), abandoned);
+            }
+        } catch (SQLException e) {
+            throw failure("record abandoned retrain runs", e);
         }
     }
 

@@ -30,6 +30,29 @@ class FineTunerTest {
                 .orElseThrow();
     }
 
+    @Test
+    void aFineTuneRunAgainOnTheSameLabelsGoesOnFromItsCheckpointAndOneOnOtherLabelsStartsOver(@TempDir Path dir) {
+        ModelArtifact parent = savedParent(dir);
+        TrainingConfig twoEpochs = ONE_EPOCH.withEpochs(2);
+        Path checkpoints = dir.resolve("checkpoint");
+        List<LabeledExample> labels = DrivingScenes.labeled("fine", 16, 2L);
+        FineTuneResult first = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), labels, List.of(), twoEpochs,
+                checkpoints);
+        first.model().close();
+
+        FineTuneResult again = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), labels, List.of(), twoEpochs,
+                checkpoints);
+        again.model().close();
+        List<LabeledExample> moreLabels = DrivingScenes.labeled("fine", 20, 2L);
+        FineTuneResult other = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), moreLabels, List.of(),
+                twoEpochs, checkpoints);
+        other.model().close();
+
+        assertThat(first.resumedAfterEpoch()).isZero();
+        assertThat(again.resumedAfterEpoch()).as("same parent, labels and config").isEqualTo(2);
+        assertThat(other.resumedAfterEpoch()).as("other labels").isZero();
+    }
+
     /** Regression: one label with a scene the model does not know used to fail every later fine-tune. */
     @Test
     void aLabelWithAnUnknownSceneIsSkippedAndCountedNotFatal(@TempDir Path dir) {
@@ -40,7 +63,7 @@ class FineTunerTest {
         examples.add(new LabeledExample(99, 99, valid.frameId(), valid.imageEncoding(), valid.width(), valid.height(),
                 valid.imageBytes(), "fog", 0f, 0f));
 
-        FineTuneResult result = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH);
+        FineTuneResult result = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH, null);
         result.model().close();
 
         assertThat(result.labelsUsed()).isEqualTo(good);
@@ -61,7 +84,7 @@ class FineTunerTest {
         examples.add(new LabeledExample(97, 97, valid.frameId(), valid.imageEncoding(), 64, 64,
                 null, valid.scene(), 0f, 0f));
 
-        FineTuneResult result = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH);
+        FineTuneResult result = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH, null);
         result.model().close();
 
         assertThat(result.skipped()).hasSize(2);

@@ -201,6 +201,26 @@ class RetrainControlIT {
     }
 
     @Test
+    void aRunLeftRunningByAnInstanceThatStoppedIsRecordedFailedAndItsLabelsAreTrainedAgain() throws Exception {
+        RetrainService service = instance(RetrainTriggers.defaults().withMinNewLabels(20));
+        bootstrap(service);
+        label("many", 48, 7L);
+        // What an instance killed in the middle of a fine-tune leaves: its row, still running.
+        rows("INSERT INTO retrain_runs (model_name, base_version, reason, labels_used, max_label_id, trigger)"
+                + " SELECT '" + MODEL + "', 1, '48 new labels >= 20', 38, MAX(label_id), 'new_labels' FROM labels"
+                + " RETURNING run_id");
+
+        RetrainRun run = service.runIfDue().orElseThrow();
+
+        assertThat(rows("SELECT outcome, detail FROM retrain_runs WHERE run_id <> " + run.runId()))
+                .containsExactly("failed|abandoned: the instance running it stopped before it finished");
+        assertThat(rows("SELECT trigger, outcome FROM retrain_runs WHERE run_id = " + run.runId()))
+                .containsExactly("new_labels|" + run.outcome().databaseValue());
+        assertThat(RetrainConfig.defaults().withModelsDir(modelsDir).fineTuneCheckpointDir())
+                .as("the recorded run's checkpoint is deleted").doesNotExist();
+    }
+
+    @Test
     void aCandidateIsRegisteredWithTheLabelsItWasTrainedAndJudgedOn() throws SQLException {
         RetrainService service = instance(RetrainTriggers.defaults().withMinNewLabels(20));
         bootstrap(service);

@@ -373,7 +373,7 @@ class RetrainServiceIT {
                     return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
                             (p, m, a) -> {
                                 if (m.getName().equals("prepareStatement")
-                                        && ((String) a[0]).startsWith("UPDATE retrain_runs")) {
+                                        && ((String) a[0]).startsWith("UPDATE retrain_runs SET outcome = CAST(")) {
                                     throw new SQLException("injected: connection lost", "08006");
                                 }
                                 return invoke(m, connection, a);

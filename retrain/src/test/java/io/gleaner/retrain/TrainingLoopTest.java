@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.scorer.model.DrivingModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainingLoopTest {
     private static final TrainingConfig QUICK = new TrainingConfig(6, 16, 3e-3f, 11L, 5, 1f);
@@ -36,6 +39,60 @@ class TrainingLoopTest {
         try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
             assertThat(TrainingLoop.fit(model, examples(model, 32), twoEpochs).epochLosses()).isEqualTo(first);
         }
+    }
+
+    @Test
+    void aRunCutShortAfterEpochOneResumesToTheSameWeightsAsAnUninterruptedRun(@TempDir Path dir) {
+        TrainingConfig threeEpochs = QUICK.withEpochs(3);
+        List<float[]> expected;
+        TrainingReport straight;
+        try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
+            straight = TrainingLoop.fit(model, examples(model, 48), threeEpochs,
+                    new TrainingLoop.Checkpoints(dir.resolve("straight"), "run-1"));
+            expected = parameters(model);
+        }
+
+        TrainingLoop.Checkpoints checkpoints = new TrainingLoop.Checkpoints(dir.resolve("cut"), "run-1");
+        try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
+            assertThatThrownBy(() -> TrainingLoop.fit(model, examples(model, 48), threeEpochs, checkpoints, epoch -> {
+                throw new IllegalStateException("simulated crash after epoch " + epoch);
+            })).hasMessage("simulated crash after epoch 1");
+        }
+        try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
+            List<Integer> epochsRun = new ArrayList<>();
+            TrainingReport resumed = TrainingLoop.fit(model, examples(model, 48), threeEpochs, checkpoints,
+                    epochsRun::add);
+
+            assertThat(epochsRun).containsExactly(2, 3);
+            assertThat(resumed.epochLosses()).isEqualTo(straight.epochLosses());
+            List<float[]> actual = parameters(model);
+            assertThat(actual).hasSameSizeAs(expected);
+            for (int i = 0; i < actual.size(); i++) {
+                assertThat(actual.get(i)).as("parameter %d", i).containsExactly(expected.get(i));
+            }
+        }
+    }
+
+    @Test
+    void aCheckpointOfAnotherRunIsDiscardedAndTrainingStartsOver(@TempDir Path dir) {
+        TrainingConfig twoEpochs = QUICK.withEpochs(2);
+        try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
+            TrainingLoop.fit(model, examples(model, 32), twoEpochs, new TrainingLoop.Checkpoints(dir, "labels-1..32"));
+        }
+        try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
+            List<Integer> epochsRun = new ArrayList<>();
+            TrainingLoop.fit(model, examples(model, 32), twoEpochs, new TrainingLoop.Checkpoints(dir, "labels-1..40"),
+                    epochsRun::add);
+
+            assertThat(epochsRun).containsExactly(1, 2);
+        }
+    }
+
+    private static List<float[]> parameters(DrivingModel model) {
+        List<float[]> values = new ArrayList<>();
+        model.djlModel().getBlock().getParameters()
+                .forEach(pair -> values.add(pair.getValue().getArray().toFloatArray()));
+        return values;
     }
 
     @Test

@@ -19,6 +19,9 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
+import io.gleaner.retrain.LearningRateSchedule;
+import io.gleaner.retrain.ResumableAdam;
+import io.gleaner.retrain.TrainingCheckpoint;
 import io.gleaner.scorer.model.Backbone;
 import io.gleaner.scorer.model.BackboneSpec;
 import java.nio.file.Path;
@@ -37,7 +40,7 @@ import java.util.Random;
  *
  * <p>After every epoch it embeds the first {@code monitorImages} images (not augmented), logs the
  * embeddings' normalised std and effective rank, stops with a {@link CollapseException} when
- * either falls below the config's threshold, and otherwise writes a {@link PretrainCheckpoint}.
+ * either falls below the config's threshold, and otherwise writes a {@link TrainingCheckpoint}.
  * A run given a checkpoint folder that already holds a checkpoint of the same config, data and
  * spec goes on after its last epoch.
  *
@@ -57,6 +60,11 @@ public final class Pretrainer {
     private static final int PROGRESS_LINES_PER_EPOCH = 5;
     /** Non-finite losses in a row after which training is declared diverged. */
     private static final int MAX_NON_FINITE_IN_A_ROW = 5;
+    private static final float CLIP_GRADIENT = 1f;
+
+    /** What a pretraining checkpoint records besides the tensors (see {@link TrainingCheckpoint}). */
+    record Progress(String fingerprint, int completedEpochs, long updates, double trainSeconds,
+            List<EpochRecord> epochs) {}
 
     private Pretrainer() {}
 
@@ -82,8 +90,8 @@ public final class Pretrainer {
         }
         String fingerprint = config.fingerprint() + " | " + spec.inputChannels() + "x" + spec.inputSize()
                 + " " + spec.architectureOptions() + " | " + images.name() + " n=" + images.count();
-        Optional<PretrainCheckpoint.Progress> previous = checkpointDir == null
-                ? Optional.empty() : PretrainCheckpoint.progress(checkpointDir);
+        Optional<Progress> previous = checkpointDir == null
+                ? Optional.empty() : TrainingCheckpoint.progress(checkpointDir, Progress.class);
         if (previous.isPresent() && !previous.get().fingerprint().equals(fingerprint)) {
             throw new IllegalArgumentException("checkpoint in " + checkpointDir + " is of another run:\n  "
                     + previous.get().fingerprint() + "\nthis run is\n  " + fingerprint
@@ -100,7 +108,7 @@ public final class Pretrainer {
     }
 
     private static PretrainResult train(ImageSet images, BackboneSpec spec, PretrainConfig config, Path checkpointDir,
-            PretrainListener listener, String fingerprint, Optional<PretrainCheckpoint.Progress> previous,
+            PretrainListener listener, String fingerprint, Optional<Progress> previous,
             Backbone backbone) {
         int stepsPerEpoch = images.count() / config.batchSize();
         long totalSteps = (long) stepsPerEpoch * config.epochs();
@@ -111,9 +119,9 @@ public final class Pretrainer {
             projector.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
             Engine.getEngine("PyTorch").setRandomSeed(Long.hashCode(config.seed() ^ 0x5EEDL));
             network.initialize(trainModel.getNDManager(), DataType.FLOAT32, Backbone.inputShape(spec, 2));
-            List<PretrainCheckpoint.Part> parts = List.of(
-                    new PretrainCheckpoint.Part(backbone.block(), backbone.djlModel().getNDManager()),
-                    new PretrainCheckpoint.Part(projector, trainModel.getNDManager()));
+            List<TrainingCheckpoint.Part> parts = List.of(
+                    new TrainingCheckpoint.Part(backbone.block(), backbone.djlModel().getNDManager()),
+                    new TrainingCheckpoint.Part(projector, trainModel.getNDManager()));
             List<String> trainableIds = new ArrayList<>();
             network.getParameters().forEach(p -> {
                 if (p.getValue().requiresGradient()) {
@@ -121,14 +129,17 @@ public final class Pretrainer {
                 }
             });
 
-            ResumableAdam optimizer = new ResumableAdam(trainModel.getNDManager(), (float) config.learningRate(),
-                    (float) config.weightDecay(), Math.round(totalSteps * config.warmupFraction()), totalSteps);
+            // Element-wise gradient clipping keeps one extreme gradient (VICReg's variance hinge near a
+            // dead dimension) from turning Adam's moments into inf and the weights into NaN.
+            ResumableAdam optimizer = new ResumableAdam(trainModel.getNDManager(), new LearningRateSchedule(
+                    (float) config.learningRate(), 0f, Math.round(totalSteps * config.warmupFraction()),
+                    Math.max(1, totalSteps)), (float) config.weightDecay(), CLIP_GRADIENT);
             List<EpochRecord> records = new ArrayList<>();
             double trainSeconds = 0;
             int firstEpoch = 1;
             if (previous.isPresent()) {
-                PretrainCheckpoint.Progress progress = previous.get();
-                NDList state = PretrainCheckpoint.restore(checkpointDir, parts, trainModel.getNDManager());
+                Progress progress = previous.get();
+                NDList state = TrainingCheckpoint.restore(checkpointDir, parts, trainModel.getNDManager());
                 optimizer.restore(trainableIds, state, progress.updates());
                 records.addAll(progress.epochs());
                 trainSeconds = progress.trainSeconds();
@@ -206,7 +217,7 @@ public final class Pretrainer {
                     records.add(record);
                     trainSeconds += (System.nanoTime() - started) / 1e9;
                     if (checkpointDir != null) {
-                        PretrainCheckpoint.save(checkpointDir, new PretrainCheckpoint.Progress(fingerprint, epoch,
+                        TrainingCheckpoint.save(checkpointDir, epoch, new Progress(fingerprint, epoch,
                                 optimizer.updateCount(), trainSeconds, records), parts, optimizer.state(trainableIds));
                     }
                     listener.epochDone(record);

@@ -3,6 +3,7 @@ package io.gleaner.retrain.ssl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.retrain.TrainingCheckpoint;
 import io.gleaner.scorer.model.BackboneSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +77,8 @@ class PretrainerTest {
                 throw new IllegalStateException("simulated crash after epoch " + record.epoch());
             }
         })).hasMessage("simulated crash after epoch 1");
-        assertThat(PretrainCheckpoint.progress(checkpoints)).get()
-                .extracting(PretrainCheckpoint.Progress::completedEpochs).isEqualTo(1);
+        assertThat(TrainingCheckpoint.progress(checkpoints, Pretrainer.Progress.class)).get()
+                .extracting(Pretrainer.Progress::completedEpochs).isEqualTo(1);
 
         Recorder resumedRecorder = new Recorder();
         PretrainResult resumed = Pretrainer.run(images, spec, config, checkpoints, resumedRecorder);
@@ -110,7 +111,7 @@ class PretrainerTest {
                 .isInstanceOf(CollapseException.class)
                 .hasMessageContaining("representation collapsed after epoch 1: effective rank")
                 .hasMessageContaining("Lower the learning rate");
-        assertThat(Files.exists(dir.resolve(PretrainCheckpoint.LATEST))).isFalse();
+        assertThat(Files.exists(dir.resolve(TrainingCheckpoint.LATEST))).isFalse();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.gleaner.retrain.ssl;
+package io.gleaner.retrain;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -9,46 +9,42 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * AdamW (decoupled weight decay) with linear warm-up and cosine decay, whose moments can be saved
- * and restored. DJL's own {@code AdamW} keeps its moments private, so a run resumed from a
- * checkpoint would restart them at zero and diverge from the uninterrupted run. The update is
- * DJL's native {@code adamUpdate}, called exactly as DJL's AdamW calls it.
+ * AdamW (decoupled weight decay; with a weight decay of 0 it is plain Adam) on a
+ * {@link LearningRateSchedule}, whose moments can be saved and restored. DJL's own {@code Adam} and
+ * {@code AdamW} keep their moments private, so a run resumed from a checkpoint would restart them
+ * at zero and diverge from the uninterrupted run. The update is DJL's native {@code adamUpdate},
+ * called exactly as DJL's AdamW calls it.
  */
-final class ResumableAdam extends Optimizer {
+public final class ResumableAdam extends Optimizer {
     private static final float BETA1 = 0.9f;
     private static final float BETA2 = 0.999f;
     private static final float EPSILON = 1e-8f;
-    private static final float CLIP_GRADIENT = 1f;
 
     private final NDManager stateManager;
-    private final float peakLearningRate;
+    private final LearningRateSchedule schedule;
     private final float weightDecay;
-    private final long warmupSteps;
-    private final long totalSteps;
     private final Map<String, NDArray> means = new HashMap<>();
     private final Map<String, NDArray> variances = new HashMap<>();
     private final Map<String, Long> updates = new HashMap<>();
 
     /**
      * @param stateManager owns the moment arrays (close it to free them)
-     * @param totalSteps optimiser steps of the whole run, for the cosine schedule
+     * @param clipGradient every gradient element is clipped to [-clipGradient, clipGradient] before
+     *     the update; {@code Float.POSITIVE_INFINITY} for no clipping
      */
-    ResumableAdam(NDManager stateManager, float peakLearningRate, float weightDecay, long warmupSteps, long totalSteps) {
-        // Element-wise gradient clipping keeps one extreme gradient (VICReg's variance hinge near a
-        // dead dimension) from turning Adam's moments into inf and the weights into NaN.
-        super(new Builder().optClipGrad(CLIP_GRADIENT));
+    public ResumableAdam(NDManager stateManager, LearningRateSchedule schedule, float weightDecay,
+            float clipGradient) {
+        super(new Builder().optClipGrad(clipGradient == Float.POSITIVE_INFINITY ? -1f : clipGradient));
+        if (!(clipGradient > 0)) {
+            throw new IllegalArgumentException("clipGradient is " + clipGradient
+                    + "; it must be > 0 (Float.POSITIVE_INFINITY for no clipping)");
+        }
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weightDecay is " + weightDecay + "; it must be a finite number >= 0");
+        }
         this.stateManager = stateManager;
-        this.peakLearningRate = peakLearningRate;
+        this.schedule = schedule;
         this.weightDecay = weightDecay;
-        this.warmupSteps = warmupSteps;
-        this.totalSteps = Math.max(1, totalSteps);
-    }
-
-    /** The learning rate of update number {@code step} (1-based). */
-    float learningRate(long step) {
-        double warm = warmupSteps == 0 ? 1 : Math.min(1.0, (double) step / warmupSteps);
-        double progress = Math.min(1.0, (double) step / totalSteps);
-        return (float) (peakLearningRate * warm * 0.5 * (1 + Math.cos(Math.PI * progress)));
     }
 
     @Override
@@ -56,7 +52,7 @@ final class ResumableAdam extends Optimizer {
         long step = updates.merge(parameterId, 1L, Long::sum);
         double correction1 = 1 - Math.pow(BETA1, step);
         double correction2 = 1 - Math.pow(BETA2, step);
-        float rate = learningRate(step);
+        float rate = schedule.learningRate(step);
         float corrected = (float) (rate * Math.sqrt(correction2) / correction1);
         NDArray mean = means.computeIfAbsent(parameterId, id -> stateManager.zeros(weight.getShape()));
         NDArray variance = variances.computeIfAbsent(parameterId, id -> stateManager.zeros(weight.getShape()));
@@ -65,7 +61,7 @@ final class ResumableAdam extends Optimizer {
     }
 
     /** The moments of {@code parameterIds}, in that order: mean, variance, mean, variance, ... */
-    NDList state(List<String> parameterIds) {
+    public NDList state(List<String> parameterIds) {
         NDList state = new NDList();
         for (String id : parameterIds) {
             NDArray mean = means.get(id);
@@ -80,12 +76,12 @@ final class ResumableAdam extends Optimizer {
     }
 
     /** Updates made so far (the same for every parameter). */
-    long updateCount() {
+    public long updateCount() {
         return updates.values().stream().mapToLong(Long::longValue).max().orElse(0);
     }
 
     /** Restores what {@link #state} returned, for the same parameters in the same order. */
-    void restore(List<String> parameterIds, NDList state, long updateCount) {
+    public void restore(List<String> parameterIds, NDList state, long updateCount) {
         if (state.size() != 2 * parameterIds.size()) {
             throw new IllegalArgumentException("optimizer state holds " + state.size() + " arrays for "
                     + parameterIds.size() + " parameters; the checkpoint is of another network");

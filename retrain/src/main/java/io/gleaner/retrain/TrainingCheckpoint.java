@@ -1,4 +1,4 @@
-package io.gleaner.retrain.ssl;
+package io.gleaner.retrain;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
@@ -23,30 +23,30 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The state a pretraining run needs to go on after a crash, written after every epoch: the
- * network's parameters (backbone and projector, batch-norm statistics included), the optimiser's
- * moments and update count, and the epochs so far.
+ * The state a training run needs to go on after a crash, written after every epoch: the network's
+ * parameters (batch-norm statistics included), the optimiser's moments, and the run's own progress
+ * record (a JSON-mapped record of the caller's type: epochs done, losses, what run it is).
+ * Pretraining ({@code ssl.Pretrainer}) and fine-tuning ({@link TrainingLoop}) both write it.
  *
  * <p>Layout: {@code <dir>/epoch-0003/{network.params, optimizer.ndlist, progress.json}} and a
  * {@code LATEST} file naming the newest complete epoch folder. An epoch folder is complete before
  * {@code LATEST} is atomically replaced to point at it, so a crash while writing leaves the previous
  * checkpoint in force; older folders are deleted afterwards.
  */
-final class PretrainCheckpoint {
-    static final String LATEST = "LATEST";
+public final class TrainingCheckpoint {
+    /** The file naming the newest complete epoch folder. */
+    public static final String LATEST = "LATEST";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The {@code progress.json} content. */
-    record Progress(String fingerprint, int completedEpochs, long updates, double trainSeconds,
-            List<EpochRecord> epochs) {}
-
-    private PretrainCheckpoint() {}
+    private TrainingCheckpoint() {}
 
     /** A block and the manager its loaded parameters belong to. */
-    record Part(Block block, NDManager manager) {}
+    public record Part(Block block, NDManager manager) {}
 
-    static void save(Path dir, Progress progress, List<Part> network, NDList optimizerState) {
-        String name = String.format("epoch-%04d", progress.completedEpochs());
+    /** Writes the checkpoint of epoch {@code completedEpochs} and makes it the one in force. */
+    public static void save(Path dir, int completedEpochs, Object progress, List<Part> network,
+            NDList optimizerState) {
+        String name = String.format("epoch-%04d", completedEpochs);
         Path epochDir = dir.resolve(name);
         try {
             Files.createDirectories(dir);
@@ -72,30 +72,30 @@ final class PretrainCheckpoint {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write pretraining checkpoint to " + epochDir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write training checkpoint to " + epochDir + ": " + e.getMessage(), e);
         }
     }
 
-    /** The progress of the newest checkpoint in {@code dir}, if there is one. */
-    static Optional<Progress> progress(Path dir) {
+    /** The progress record of the newest checkpoint in {@code dir}, if there is one. */
+    public static <T> Optional<T> progress(Path dir, Class<T> type) {
         Path latest = dir.resolve(LATEST);
         if (!Files.isRegularFile(latest)) {
             return Optional.empty();
         }
         try {
             Path epochDir = dir.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
-            return Optional.of(JSON.readValue(epochDir.resolve("progress.json").toFile(), Progress.class));
+            return Optional.of(JSON.readValue(epochDir.resolve("progress.json").toFile(), type));
         } catch (IOException e) {
-            throw new UncheckedIOException("pretraining checkpoint in " + dir + " is unreadable (" + e.getMessage()
+            throw new UncheckedIOException("training checkpoint in " + dir + " is unreadable (" + e.getMessage()
                     + "); delete the folder to start over", e);
         }
     }
 
     /**
      * Loads the newest checkpoint's parameters into the parts of {@code network}, each onto its own
-     * manager (the backbone's must outlive the training run), and returns the optimiser state.
+     * manager, and returns the optimiser state (on {@code manager}).
      */
-    static NDList restore(Path dir, List<Part> network, NDManager manager) {
+    public static NDList restore(Path dir, List<Part> network, NDManager manager) {
         try {
             Path epochDir = dir.resolve(Files.readString(dir.resolve(LATEST), StandardCharsets.UTF_8).trim());
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(
@@ -108,11 +108,20 @@ final class PretrainCheckpoint {
                 return NDList.decode(manager, in);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read pretraining checkpoint in " + dir + ": " + e.getMessage()
+            throw new UncheckedIOException("cannot read training checkpoint in " + dir + ": " + e.getMessage()
                     + "; delete the folder to start over", e);
         } catch (MalformedModelException e) {
-            throw new IllegalArgumentException("pretraining checkpoint in " + dir + " does not fit this network: "
+            throw new IllegalArgumentException("training checkpoint in " + dir + " does not fit this network: "
                     + e.getMessage() + "; delete the folder to start over", e);
+        }
+    }
+
+    /** Deletes {@code dir} and every checkpoint in it; nothing happens when it does not exist. */
+    public static void delete(Path dir) {
+        try {
+            deleteRecursively(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete training checkpoint folder " + dir + ": " + e.getMessage(), e);
         }
     }
 
