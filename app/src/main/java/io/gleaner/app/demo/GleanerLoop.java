@@ -123,7 +123,7 @@ public final class GleanerLoop {
         ModelRegistry registry = new ModelRegistry(dataSource, ModelSpec.DEFAULT_MODEL_NAME);
         TaskQueue queue = new TaskQueue(dataSource);
         ActionErrorProbe probe = new ActionErrorProbe(
-                new FleetSimulator(config.simulator().withSeed(seed + EVAL_SET_SEED_OFFSET)),
+                EvaluationFleet.simulator(config.simulator(), seed + EVAL_SET_SEED_OFFSET),
                 config.evalFramesPerScenario());
 
         try (Producer<String, byte[]> frameProducer = new KafkaProducer<>(producerProps(),
@@ -220,13 +220,13 @@ public final class GleanerLoop {
     }
 
     /**
-     * {@link LoopConfig#goldenFrames()} fleet frames of another simulator seed, each labeled with its
-     * true scene and action, as a labeling team labels a random sample once; never trained on.
+     * {@link LoopConfig#goldenFrames()} frames of the {@link EvaluationFleet} (another simulator
+     * seed), each labeled with its true scene and action, as a labeling team labels a random sample
+     * of the fleet once; never trained on.
      */
     private List<LabeledExample> goldenSet(long goldenSeed) {
         List<LabeledExample> golden = new ArrayList<>(config.goldenFrames());
-        List<SimulatedFrame> frames = new FleetSimulator(config.simulator().withSeed(goldenSeed))
-                .next(config.goldenFrames());
+        List<SimulatedFrame> frames = EvaluationFleet.sample(config.simulator(), goldenSeed, config.goldenFrames());
         for (int i = 0; i < frames.size(); i++) {
             SimulatedFrame frame = frames.get(i);
             var image = frame.event().getImage();

@@ -2,6 +2,7 @@ package io.gleaner.app.bench.loop;
 
 import io.gleaner.app.bench.al.BenchConditions;
 import io.gleaner.app.bench.al.CurvePlot;
+import io.gleaner.app.demo.EvaluationFleet;
 import io.gleaner.app.demo.GleanerLoop;
 import io.gleaner.app.demo.Harvesting;
 import io.gleaner.app.demo.LoopSummary;
@@ -74,10 +75,11 @@ public final class LoopBenchmark implements Callable<Integer> {
         print.println(BenchConditions.describe());
         print.printf(Locale.ROOT, "fleet simulator: %d rounds x %d frames, %.0f%% rare scenarios, 1%% human mistakes;"
                         + " seed model behaviour-cloned on %d frames x %d epochs; retrain at %d new labels; gate: held-out"
-                        + " labels and a %d-frame golden set; errors on %d frames of each scenario; each arm on its own"
-                        + " embedded Kafka broker and PostgreSQL%n",
+                        + " labels and a %d-frame golden set; errors on %d frames of each scenario (both from a %d-vehicle"
+                        + " fleet); each arm on its own embedded Kafka broker and PostgreSQL%n",
                 config.rounds(), config.framesPerRound(), 100 * config.rareRate(), config.seedFrames(),
-                config.seedEpochs(), config.minNewLabels(), config.goldenFrames(), config.evalFramesPerScenario());
+                config.seedEpochs(), config.minNewLabels(), config.goldenFrames(), config.evalFramesPerScenario(),
+                EvaluationFleet.VEHICLES);
         long started = System.nanoTime();
         Path engineDir = out.resolve("engine");
         print.println("arm 1: the engine's triggers");
