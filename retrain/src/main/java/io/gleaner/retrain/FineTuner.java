@@ -142,15 +142,29 @@ public final class FineTuner {
      */
     static void averageWithParent(DrivingModel tuned, Path parentArtifact, String expectedSha256, float share) {
         try (DrivingModel parent = DrivingModel.load(parentArtifact, expectedSha256)) {
-            var parentParameters = parent.djlModel().getBlock().getParameters();
-            for (var pair : tuned.djlModel().getBlock().getParameters()) {
-                float[] own = pair.getValue().getArray().toFloatArray();
-                float[] theirs = parentParameters.get(pair.getKey()).getArray().toFloatArray();
-                for (int i = 0; i < own.length; i++) {
-                    own[i] = share * own[i] + (1 - share) * theirs[i];
-                }
-                pair.getValue().getArray().set(FloatBuffer.wrap(own));
+            shortenStep(tuned, parent, share);
+        }
+    }
+
+    /**
+     * Moves every weight of {@code tuned} back towards {@code parent}'s, keeping {@code factor} of
+     * the step from the parent: {@code w ← parent + factor · (w − parent)}. A candidate averaged at
+     * share {@code s} becomes one averaged at {@code factor · s}.
+     *
+     * @throws IllegalArgumentException when {@code factor} is not in (0, 1]
+     */
+    public static void shortenStep(DrivingModel tuned, DrivingModel parent, float factor) {
+        if (!(factor > 0f && factor <= 1f)) {
+            throw new IllegalArgumentException("step factor is " + factor + "; it must be in (0, 1]");
+        }
+        var parentParameters = parent.djlModel().getBlock().getParameters();
+        for (var pair : tuned.djlModel().getBlock().getParameters()) {
+            float[] own = pair.getValue().getArray().toFloatArray();
+            float[] theirs = parentParameters.get(pair.getKey()).getArray().toFloatArray();
+            for (int i = 0; i < own.length; i++) {
+                own[i] = theirs[i] + factor * (own[i] - theirs[i]);
             }
+            pair.getValue().getArray().set(FloatBuffer.wrap(own));
         }
     }
 

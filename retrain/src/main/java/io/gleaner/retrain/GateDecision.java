@@ -19,4 +19,13 @@ public record GateDecision(boolean promote, Map<String, Double> candidateMetrics
         liveMetrics = Map.copyOf(liveMetrics);
         Objects.requireNonNull(reason, "reason");
     }
+
+    /**
+     * Whether the candidate passed the held-out labels and was stopped by the golden set: it learned
+     * the harvested cases but drove the fleet's ordinary frames worse, so a smaller step from the
+     * live model towards it may pass.
+     */
+    public boolean regressedOnGoldenSetOnly() {
+        return !promote && candidateMetrics.containsKey(EvaluationGate.GOLDEN_ACTION_MAE);
+    }
 }

@@ -19,6 +19,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,6 +48,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class RetrainService {
     private static final Logger LOG = LoggerFactory.getLogger(RetrainService.class);
+    /**
+     * Shares of the fine-tune's step (from the live model's weights) tried in turn, smaller each
+     * time and all below {@link FineTuner#TUNED_WEIGHT_SHARE}, when a candidate regresses the
+     * golden set (see {@code judge}).
+     */
+    private static final float[] SMALLER_SHARES = {0.3f, 0.15f};
 
     private final DataSource dataSource;
     private final TaskQueue taskQueue;
@@ -318,7 +325,7 @@ public final class RetrainService {
                 config.fineTune(), config.fineTuneCheckpointDir());
         try (DrivingModel candidate = tuned.model();
                 DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
-            GateDecision decision = config.gate().decide(liveModel, candidate, split.heldOut(), golden);
+            GateDecision decision = judge(liveModel, candidate, split.heldOut());
             ModelArtifact artifact = store(candidateVersion, candidate.save(
                     artifacts.stage(artifactKey(candidateVersion)), Integer.toString(candidateVersion),
                     base.versionString(), FineTuner.METHOD, decision.candidateMetrics()));
@@ -349,6 +356,32 @@ public final class RetrainService {
             return new RetrainRun(runId, base.version(), candidateVersion, tuned.labelsUsed(), outcome,
                     decision.candidateMetrics(), reason);
         }
+    }
+
+    /**
+     * The gate's decision on {@code candidate}, after shorter steps from the live model towards it
+     * if need be: when the candidate passes the held-out labels but regresses the golden set, its
+     * weights are moved back towards the live model's, to a share of {@link #SMALLER_SHARES} of the
+     * fine-tune's step, and judged again; the first that passes is kept (and {@code candidate} holds
+     * it), or the last decision stands. This is WiSE-FT's choice of the mixing coefficient on held-out
+     * data (Wortsman et al. 2022), with the golden set as the guard: harvested labels are rare
+     * scenes, and early rounds with few of them gave candidates that drove ordinary frames worse
+     * but were right to move on rare ones.
+     */
+    private GateDecision judge(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut) {
+        GateDecision decision = config.gate().decide(live, candidate, heldOut, golden);
+        float share = FineTuner.TUNED_WEIGHT_SHARE;
+        for (int i = 0; i < SMALLER_SHARES.length && decision.regressedOnGoldenSetOnly(); i++) {
+            LOG.info("{}: the candidate at weight share {} regressed the golden set ({}); trying {}",
+                    config.modelName(), share, decision.reason(), SMALLER_SHARES[i]);
+            FineTuner.shortenStep(candidate, live, SMALLER_SHARES[i] / share);
+            share = SMALLER_SHARES[i];
+            GateDecision shorter = config.gate().decide(live, candidate, heldOut, golden);
+            decision = new GateDecision(shorter.promote(), shorter.candidateMetrics(), shorter.liveMetrics(),
+                    shorter.reason() + String.format(Locale.ROOT, " (at %.2f of the fine-tune's step; %.2f regressed"
+                            + " the golden set)", share, FineTuner.TUNED_WEIGHT_SHARE));
+        }
+        return decision;
     }
 
     /**

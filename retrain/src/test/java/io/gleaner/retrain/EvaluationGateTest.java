@@ -70,6 +70,9 @@ class EvaluationGateTest {
         assertThat(decision.candidateMetrics().get(EvaluationGate.GOLDEN_ACTION_MAE))
                 .isGreaterThan(decision.liveMetrics().get(EvaluationGate.GOLDEN_ACTION_MAE) * 1.05);
         assertThat(decision.reason()).contains("48-frame golden set").contains("regresses from");
+        assertThat(decision.regressedOnGoldenSetOnly()).as("a shorter step may pass").isTrue();
+        assertThat(GATE.decide(good, untrained, HELD_OUT, golden).regressedOnGoldenSetOnly())
+                .as("worse on the held-out labels: the golden set is not asked").isFalse();
     }
 
     @Test

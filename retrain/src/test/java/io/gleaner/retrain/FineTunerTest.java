@@ -53,6 +53,29 @@ class FineTunerTest {
         assertThat(other.resumedAfterEpoch()).as("other labels").isZero();
     }
 
+    @Test
+    void aShorterStepMovesEveryWeightBackTowardsTheParent() {
+        try (DrivingModel parent = DrivingModel.create(DrivingScenes.spec(), 1L);
+                DrivingModel tuned = DrivingModel.create(DrivingScenes.spec(), 2L)) {
+            List<float[]> before = new ArrayList<>();
+            tuned.djlModel().getBlock().getParameters().forEach(p -> before.add(p.getValue().getArray().toFloatArray()));
+
+            FineTuner.shortenStep(tuned, parent, 0.25f);
+
+            var parentParameters = parent.djlModel().getBlock().getParameters();
+            var tunedParameters = tuned.djlModel().getBlock().getParameters();
+            for (int k = 0; k < tunedParameters.size(); k++) {
+                float[] after = tunedParameters.get(k).getValue().getArray().toFloatArray();
+                float[] theirs = parentParameters.get(k).getValue().getArray().toFloatArray();
+                for (int i = 0; i < after.length; i++) {
+                    assertThat(after[i]).isCloseTo(theirs[i] + 0.25f * (before.get(k)[i] - theirs[i]), within(1e-6f));
+                }
+            }
+            assertThatThrownBy(() -> FineTuner.shortenStep(tuned, parent, 0f))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(0, 1]");
+        }
+    }
+
     /** Regression: one label with a scene the model does not know used to fail every later fine-tune. */
     @Test
     void aLabelWithAnUnknownSceneIsSkippedAndCountedNotFatal(@TempDir Path dir) {
