@@ -125,10 +125,7 @@ final class RoleCommands {
 
     /** The {@code database} health check and {@code readings} of a role that works on PostgreSQL. */
     private static void watchDatabase(OpsEndpoint ops, DataSource dataSource, Set<DatabaseGauges.Reading> readings) {
-        DatabaseGauges gauges = new DatabaseGauges(dataSource, readings, ModelSpec.DEFAULT_MODEL_NAME,
-                DatabaseGauges.DEFAULT_REFRESH);
-        ops.bind(gauges);
-        ops.addHealthCheck("database", gauges);
+        DatabaseGauges.watch(ops, dataSource, readings, DatabaseGauges.DEFAULT_REFRESH);
     }
 
     @Command(name = "migrate", mixinStandardHelpOptions = true,

@@ -11,7 +11,6 @@ import io.gleaner.queue.ConsensusConfig;
 import io.gleaner.queue.api.QueueApiServer;
 import io.gleaner.queue.api.ServeConfig;
 import io.gleaner.queue.feedback.FeedbackRelayConfig;
-import io.gleaner.scorer.model.ModelSpec;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;
@@ -125,11 +124,8 @@ final class ServeCommand implements Callable<Integer> {
      * API port faces labelers, and with no token exception carved into the API's auth.
      */
     static DatabaseGauges watchDatabase(OpsEndpoint endpoint, DataSource pool) {
-        DatabaseGauges gauges = new DatabaseGauges(pool, EnumSet.allOf(DatabaseGauges.Reading.class),
-                ModelSpec.DEFAULT_MODEL_NAME, DatabaseGauges.DEFAULT_REFRESH);
-        endpoint.bind(gauges);
-        endpoint.addHealthCheck("database", gauges);
-        return gauges;
+        return DatabaseGauges.watch(endpoint, pool, EnumSet.allOf(DatabaseGauges.Reading.class),
+                DatabaseGauges.DEFAULT_REFRESH);
     }
 
     /** A pool as big as the request threads, so no request waits for a connection another thread holds. */

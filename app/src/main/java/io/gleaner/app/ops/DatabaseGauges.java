@@ -2,6 +2,7 @@ package io.gleaner.app.ops;
 
 import io.gleaner.retrain.RetrainOutcome;
 import io.gleaner.retrain.RetrainTrigger;
+import io.gleaner.scorer.model.ModelSpec;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -79,6 +80,18 @@ public final class DatabaseGauges implements MeterBinder, HealthCheck, AutoClose
                     + "; give at least 100 ms, or the gauges become a query per scrape");
         }
         this.refreshEvery = refreshEvery;
+    }
+
+    /**
+     * Binds gauges of {@code readings} of the default model to {@code endpoint} and adds them as its
+     * {@code database} health check; the endpoint stops them when it closes.
+     */
+    public static DatabaseGauges watch(OpsEndpoint endpoint, DataSource dataSource, Set<Reading> readings,
+                                       Duration refreshEvery) {
+        DatabaseGauges gauges = new DatabaseGauges(dataSource, readings, ModelSpec.DEFAULT_MODEL_NAME, refreshEvery);
+        endpoint.bind(gauges);
+        endpoint.addHealthCheck("database", gauges);
+        return gauges;
     }
 
     @Override
