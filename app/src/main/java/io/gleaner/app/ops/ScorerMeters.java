@@ -32,7 +32,6 @@ public final class ScorerMeters implements MeterBinder, HealthCheck {
         StageMeters.deadLetters(registry, metrics, ScorerMetrics::framesSkipped, "unscorable");
         Gauge.builder("gleaner.scorer.frames.waiting", metrics, ScorerMetrics::framesWaiting)
                 .description("Frames buffered and not yet scored (high while no model is served or a backlog drains)")
-                .baseUnit("frames")
                 .register(registry);
         FunctionCounter.builder("gleaner.scorer.batches", metrics, ScorerMetrics::batches)
                 .description("Inference batches run").register(registry);
