@@ -149,7 +149,7 @@ public final class OpsEndpoint implements AutoCloseable {
     /**
      * Watches a role's Kafka Streams app: its client metrics (consumer lag among them) and
      * {@code gleaner_consumer_lag_records} on {@code /metrics}, and its state as the
-     * {@code kafka_streams} health check, healthy while RUNNING or REBALANCING.
+     * {@code kafka_streams} health check, healthy while RUNNING (or REBALANCING shortly after running).
      */
     public void watch(KafkaStreams streams) {
         StreamsMeters meters = new StreamsMeters(streams);
