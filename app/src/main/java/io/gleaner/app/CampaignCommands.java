@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.queue.CampaignDraft;
 import io.gleaner.schema.Topic;
 import io.gleaner.schema.Topics;
@@ -129,7 +130,7 @@ final class CampaignCommands implements Runnable {
                 List<String> frameIds = exemplarFrames != null ? exemplarFrames : List.of();
                 EmbeddingMean center = new EmbeddingMean();
                 if (!frameIds.isEmpty() || !noCenter) {
-                    List<ScoredFrame> found = scan(connection.bootstrapServers(), frameIds, scanRecords, center);
+                    List<ScoredFrame> found = scan(connection.kafka(), frameIds, scanRecords, center);
                     if (!frameIds.isEmpty()) {
                         exemplars.addAll(exemplarsOf(frameIds, found));
                     }
@@ -145,7 +146,7 @@ final class CampaignCommands implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            publish(connection.bootstrapServers(), campaign);
+            publish(connection.kafka(), campaign);
             System.out.printf(Locale.ROOT, "campaign %s (%s): %d exemplars, threshold %.3f, budget %d, until %s%n",
                     campaign.getId(), campaign.getName(), campaign.getExemplarsCount(), campaign.getThreshold(),
                     campaign.getBudget(), Instant.ofEpochMilli(campaign.getEndTimeMs()));
@@ -159,7 +160,7 @@ final class CampaignCommands implements Runnable {
 
         @Override
         public Integer call() {
-            print(readAll(connection.bootstrapServers()), System.currentTimeMillis(), System.out);
+            print(readAll(connection.kafka()), System.currentTimeMillis(), System.out);
             return 0;
         }
     }
@@ -174,12 +175,12 @@ final class CampaignCommands implements Runnable {
 
         @Override
         public Integer call() {
-            Campaign campaign = readAll(connection.bootstrapServers()).get(id);
+            Campaign campaign = readAll(connection.kafka()).get(id);
             if (campaign == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "no campaign '" + id + "' on " + Topics.CAMPAIGNS + "; `gleaner campaign list` shows them");
             }
-            publish(connection.bootstrapServers(), campaign.toBuilder().setState(CampaignState.CAMPAIGN_STATE_STOPPED).build());
+            publish(connection.kafka(), campaign.toBuilder().setState(CampaignState.CAMPAIGN_STATE_STOPPED).build());
             System.out.println("campaign " + id + " stopped");
             return 0;
         }
@@ -272,11 +273,11 @@ final class CampaignCommands implements Runnable {
      * Reads the last {@code scanRecords} records of each partition of {@code frames.scored}: returns
      * the frames among {@code frameIds} and adds every embedding to {@code center}.
      */
-    private static List<ScoredFrame> scan(String bootstrapServers, List<String> frameIds, long scanRecords,
+    private static List<ScoredFrame> scan(KafkaClientSettings kafka, List<String> frameIds, long scanRecords,
                                           EmbeddingMean center) {
         List<ScoredFrame> scanned = new ArrayList<>();
         Set<String> wanted = Set.copyOf(frameIds);
-        try (KafkaConsumer<String, ScoredFrame> consumer = consumer(bootstrapServers, Topics.FRAMES_SCORED)) {
+        try (KafkaConsumer<String, ScoredFrame> consumer = consumer(kafka, Topics.FRAMES_SCORED)) {
             List<TopicPartition> partitions = partitions(consumer, Topics.FRAMES_SCORED);
             consumer.assign(partitions);
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
@@ -299,8 +300,12 @@ final class CampaignCommands implements Runnable {
 
     /** Every campaign on the topic: the latest record of each id, tombstones removing it. */
     static Map<String, Campaign> readAll(String bootstrapServers) {
+        return readAll(KafkaClientSettings.plaintext(bootstrapServers));
+    }
+
+    static Map<String, Campaign> readAll(KafkaClientSettings kafka) {
         Map<String, Campaign> campaigns = new TreeMap<>();
-        try (KafkaConsumer<String, Campaign> consumer = consumer(bootstrapServers, Topics.CAMPAIGNS)) {
+        try (KafkaConsumer<String, Campaign> consumer = consumer(kafka, Topics.CAMPAIGNS)) {
             List<TopicPartition> partitions = partitions(consumer, Topics.CAMPAIGNS);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -327,9 +332,8 @@ final class CampaignCommands implements Runnable {
         }
     }
 
-    private static void publish(String bootstrapServers, Campaign campaign) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static void publish(KafkaClientSettings kafka, Campaign campaign) {
+        Properties props = kafka.properties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (Producer<String, Campaign> producer = new KafkaProducer<>(props,
                 Topics.CAMPAIGNS.keySerde().serializer(), Topics.CAMPAIGNS.valueSerde().serializer())) {
@@ -340,14 +344,13 @@ final class CampaignCommands implements Runnable {
             throw new IllegalStateException("interrupted while publishing campaign " + campaign.getId(), e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not publish campaign " + campaign.getId() + " to " + Topics.CAMPAIGNS
-                    + " at " + bootstrapServers + " (" + e.getMessage() + "); is the broker up and the topic created"
+                    + " at " + kafka.bootstrapServers() + " (" + e.getMessage() + "); is the broker up and the topic created"
                     + " (gleaner create-topics)?", e);
         }
     }
 
-    private static <V> KafkaConsumer<String, V> consumer(String bootstrapServers, Topic<String, V> topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static <V> KafkaConsumer<String, V> consumer(KafkaClientSettings kafka, Topic<String, V> topic) {
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, topic.keySerde().deserializer(), topic.valueSerde().deserializer());

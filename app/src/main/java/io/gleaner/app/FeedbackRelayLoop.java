@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.queue.feedback.FeedbackRelayConfig;
 import io.gleaner.queue.feedback.LabelFeedbackRelay;
 import java.time.Duration;
@@ -30,9 +31,9 @@ final class FeedbackRelayLoop {
     /**
      * Relays until {@code pause} says stop; returns false if another relay fenced this one.
      */
-    static boolean run(DataSource dataSource, String bootstrapServers, FeedbackRelayConfig config, Pause pause)
+    static boolean run(DataSource dataSource, KafkaClientSettings kafka, FeedbackRelayConfig config, Pause pause)
             throws InterruptedException {
-        try (LabelFeedbackRelay relay = new LabelFeedbackRelay(dataSource, bootstrapServers, config)) {
+        try (LabelFeedbackRelay relay = new LabelFeedbackRelay(dataSource, kafka.properties(), config)) {
             do {
                 try {
                     int published = relay.relayOnce();
@@ -54,11 +55,11 @@ final class FeedbackRelayLoop {
     }
 
     /** A relay on a thread of its own; {@link AutoCloseable#close()} stops it and waits for it. */
-    static AutoCloseable startInBackground(DataSource dataSource, String bootstrapServers, FeedbackRelayConfig config) {
+    static AutoCloseable startInBackground(DataSource dataSource, KafkaClientSettings kafka, FeedbackRelayConfig config) {
         CountDownLatch stop = new CountDownLatch(1);
         Thread thread = new Thread(() -> {
             try {
-                run(dataSource, bootstrapServers, config,
+                run(dataSource, kafka, config,
                         interval -> stop.await(interval.toMillis(), TimeUnit.MILLISECONDS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -78,7 +78,7 @@ final class IngestCommands implements Runnable {
                 long sent;
                 double seconds;
                 try (LabelLog labels = LabelLog.create(labelsFile);
-                     RawFrameSender sender = new RawFrameSender(connection.bootstrapServers(), System.out)) {
+                     RawFrameSender sender = new RawFrameSender(connection.kafka(), System.out)) {
                     List<LabeledFrame> chunk = new ArrayList<>(CHUNK);
                     for (int i = 0; i < total; i++) {
                         chunk.add(source.next());
@@ -119,7 +119,7 @@ final class IngestCommands implements Runnable {
                     skip -> LOG.warn("skipping {} ({}): {}", skip.file(), skip.reason(), skip.detail()));
             long sent;
             double seconds;
-            try (RawFrameSender sender = new RawFrameSender(connection.bootstrapServers(), System.out)) {
+            try (RawFrameSender sender = new RawFrameSender(connection.kafka(), System.out)) {
                 source.forEachRemaining(sender::send);
                 sent = sender.sent();
                 seconds = sender.seconds();

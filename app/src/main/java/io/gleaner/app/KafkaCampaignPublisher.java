@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.queue.api.CampaignPublisher;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.Campaign;
@@ -26,9 +27,12 @@ final class KafkaCampaignPublisher implements CampaignPublisher, AutoCloseable {
     private final Producer<String, Campaign> producer;
 
     KafkaCampaignPublisher(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaClientSettings.plaintext(bootstrapServers));
+    }
+
+    KafkaCampaignPublisher(KafkaClientSettings kafka) {
+        this.bootstrapServers = kafka.bootstrapServers();
+        Properties props = kafka.properties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) SEND_LIMIT.toMillis());
         this.producer = new KafkaProducer<>(props,

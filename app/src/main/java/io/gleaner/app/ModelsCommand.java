@@ -138,8 +138,7 @@ final class ModelsCommand implements Runnable {
     private static RegisteredModel withAdmin(ConnectionOptions connection, ModelOptions model, ChangeOptions change,
             Function<ModelAdmin, RegisteredModel> action) {
         DataSource dataSource = connection.database().dataSource();
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+        Properties props = connection.kafka().properties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (Producer<String, ModelUpdate> producer = new KafkaProducer<>(props,
                 Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {

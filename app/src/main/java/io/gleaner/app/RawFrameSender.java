@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
 import java.io.PrintStream;
@@ -27,9 +28,8 @@ final class RawFrameSender implements AutoCloseable {
     private final AtomicReference<String> firstFailure = new AtomicReference<>();
     private long sent;
 
-    RawFrameSender(String bootstrapServers, PrintStream out) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    RawFrameSender(KafkaClientSettings kafka, PrintStream out) {
+        Properties props = kafka.properties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);

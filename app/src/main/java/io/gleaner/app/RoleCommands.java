@@ -2,6 +2,13 @@ package io.gleaner.app;
 
 import io.gleaner.app.demo.TruthOracleLabeler;
 import io.gleaner.app.infra.TopicAdmin;
+import io.gleaner.app.ops.DatabaseGauges;
+import io.gleaner.app.ops.IngestMeters;
+import io.gleaner.app.ops.KafkaClientSettings;
+import io.gleaner.app.ops.OpsEndpoint;
+import io.gleaner.app.ops.OpsOptions;
+import io.gleaner.app.ops.ScorerMeters;
+import io.gleaner.app.ops.SelectionMeters;
 import io.gleaner.ingest.IngestConfig;
 import io.gleaner.ingest.IngestMetrics;
 import io.gleaner.ingest.IngestTopology;
@@ -47,13 +54,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -90,17 +100,32 @@ final class RoleCommands {
         boolean atLeastOnce;
     }
 
-    /** Runs one Streams stage until the process is told to stop. */
-    private static int runStage(String applicationId, ConnectionOptions connection, StreamsOptions options,
-                                Consumer<StreamsBuilder> topology, Runnable onStop) throws InterruptedException {
-        Properties props = StreamsStage.properties(applicationId, connection.bootstrapServers(), options.stateDir,
-                !options.atLeastOnce);
+    /**
+     * Runs one Streams stage until the process is told to stop, with its ops port open from before
+     * the stage starts until after it stopped: {@code meters} binds the stage's own meters and
+     * checks, the Kafka Streams app's state and client metrics are added to them.
+     */
+    private static int runStage(String role, String applicationId, ConnectionOptions connection,
+                                StreamsOptions options, OpsOptions opsOptions, Consumer<StreamsBuilder> topology,
+                                Consumer<OpsEndpoint> meters, Runnable onStop) throws InterruptedException {
+        KafkaClientSettings kafka = connection.kafka();
+        LOG.info("{}: Kafka clients use {}", role, kafka);
+        Properties props = StreamsStage.properties(applicationId, kafka, options.stateDir, !options.atLeastOnce);
         try (ShutdownSignal signal = new ShutdownSignal(applicationId);
-             StreamsStage stage = StreamsStage.start(applicationId, props, topology, Duration.ofMinutes(5))) {
-            signal.awaitStop();
-            onStop.run();
+             OpsEndpoint ops = OpsEndpoint.open(role, opsOptions.config())) {
+            meters.accept(ops);
+            try (StreamsStage stage = StreamsStage.start(applicationId, props, topology, Duration.ofMinutes(5),
+                    ops::watch)) {
+                signal.awaitStop();
+                onStop.run();
+            }
         }
         return 0;
+    }
+
+    /** The {@code database} health check and {@code readings} of a role that works on PostgreSQL. */
+    private static void watchDatabase(OpsEndpoint ops, DataSource dataSource, Set<DatabaseGauges.Reading> readings) {
+        DatabaseGauges.watch(ops, dataSource, readings, DatabaseGauges.DEFAULT_REFRESH);
     }
 
     @Command(name = "migrate", mixinStandardHelpOptions = true,
@@ -129,7 +154,7 @@ final class RoleCommands {
 
         @Override
         public Integer call() throws InterruptedException {
-            List<String> created = TopicAdmin.createMissing(connection.bootstrapServers(), partitions, replication);
+            List<String> created = TopicAdmin.createMissing(connection.kafka(), partitions, replication);
             System.out.println(created.isEmpty() ? "all topics exist" : "created " + String.join(", ", created));
             return 0;
         }
@@ -140,12 +165,14 @@ final class RoleCommands {
     static final class IngestStream implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
+        @Mixin OpsOptions ops;
 
         @Override
         public Integer call() throws InterruptedException {
             IngestMetrics metrics = new IngestMetrics();
-            return runStage(IngestTopology.APPLICATION_ID, connection, streams,
+            return runStage("ingest-stream", IngestTopology.APPLICATION_ID, connection, streams, ops,
                     b -> IngestTopology.build(b, IngestConfig.defaults(), metrics),
+                    endpoint -> endpoint.bind(new IngestMeters(metrics)),
                     () -> LOG.info("ingest stopped: {}", metrics));
         }
     }
@@ -155,6 +182,7 @@ final class RoleCommands {
     static final class Score implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
+        @Mixin OpsOptions ops;
 
         @Option(names = "--batch-size", defaultValue = "64", description = "Frames per inference batch (default ${DEFAULT-VALUE}).")
         int batchSize;
@@ -165,8 +193,13 @@ final class RoleCommands {
             ScorerConfig config = new ScorerConfig(defaults.modelName(), batchSize, defaults.maxBatchDelay());
             try (ModelHolder holder = new ModelHolder()) {
                 ScorerMetrics metrics = new ScorerMetrics(holder);
-                return runStage(ScorerTopology.APPLICATION_ID, connection, streams,
+                return runStage("score", ScorerTopology.APPLICATION_ID, connection, streams, ops,
                         b -> ScorerTopology.build(b, config, holder, metrics),
+                        endpoint -> {
+                            ScorerMeters meters = new ScorerMeters(metrics);
+                            endpoint.bind(meters);
+                            endpoint.addHealthCheck("model", meters);
+                        },
                         () -> LOG.info("scorer stopped after {} frames", metrics.framesScored()));
             }
         }
@@ -177,6 +210,7 @@ final class RoleCommands {
     static final class Select implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
+        @Mixin OpsOptions ops;
 
         @Option(names = "--trigger", paramLabel = "SPEC",
                 description = "A named trigger, repeatable: NAME=FUNCTION,threshold=VALUE or"
@@ -253,8 +287,13 @@ final class RoleCommands {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             SelectionMetrics metrics = new SelectionMetrics();
-            return runStage(SelectionTopology.APPLICATION_ID, connection, streams,
+            return runStage("select", SelectionTopology.APPLICATION_ID, connection, streams, ops,
                     b -> SelectionTopology.build(b, selection, metrics),
+                    endpoint -> {
+                        SelectionMeters meters = new SelectionMeters(metrics);
+                        endpoint.bind(meters);
+                        endpoint.beforeScrape(meters::registerNewTriggers);
+                    },
                     () -> LOG.info("selection stopped: {} seen, {} harvested, fired by trigger {}, {} duplicates,"
                                     + " {} over budget, {} late, campaigns over budget {}, trigger yields {}",
                             metrics.framesSeen(), metrics.harvested(), metrics.firedByTrigger(), metrics.duplicates(),
@@ -267,12 +306,16 @@ final class RoleCommands {
     static final class QueueSink implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
         @Mixin StreamsOptions streams;
+        @Mixin OpsOptions ops;
 
         @Override
         public Integer call() throws InterruptedException {
-            TaskStore store = new TaskStore(connection.database().dataSource());
-            return runStage(TaskSinkTopology.APPLICATION_ID, connection, streams,
-                    b -> TaskSinkTopology.build(b, store), () -> LOG.info("queue sink stopped"));
+            DataSource dataSource = connection.database().dataSource();
+            TaskStore store = new TaskStore(dataSource);
+            return runStage("queue-sink", TaskSinkTopology.APPLICATION_ID, connection, streams, ops,
+                    b -> TaskSinkTopology.build(b, store),
+                    endpoint -> watchDatabase(endpoint, dataSource, EnumSet.of(DatabaseGauges.Reading.QUEUE_DEPTH)),
+                    () -> LOG.info("queue sink stopped"));
         }
     }
 
@@ -282,6 +325,7 @@ final class RoleCommands {
                     + " it. Exactly once across crashes; run one per deployment.")
     static final class FeedbackRelay implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
+        @Mixin OpsOptions ops;
         @Spec CommandSpec spec;
 
         @Option(names = "--interval", defaultValue = "PT2S",
@@ -314,9 +358,11 @@ final class RoleCommands {
         @Override
         public Integer call() throws InterruptedException {
             FeedbackRelayConfig config = relayConfig();
-            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay")) {
-                return FeedbackRelayLoop.run(connection.database().dataSource(), connection.bootstrapServers(), config,
-                        signal::awaitStop) ? 0 : 1;
+            DataSource dataSource = connection.database().dataSource();
+            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay");
+                 OpsEndpoint endpoint = OpsEndpoint.open("feedback-relay", ops.config())) {
+                watchDatabase(endpoint, dataSource, EnumSet.of(DatabaseGauges.Reading.LABELS_LAST_HOUR));
+                return FeedbackRelayLoop.run(dataSource, connection.kafka(), config, signal::awaitStop) ? 0 : 1;
             }
         }
     }
@@ -326,6 +372,7 @@ final class RoleCommands {
                     + " request), gate it, and publish it to model-updates; one run at a time across instances.")
     static final class Retrain implements Callable<Integer> {
         @Mixin ConnectionOptions connection;
+        @Mixin OpsOptions ops;
 
         @Option(names = "--models-dir", defaultValue = "${env:GLEANER_MODELS_DIR:-gleaner-data/models}",
                 description = "Where model artifacts are written; scorers must see the same path (default ${DEFAULT-VALUE}).")
@@ -378,11 +425,13 @@ final class RoleCommands {
         public Integer call() throws InterruptedException {
             var dataSource = connection.database().dataSource();
             ModelRegistry registry = new ModelRegistry(dataSource, ModelSpec.DEFAULT_MODEL_NAME);
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+            Properties props = connection.kafka().properties();
             props.put(ProducerConfig.ACKS_CONFIG, "all");
-            try (Producer<String, ModelUpdate> producer = new KafkaProducer<>(props,
+            try (OpsEndpoint endpoint = OpsEndpoint.open("retrain", ops.config());
+                 Producer<String, ModelUpdate> producer = new KafkaProducer<>(props,
                     Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
+                watchDatabase(endpoint, dataSource, EnumSet.of(DatabaseGauges.Reading.RETRAIN_RUNS,
+                        DatabaseGauges.Reading.LIVE_MODEL, DatabaseGauges.Reading.LABELS_LAST_HOUR));
                 // Ordinary driving to replay in every fine-tune (and to clone the seed from, when none is live).
                 List<FrameEvent> frames = readValidFrames(seedFrames, registry.live().isPresent());
                 RetrainService service = new RetrainService(dataSource, new TaskQueue(dataSource), registry,
@@ -424,8 +473,7 @@ final class RoleCommands {
          * one it cannot train a seed, and says so.
          */
         private List<FrameEvent> readValidFrames(int count, boolean modelIsLive) {
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+            Properties props = connection.kafka().properties();
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             List<FrameEvent> frames = new ArrayList<>(count);
             try (KafkaConsumer<String, FrameEvent> consumer = new KafkaConsumer<>(props,
@@ -515,8 +563,7 @@ final class RoleCommands {
             double fleetRate = rate * vehicles;
             // Small chunks at low rates keep the pace even; large ones at full speed keep flushes rare.
             int chunk = fleetRate > 0 ? (int) Math.max(1, Math.min(100, fleetRate / 10)) : 100;
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+            Properties props = connection.kafka().properties();
             Map<Scenario, Integer> rare = new EnumMap<>(Scenario.class);
             long started = System.nanoTime();
             long lastProgress = 0;

@@ -3,12 +3,18 @@ package io.gleaner.app;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.gleaner.app.infra.DatabaseEndpoint;
+import io.gleaner.app.ops.DatabaseGauges;
+import io.gleaner.app.ops.KafkaClientSettings;
+import io.gleaner.app.ops.OpsEndpoint;
+import io.gleaner.app.ops.OpsOptions;
 import io.gleaner.queue.ConsensusConfig;
 import io.gleaner.queue.api.QueueApiServer;
 import io.gleaner.queue.api.ServeConfig;
 import io.gleaner.queue.feedback.FeedbackRelayConfig;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.concurrent.Callable;
+import javax.sql.DataSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +34,7 @@ import picocli.CommandLine.Spec;
         description = "Serve the labeling queue's REST + JSON API and dashboard (bearer tokens from gleaner token create).")
 final class ServeCommand implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
+    @Mixin OpsOptions ops;
     @Spec CommandSpec spec;
 
     @Option(names = "--host", defaultValue = "${env:GLEANER_SERVE_HOST:-127.0.0.1}",
@@ -88,11 +95,14 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--feedback-relay publishes to Kafka: give --bootstrap-servers (or GLEANER_BOOTSTRAP_SERVERS)");
         }
+        KafkaClientSettings kafka = campaigns ? connection.kafka() : null;
         try (ShutdownSignal signal = new ShutdownSignal("serve");
+             OpsEndpoint endpoint = OpsEndpoint.open("serve", ops.config());
              HikariDataSource pool = pool(connection.database(), threads);
-             AutoCloseable relay = feedbackRelay ? FeedbackRelayLoop.startInBackground(pool,
-                     connection.bootstrapServers(), FeedbackRelayConfig.defaults()) : null;
-             KafkaCampaignPublisher publisher = campaigns ? new KafkaCampaignPublisher(connection.bootstrapServers()) : null;
+             DatabaseGauges gauges = watchDatabase(endpoint, pool);
+             AutoCloseable relay = feedbackRelay ? FeedbackRelayLoop.startInBackground(pool, kafka,
+                     FeedbackRelayConfig.defaults()) : null;
+             KafkaCampaignPublisher publisher = campaigns ? new KafkaCampaignPublisher(kafka) : null;
              QueueApiServer server = publisher != null ? QueueApiServer.start(pool, config, publisher)
                      : QueueApiServer.start(pool, config)) {
             System.out.println(publisher != null ? "campaigns started from the dashboard go to " + connection.bootstrapServers()
@@ -104,6 +114,18 @@ final class ServeCommand implements Callable<Integer> {
             signal.awaitStop();
         }
         return 0;
+    }
+
+    /**
+     * The queue's gauges (depth, labels per hour), the registry's (retrain runs, live model) and the
+     * {@code database} health check on serve's ops port, read through {@code pool} on a schedule.
+     * The ops port is a port of its own beside the API rather than a route on it: the same
+     * {@link OpsEndpoint} every role has, reachable by Prometheus on an internal network while the
+     * API port faces labelers, and with no token exception carved into the API's auth.
+     */
+    static DatabaseGauges watchDatabase(OpsEndpoint endpoint, DataSource pool) {
+        return DatabaseGauges.watch(endpoint, pool, EnumSet.allOf(DatabaseGauges.Reading.class),
+                DatabaseGauges.DEFAULT_REFRESH);
     }
 
     /** A pool as big as the request threads, so no request waits for a connection another thread holds. */

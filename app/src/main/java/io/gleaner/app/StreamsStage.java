@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -37,9 +38,17 @@ public final class StreamsStage implements AutoCloseable {
      */
     public static Properties properties(String applicationId, String bootstrapServers, Path stateRoot,
                                         boolean exactlyOnce) {
-        Properties props = new Properties();
+        return properties(applicationId, KafkaClientSettings.plaintext(bootstrapServers), stateRoot, exactlyOnce);
+    }
+
+    /**
+     * As {@link #properties(String, String, Path, boolean)}, with {@code kafka}'s client settings
+     * (TLS, SASL) under the stage's own: they reach the Streams app's consumers, producers and admin.
+     */
+    public static Properties properties(String applicationId, KafkaClientSettings kafka, Path stateRoot,
+                                        boolean exactlyOnce) {
+        Properties props = kafka.properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                 exactlyOnce ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(applicationId).toString());
@@ -54,6 +63,17 @@ public final class StreamsStage implements AutoCloseable {
     /** Builds the topology with {@code topology}, starts it and waits until it is RUNNING. */
     public static StreamsStage start(String applicationId, Properties props, Consumer<StreamsBuilder> topology,
                                      Duration startTimeout) throws InterruptedException {
+        return start(applicationId, props, topology, startTimeout, streams -> { });
+    }
+
+    /**
+     * As {@link #start(String, Properties, Consumer, Duration)}, handing the Kafka Streams instance
+     * to {@code beforeStart} before it starts: the role's ops endpoint binds its metrics and reads
+     * its state for {@code /health} from then on, so a stage that is still starting shows as such.
+     */
+    public static StreamsStage start(String applicationId, Properties props, Consumer<StreamsBuilder> topology,
+                                     Duration startTimeout, Consumer<KafkaStreams> beforeStart)
+            throws InterruptedException {
         StreamsBuilder builder = new StreamsBuilder();
         topology.accept(builder);
         Topology built = builder.build(props);
@@ -71,6 +91,7 @@ public final class StreamsStage implements AutoCloseable {
             LOG.error("{}: stream thread failed, replacing it: {}", applicationId, e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        beforeStart.accept(streams);
         streams.start();
         if (!running.await(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
             streams.close(Duration.ofSeconds(10));

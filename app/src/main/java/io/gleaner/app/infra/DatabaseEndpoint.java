@@ -33,4 +33,11 @@ public record DatabaseEndpoint(String jdbcUrl, String user, String password) {
         }
         return dataSource;
     }
+
+    /** URL and user; the password is masked, so an endpoint can be logged. */
+    @Override
+    public String toString() {
+        return "DatabaseEndpoint[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password="
+                + (password.isEmpty() ? "" : io.gleaner.app.ops.SecretMasking.MASK) + "]";
+    }
 }

@@ -1,11 +1,11 @@
 package io.gleaner.app.infra;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -22,7 +22,12 @@ public final class GroupOffsets implements AutoCloseable {
     private final Admin admin;
 
     public GroupOffsets(String bootstrapServers) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        this(KafkaClientSettings.plaintext(bootstrapServers));
+    }
+
+    /** Reads offsets through an admin client built from {@code kafka} (TLS, SASL). */
+    public GroupOffsets(KafkaClientSettings kafka) {
+        this.admin = Admin.create(kafka.asMap());
     }
 
     /** Records on {@code topic} the group has not committed past yet. */

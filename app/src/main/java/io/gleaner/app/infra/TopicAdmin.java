@@ -1,15 +1,14 @@
 package io.gleaner.app.infra;
 
+import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.schema.Topic;
 import io.gleaner.schema.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -20,9 +19,14 @@ public final class TopicAdmin {
     /** Creates every topic in {@link Topics#all()} that does not exist yet; returns the names created. */
     public static List<String> createMissing(String bootstrapServers, int partitions, short replication)
             throws InterruptedException {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(props)) {
+        return createMissing(KafkaClientSettings.plaintext(bootstrapServers), partitions, replication);
+    }
+
+    /** As {@link #createMissing(String, int, short)}, through a client built from {@code kafka} (TLS, SASL). */
+    public static List<String> createMissing(KafkaClientSettings kafka, int partitions, short replication)
+            throws InterruptedException {
+        String bootstrapServers = kafka.bootstrapServers();
+        try (Admin admin = Admin.create(kafka.properties())) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> topic : Topics.all()) {

@@ -50,7 +50,7 @@ public final class LabelFeedbackRelay implements AutoCloseable {
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
 
     private final FinalLabelFeed feed;
-    private final String bootstrapServers;
+    private final Properties kafkaClient;
     private final FeedbackRelayConfig config;
     private Producer<String, LabelFeedback> producer;
     private long position = -1;
@@ -60,9 +60,24 @@ public final class LabelFeedbackRelay implements AutoCloseable {
      * connects on the first {@link #relayOnce()}.
      */
     public LabelFeedbackRelay(DataSource dataSource, String bootstrapServers, FeedbackRelayConfig config) {
+        this(dataSource, bootstrapOnly(bootstrapServers), config);
+    }
+
+    /**
+     * A relay whose producer and consumer start from {@code kafkaClient}: {@code bootstrap.servers}
+     * and any production client settings (TLS, SASL); the relay adds its own settings to a copy.
+     */
+    public LabelFeedbackRelay(DataSource dataSource, Properties kafkaClient, FeedbackRelayConfig config) {
         this.feed = new FinalLabelFeed(Objects.requireNonNull(dataSource, "dataSource"));
-        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.kafkaClient = new Properties();
+        this.kafkaClient.putAll(Objects.requireNonNull(kafkaClient, "kafkaClient"));
         this.config = Objects.requireNonNull(config, "config");
+    }
+
+    private static Properties bootstrapOnly(String bootstrapServers) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Objects.requireNonNull(bootstrapServers, "bootstrapServers"));
+        return props;
     }
 
     /**
@@ -143,7 +158,7 @@ public final class LabelFeedbackRelay implements AutoCloseable {
 
     private void open() {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(kafkaClient);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -163,7 +178,7 @@ public final class LabelFeedbackRelay implements AutoCloseable {
 
     private long recoverPosition() {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(kafkaClient);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<String, LabelFeedback> consumer = new KafkaConsumer<>(props,
