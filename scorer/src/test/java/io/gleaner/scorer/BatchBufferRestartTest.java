@@ -88,7 +88,8 @@ class BatchBufferRestartTest {
 
     private static BatchScoringProcessor processor(ModelHolder holder, ScorerMetrics metrics) {
         return new BatchScoringProcessor(CONFIG, holder,
-                new ModelFollower(CONFIG.modelName(), holder, metrics), metrics);
+                new ModelFollower(CONFIG.modelName(), holder, metrics), metrics,
+                PredictorFactory.BATCH_PREDICTOR);
     }
 
     private static MockProcessorContext<String, ScorerOutput> context(KeyValueStore<Long, BufferedFrame> buffer,

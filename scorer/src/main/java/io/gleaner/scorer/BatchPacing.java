@@ -1,0 +1,117 @@
+package io.gleaner.scorer;
+
+/**
+ * How many frames the next batch of one task takes so that it stays within
+ * {@link ScorerConfig#maxBatchTime()}, from the latency of the latest batches.
+ *
+ * <p>A batch's latency is fitted as {@code fixed + perFrame × frames} (least squares over the last
+ * {@link #SAMPLES} batches). While those batches all had the same number of frames they say nothing
+ * about the split: the last fitted per-frame cost is kept and the fixed part follows the latency, or,
+ * before any fit, all of the latency is taken as per-frame, which shrinks the batch when in doubt. The next batch takes as many frames as
+ * fit in the budget, between 1 and the batch size. When not even one frame fits, it takes 1 frame if
+ * the per-frame cost dominates, else the full batch: a padded fixed-shape model costs the same for
+ * 1 frame as for a full batch, and smaller batches would only cut its throughput; then
+ * {@link #overBudget()} says so, for a warning that the batch size must come down. Pure logic.
+ */
+final class BatchPacing {
+    /** Batches the fit looks back over. */
+    static final int SAMPLES = 16;
+
+    private final int batchSize;
+    private final long budgetNanos;
+    private final int[] frames = new int[SAMPLES];
+    private final long[] nanos = new long[SAMPLES];
+    private int next;
+    private int count;
+    private int framesPerBatch;
+    private double fixedNanos;
+    private double perFrameNanos;
+    // Whether batches of different sizes have been seen, so that the per-frame cost is a fit.
+    private boolean fitted;
+
+    BatchPacing(int batchSize, long budgetNanos) {
+        if (batchSize < 1 || budgetNanos < 1) {
+            throw new IllegalArgumentException("batchSize " + batchSize + " and budgetNanos " + budgetNanos
+                    + " must be positive");
+        }
+        this.batchSize = batchSize;
+        this.budgetNanos = budgetNanos;
+        this.framesPerBatch = batchSize;
+    }
+
+    /** Records that a batch of {@code batchFrames} frames took {@code batchNanos}, and sizes the next. */
+    void measured(int batchFrames, long batchNanos) {
+        if (batchFrames < 1 || batchFrames > batchSize) {
+            throw new IllegalArgumentException("a batch holds 1.." + batchSize + " frames, not " + batchFrames);
+        }
+        frames[next] = batchFrames;
+        nanos[next] = Math.max(0, batchNanos);
+        next = (next + 1) % SAMPLES;
+        count = Math.min(count + 1, SAMPLES);
+        fit();
+        framesPerBatch = fitting();
+    }
+
+    /** Frames the next batch takes. */
+    int framesPerBatch() {
+        return framesPerBatch;
+    }
+
+    /** The latency the fit expects of a batch of {@code batchFrames} frames; 0 before any batch. */
+    long expectedNanos(int batchFrames) {
+        return Math.round(Math.max(0, fixedNanos + perFrameNanos * batchFrames));
+    }
+
+    /** Whether even one frame is expected to take longer than the budget. */
+    boolean overBudget() {
+        return count > 0 && expectedNanos(1) > budgetNanos;
+    }
+
+    /** The fitted per-frame latency in milliseconds, for logs. */
+    double perFrameMillis() {
+        return perFrameNanos / 1e6;
+    }
+
+    /** The fitted fixed latency per batch in milliseconds, for logs. */
+    double fixedMillis() {
+        return fixedNanos / 1e6;
+    }
+
+    private void fit() {
+        double meanFrames = 0;
+        double meanNanos = 0;
+        for (int i = 0; i < count; i++) {
+            meanFrames += frames[i];
+            meanNanos += nanos[i];
+        }
+        meanFrames /= count;
+        meanNanos /= count;
+        double covariance = 0;
+        double variance = 0;
+        for (int i = 0; i < count; i++) {
+            covariance += (frames[i] - meanFrames) * (nanos[i] - meanNanos);
+            variance += (frames[i] - meanFrames) * (frames[i] - meanFrames);
+        }
+        if (variance == 0) {
+            if (!fitted) {
+                perFrameNanos = meanNanos / meanFrames;
+            }
+            fixedNanos = Math.max(0, meanNanos - perFrameNanos * meanFrames);
+            return;
+        }
+        fitted = true;
+        perFrameNanos = Math.max(0, covariance / variance);
+        fixedNanos = Math.max(0, meanNanos - perFrameNanos * meanFrames);
+    }
+
+    private int fitting() {
+        if (perFrameNanos <= 0) {
+            return batchSize;
+        }
+        double room = budgetNanos - fixedNanos;
+        if (room < perFrameNanos) {
+            return perFrameNanos >= fixedNanos ? 1 : batchSize;
+        }
+        return (int) Math.max(1, Math.min(batchSize, Math.floor(room / perFrameNanos)));
+    }
+}
