@@ -7,11 +7,13 @@ package io.gleaner.scorer;
  * <p>A batch's latency is fitted as {@code fixed + perFrame × frames} (least squares over the last
  * {@link #SAMPLES} batches). While those batches all had the same number of frames they say nothing
  * about the split: the last fitted per-frame cost is kept and the fixed part follows the latency, or,
- * before any fit, all of the latency is taken as per-frame, which shrinks the batch when in doubt. The next batch takes as many frames as
- * fit in the budget, between 1 and the batch size. When not even one frame fits, it takes 1 frame if
- * the per-frame cost dominates, else the full batch: a padded fixed-shape model costs the same for
- * 1 frame as for a full batch, and smaller batches would only cut its throughput; then
- * {@link #overBudget()} says so, for a warning that the batch size must come down. Pure logic.
+ * before any fit, all of the latency is taken as per-frame, which shrinks the batch when in doubt.
+ *
+ * <p>The next batch takes as many frames as fit in the budget, between 1 and the batch size. When
+ * not even one frame fits, a batch may take up to one frame's cost plus the fixed cost once more:
+ * a padded fixed-shape model costs about the same for 1 frame as for a full batch, and smaller
+ * batches would only cut its throughput, while a model that costs per frame still gets 1 frame. {@link #overBudget()}
+ * then says so, for a warning that the batch size or the model must change. Pure logic.
  */
 final class BatchPacing {
     /** Batches the fit looks back over. */
@@ -108,10 +110,7 @@ final class BatchPacing {
         if (perFrameNanos <= 0) {
             return batchSize;
         }
-        double room = budgetNanos - fixedNanos;
-        if (room < perFrameNanos) {
-            return perFrameNanos >= fixedNanos ? 1 : batchSize;
-        }
-        return (int) Math.max(1, Math.min(batchSize, Math.floor(room / perFrameNanos)));
+        double allowed = Math.max(budgetNanos, 2 * fixedNanos + perFrameNanos);
+        return (int) Math.max(1, Math.min(batchSize, Math.floor((allowed - fixedNanos) / perFrameNanos)));
     }
 }

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Streams restores it from the changelog after a crash.
  */
 class BatchBufferRestartTest {
-    private static final ScorerConfig CONFIG = new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, 4, Duration.ofMillis(100));
+    // Unhurried time limits: one punctuation scores every frame however loaded the machine is.
+    private static final ScorerConfig CONFIG = new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, 4, Duration.ofMillis(100))
+            .withTimeLimits(Duration.ofSeconds(30), Duration.ofMinutes(10));
 
     @Test
     void framesBufferedBeforeARestartAreScoredExactlyOnceAfterItAndNewFramesDoNotOverwriteThem(
