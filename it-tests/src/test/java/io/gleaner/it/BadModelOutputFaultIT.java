@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(GleanerInfrastructure.class)
 class BadModelOutputFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(BadModelOutputFaultIT.class);
-    private static final int SHORT_FRAMES = 1_000;
+    private static final int SHORT_FRAMES = 600;
     private static final int LONG_FRAMES = 20_000;
     /** One frame in this many makes the model throw, and another one in this many NaN: 1% in all. */
     private static final int FAULT_PERIOD = 200;
@@ -134,7 +134,7 @@ class BadModelOutputFaultIT {
                 }
                 producer.flush();
 
-                Duration drain = Duration.ofSeconds(60 + frames / 50);
+                Duration drain = Duration.ofSeconds(120 + frames / 20);
                 await("every frame scored or dead-lettered").atMost(drain).pollInterval(Duration.ofMillis(250))
                         .until(() -> scorerMetrics.framesScored() + scorerMetrics.framesSkipped() == frames);
                 await("selection saw every scored frame").atMost(drain).pollInterval(Duration.ofMillis(250))

@@ -57,14 +57,15 @@ import org.slf4j.LoggerFactory;
  * the producer, fail the thread and rebalance); no batch took longer than Kafka Streams' default
  * transaction timeout allows (half of it); and every frame is in {@code frames.scored} exactly once.
  *
- * <p>Short form: {@value #SHORT_FRAMES} frames, about a minute of model time; long form
- * ({@code -Pchaos}): {@value #LONG_FRAMES} frames, about ten minutes.
+ * <p>Short form: {@value #SHORT_FRAMES} frames, 30 s of added model time (about a minute and a half
+ * in all on the 2-core machine, where each padded batch costs a few hundred ms more); long form
+ * ({@code -Pchaos}): {@value #LONG_FRAMES} frames, ten minutes of added model time.
  */
 @ExtendWith(GleanerInfrastructure.class)
 class SlowModelFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(SlowModelFaultIT.class);
-    private static final int SHORT_FRAMES = 120;
-    private static final int LONG_FRAMES = 1_150;
+    private static final int SHORT_FRAMES = 60;
+    private static final int LONG_FRAMES = 1_200;
     private static final Duration DELAY_PER_FRAME = Duration.ofMillis(500);
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
     /** Kafka Streams' default transaction timeout under exactly-once: no batch may come near it. */

@@ -1,11 +1,16 @@
 package io.gleaner.scorer;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * How many frames the next batch of one task takes so that it stays within
  * {@link ScorerConfig#maxBatchTime()}, from the latency of the latest batches.
  *
- * <p>A batch's latency is fitted as {@code fixed + perFrame × frames} (least squares over the last
- * {@link #SAMPLES} batches). While those batches all had the same number of frames they say nothing
+ * <p>A batch's latency is fitted as {@code fixed + perFrame × frames}: least squares over the
+ * fastest of the last {@link #SAMPLES} batches of each size (a loaded machine only ever adds time, and
+ * a hiccup on one large batch must not make a padded model look as if it cost per frame). While those
+ * batches all had the same number of frames they say nothing
  * about the split: the last fitted per-frame cost is kept and the fixed part follows the latency, or,
  * before any fit, all of the latency is taken as per-frame, which shrinks the batch when in doubt.
  *
@@ -80,26 +85,31 @@ final class BatchPacing {
     }
 
     private void fit() {
+        // The fastest batch of each size among the samples: the points the line is fitted through.
+        Map<Integer, Long> fastest = new HashMap<>();
+        for (int i = 0; i < count; i++) {
+            fastest.merge(frames[i], nanos[i], Math::min);
+        }
         double meanFrames = 0;
         double meanNanos = 0;
-        for (int i = 0; i < count; i++) {
-            meanFrames += frames[i];
-            meanNanos += nanos[i];
+        for (Map.Entry<Integer, Long> point : fastest.entrySet()) {
+            meanFrames += point.getKey();
+            meanNanos += point.getValue();
         }
-        meanFrames /= count;
-        meanNanos /= count;
-        double covariance = 0;
-        double variance = 0;
-        for (int i = 0; i < count; i++) {
-            covariance += (frames[i] - meanFrames) * (nanos[i] - meanNanos);
-            variance += (frames[i] - meanFrames) * (frames[i] - meanFrames);
-        }
-        if (variance == 0) {
+        meanFrames /= fastest.size();
+        meanNanos /= fastest.size();
+        if (fastest.size() == 1) {
             if (!fitted) {
                 perFrameNanos = meanNanos / meanFrames;
             }
             fixedNanos = Math.max(0, meanNanos - perFrameNanos * meanFrames);
             return;
+        }
+        double covariance = 0;
+        double variance = 0;
+        for (Map.Entry<Integer, Long> point : fastest.entrySet()) {
+            covariance += (point.getKey() - meanFrames) * (point.getValue() - meanNanos);
+            variance += (point.getKey() - meanFrames) * (point.getKey() - meanFrames);
         }
         fitted = true;
         perFrameNanos = Math.max(0, covariance / variance);

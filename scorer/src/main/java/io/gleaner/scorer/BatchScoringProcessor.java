@@ -415,8 +415,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             warnIfOverBudget();
         } else {
             metrics.batchFailed();
-            LOG.warn("task {}: model {} version {} failed a batch of {} frames ({}); {} calls on parts of it and a "
-                    + "trial input found {} frames it fails on alone, which go to {}", context.taskId(),
+            LOG.warn("task {}: model {} version {} failed a batch of {} frames ({}); {} model calls (a trial input "
+                    + "and parts of the batch) found {} frames it fails on alone, which go to {}", context.taskId(),
                     config.modelName(), model.version(), decoded, outcome.firstFailure().toString(), outcome.calls(),
                     outcome.poison().size(), Topics.FRAMES_DLQ.name());
         }

@@ -69,6 +69,22 @@ class BatchPacingTest {
     }
 
     @Test
+    void aHiccupOnOneLargeBatchDoesNotMakeAPaddedModelLookAsIfItCostPerFrame() {
+        // Regression: on a loaded machine one slow 64-frame batch tilted the fit to 1,171 ms per batch
+        // plus 106 ms per frame, and a padded model that costs the same for any size got 12-frame
+        // batches, a fifth of its throughput.
+        BatchPacing pacing = new BatchPacing(64, 500 * MS);
+        pacing.measured(1, 1_200 * MS);
+        pacing.measured(2, 1_200 * MS);
+        pacing.measured(64, 1_200 * MS);
+
+        pacing.measured(64, 8_000 * MS);
+
+        assertThat(pacing.framesPerBatch()).isEqualTo(64);
+        assertThat(pacing.perFrameMillis()).isZero();
+    }
+
+    @Test
     void aFastModelKeepsTheFullBatch() {
         BatchPacing pacing = new BatchPacing(64, 500 * MS);
 
