@@ -18,11 +18,18 @@ import java.util.Map;
  * not even one frame fits, a batch may take up to one frame's cost plus the fixed cost once more:
  * a padded fixed-shape model costs about the same for 1 frame as for a full batch, and smaller
  * batches would only cut its throughput, while a model that costs per frame still gets 1 frame. {@link #overBudget()}
- * then says so, for a warning that the batch size or the model must change. Pure logic.
+ * then says so, for a warning that the batch size or the model must change.
+ *
+ * <p>Batches held below the batch size would only ever show the fit small sizes, where noise on a
+ * loaded machine can pass for a per-frame cost; so every {@link #EXPLORE_EVERY}th batch takes twice
+ * as many frames (at most the batch size), which either confirms the cost or lets the batch grow
+ * back. Pure logic.
  */
 final class BatchPacing {
     /** Batches the fit looks back over. */
     static final int SAMPLES = 16;
+    /** Every this many batches below the batch size, one takes twice the frames. */
+    static final int EXPLORE_EVERY = 8;
 
     private final int batchSize;
     private final long budgetNanos;
@@ -35,6 +42,7 @@ final class BatchPacing {
     private double perFrameNanos;
     // Whether batches of different sizes have been seen, so that the per-frame cost is a fit.
     private boolean fitted;
+    private int sinceExploration;
 
     BatchPacing(int batchSize, long budgetNanos) {
         if (batchSize < 1 || budgetNanos < 1) {
@@ -57,6 +65,10 @@ final class BatchPacing {
         count = Math.min(count + 1, SAMPLES);
         fit();
         framesPerBatch = fitting();
+        if (framesPerBatch < batchSize && ++sinceExploration >= EXPLORE_EVERY) {
+            sinceExploration = 0;
+            framesPerBatch = Math.min(batchSize, 2 * framesPerBatch);
+        }
     }
 
     /** Frames the next batch takes. */

@@ -13,6 +13,7 @@ import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.FrameScore;
 import io.gleaner.scorer.model.FramePredictor;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -70,6 +71,8 @@ import org.slf4j.LoggerFactory;
 final class BatchScoringProcessor implements Processor<String, byte[], String, ScorerOutput> {
     /** Batches one flush may score. */
     static final int MAX_BATCHES_PER_FLUSH = 8;
+    /** The larger of the two trial batches that size a new model's batches. */
+    static final int TRIAL_FRAMES = 4;
     /** A batch smaller than this never blames the model for its failed frames, however many fail. */
     static final int MIN_FRAMES_TO_BLAME_MODEL = 8;
     /** The latest frames of a task whose failure share can retire a model. */
@@ -254,8 +257,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
 
     /**
      * Makes this thread's predictor of {@code model} and, when the model is new to this task, sizes
-     * its batches from trial inputs: one that warms the model up, then batches of 1 and of 2 trial
-     * frames, twice each, timed (the faster of each pair counts, as a hiccup only ever adds time),
+     * its batches from trial inputs: one that warms the model up, then batches of 1 and of up to 4
+     * trial frames, twice each, timed (the faster of each pair counts, as a hiccup only ever adds time),
      * which tell a cost per frame from a cost per (padded) batch; logs the device, batch shape,
      * threads and first batch size then.
      */
@@ -268,7 +271,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         try {
             made = predictors.predictor(model, config.batchSize(), config.inference());
             checkedTrial(made, 1);
-            for (int frames = 1; frames <= Math.min(2, config.batchSize()); frames++) {
+            for (int frames : new LinkedHashSet<>(List.of(1, Math.min(TRIAL_FRAMES, config.batchSize())))) {
                 long fastest = Long.MAX_VALUE;
                 for (int round = 0; round < 2; round++) {
                     long start = System.nanoTime();

@@ -85,6 +85,25 @@ class BatchPacingTest {
     }
 
     @Test
+    void everyFewBatchesBelowTheBatchSizeOneTakesTwiceTheFramesSoAPaddedModelGrowsBack() {
+        BatchPacing pacing = new BatchPacing(64, 500 * MS);
+        // A padded model costs 350 ms for any size; a hiccup on the 2-frame trial made it look like
+        // 100 ms + 250 ms per frame, and 1-frame batches alone would never show otherwise.
+        pacing.measured(1, 350 * MS);
+        pacing.measured(2, 600 * MS);
+        assertThat(pacing.framesPerBatch()).isEqualTo(1);
+        for (int batch = 3; batch < BatchPacing.EXPLORE_EVERY; batch++) {
+            pacing.measured(1, 350 * MS);
+            assertThat(pacing.framesPerBatch()).as("batch %d", batch).isEqualTo(1);
+        }
+        pacing.measured(1, 350 * MS);
+        assertThat(pacing.framesPerBatch()).as("the exploring batch").isEqualTo(2);
+
+        pacing.measured(2, 350 * MS);
+        assertThat(pacing.framesPerBatch()).as("the same cost for more frames: no per-frame cost").isEqualTo(64);
+    }
+
+    @Test
     void aFastModelKeepsTheFullBatch() {
         BatchPacing pacing = new BatchPacing(64, 500 * MS);
 
