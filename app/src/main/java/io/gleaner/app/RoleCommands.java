@@ -104,13 +104,17 @@ final class RoleCommands {
      * Runs one Streams stage until the process is told to stop, with its ops port open from before
      * the stage starts until after it stopped: {@code meters} binds the stage's own meters and
      * checks, the Kafka Streams app's state and client metrics are added to them.
+     * {@code overrides} are the stage's own Streams settings (the scorer's, see
+     * {@link ScorerConfig#streamsOverrides()}), put over the shared ones.
      */
     private static int runStage(String role, String applicationId, ConnectionOptions connection,
-                                StreamsOptions options, OpsOptions opsOptions, Consumer<StreamsBuilder> topology,
-                                Consumer<OpsEndpoint> meters, Runnable onStop) throws InterruptedException {
+                                StreamsOptions options, OpsOptions opsOptions, Map<String, Object> overrides,
+                                Consumer<StreamsBuilder> topology, Consumer<OpsEndpoint> meters, Runnable onStop)
+            throws InterruptedException {
         KafkaClientSettings kafka = connection.kafka();
         LOG.info("{}: Kafka clients use {}", role, kafka);
         Properties props = StreamsStage.properties(applicationId, kafka, options.stateDir, !options.atLeastOnce);
+        props.putAll(overrides);
         try (ShutdownSignal signal = new ShutdownSignal(applicationId);
              OpsEndpoint ops = OpsEndpoint.open(role, opsOptions.config())) {
             meters.accept(ops);
@@ -170,7 +174,7 @@ final class RoleCommands {
         @Override
         public Integer call() throws InterruptedException {
             IngestMetrics metrics = new IngestMetrics();
-            return runStage("ingest-stream", IngestTopology.APPLICATION_ID, connection, streams, ops,
+            return runStage("ingest-stream", IngestTopology.APPLICATION_ID, connection, streams, ops, Map.of(),
                     b -> IngestTopology.build(b, IngestConfig.defaults(), metrics),
                     endpoint -> endpoint.bind(new IngestMeters(metrics)),
                     () -> LOG.info("ingest stopped: {}", metrics));
@@ -193,7 +197,7 @@ final class RoleCommands {
             ScorerConfig config = new ScorerConfig(defaults.modelName(), batchSize, defaults.maxBatchDelay());
             try (ModelHolder holder = new ModelHolder()) {
                 ScorerMetrics metrics = new ScorerMetrics(holder);
-                return runStage("score", ScorerTopology.APPLICATION_ID, connection, streams, ops,
+                return runStage("score", ScorerTopology.APPLICATION_ID, connection, streams, ops, config.streamsOverrides(),
                         b -> ScorerTopology.build(b, config, holder, metrics),
                         endpoint -> {
                             ScorerMeters meters = new ScorerMeters(metrics);
@@ -287,7 +291,7 @@ final class RoleCommands {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             SelectionMetrics metrics = new SelectionMetrics();
-            return runStage("select", SelectionTopology.APPLICATION_ID, connection, streams, ops,
+            return runStage("select", SelectionTopology.APPLICATION_ID, connection, streams, ops, Map.of(),
                     b -> SelectionTopology.build(b, selection, metrics),
                     endpoint -> {
                         SelectionMeters meters = new SelectionMeters(metrics);
@@ -312,7 +316,7 @@ final class RoleCommands {
         public Integer call() throws InterruptedException {
             DataSource dataSource = connection.database().dataSource();
             TaskStore store = new TaskStore(dataSource);
-            return runStage("queue-sink", TaskSinkTopology.APPLICATION_ID, connection, streams, ops,
+            return runStage("queue-sink", TaskSinkTopology.APPLICATION_ID, connection, streams, ops, Map.of(),
                     b -> TaskSinkTopology.build(b, store),
                     endpoint -> watchDatabase(endpoint, dataSource, EnumSet.of(DatabaseGauges.Reading.QUEUE_DEPTH)),
                     () -> LOG.info("queue sink stopped"));

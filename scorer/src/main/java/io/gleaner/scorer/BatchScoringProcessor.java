@@ -11,10 +11,11 @@ import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.scorer.model.BatchPredictor;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.FrameScore;
+import io.gleaner.scorer.model.FramePredictor;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -45,22 +46,45 @@ import org.slf4j.LoggerFactory;
  * from {@code frames.valid}. On restart {@link #init} counts what the restored store holds and
  * scores it first, in arrival order, continuing the sequence after the last buffered number.
  *
- * <p>Scoring uses the stream thread's own {@link BatchPredictor} of the leased model: frames are
- * decoded straight into its input buffer, and the batch's outputs are the scene probabilities, the
- * action with its MC-dropout spread and samples, the embedding and its novelty.
+ * <p>Scoring uses the stream thread's own {@link FramePredictor} of the leased model (made by the
+ * {@link PredictorFactory}; in production the model's {@link io.gleaner.scorer.model.BatchPredictor}):
+ * frames are decoded straight into its input buffer, and the batch's outputs are the scene
+ * probabilities, the action with its MC-dropout spread and samples, the embedding and its novelty.
  *
- * <p>One flush scores at most {@link #MAX_BATCHES_PER_FLUSH} batches and starts no batch after
- * {@link #FLUSH_TIME_BUDGET_MS}: under exactly-once a flush runs inside one transaction, and a backlog
- * built up while no model was published must not run past {@code transaction.timeout.ms}. The rest
- * waits for the next punctuation.
+ * <p>Poison frames: when a batch prediction throws, {@link PoisonFrameSearch} scores a known-good
+ * trial input and then the batch in halves, down to the frames the model throws on alone; those go
+ * to {@code frames.dlq} ({@link #REASON_MODEL_FAILED}) and the others are scored. A frame with a NaN or
+ * infinite output goes to {@code frames.dlq} too ({@link #REASON_NON_FINITE_OUTPUT}), never to
+ * {@code frames.scored}. The model itself is retired (its frames stay buffered for the next version)
+ * only when it fails the trial input, more than half of a batch of at least
+ * {@link #MIN_FRAMES_TO_BLAME_MODEL} frames, or more than half of the last {@link #RECENT_FRAMES}
+ * frames this task tried with it.
+ *
+ * <p>Slow models: a batch takes as many frames as {@link BatchPacing} expects to fit in
+ * {@link ScorerConfig#maxBatchTime()}, measured per task (first with two trial inputs when a model is
+ * new to the task). One flush scores at most {@link #MAX_BATCHES_PER_FLUSH} batches and starts no
+ * batch expected to end past {@code 2 × maxBatchTime} (it always scores one): under exactly-once a
+ * flush runs inside a transaction, and a backlog built up while no model was published must not run
+ * past {@code transaction.timeout.ms}. A flush that took longer than {@code maxBatchTime} asks Streams
+ * to commit, so the next flush starts a new transaction. The rest waits for the next punctuation.
  */
 final class BatchScoringProcessor implements Processor<String, byte[], String, ScorerOutput> {
     /** Batches one flush may score. */
     static final int MAX_BATCHES_PER_FLUSH = 8;
-    /** Wall-clock time after which a flush starts no further batch (transaction.timeout.ms defaults to 10 s). */
-    static final long FLUSH_TIME_BUDGET_MS = 2_000;
+    /** The larger of the two trial batches that size a new model's batches. */
+    static final int TRIAL_FRAMES = 4;
+    /** A batch smaller than this never blames the model for its failed frames, however many fail. */
+    static final int MIN_FRAMES_TO_BLAME_MODEL = 8;
+    /** The latest frames of a task whose failure share can retire a model. */
+    static final int RECENT_FRAMES = 64;
+    /** Frames a task must have tried with a model before their failure share can retire it. */
+    static final int MIN_RECENT_FRAMES = 16;
     /** DLQ reason of a frame whose image the model cannot preprocess. */
     static final String REASON_UNSCORABLE_IMAGE = "unscorable-image";
+    /** DLQ reason of a frame the model throws on (alone, while it scores other frames and a trial input). */
+    static final String REASON_MODEL_FAILED = "model-failed-on-frame";
+    /** DLQ reason of a frame for which the model gave a NaN or infinite output. */
+    static final String REASON_NON_FINITE_OUTPUT = "non-finite-model-output";
     /** DLQ reason of a buffered frame that is no longer a {@code FrameEvent}. */
     static final String REASON_UNPARSEABLE_PROTOBUF = "unparseable-protobuf";
 
@@ -71,6 +95,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     private final ModelHolder holder;
     private final ModelFollower follower;
     private final ScorerMetrics metrics;
+    private final PredictorFactory predictors;
+    private final RecentFailures recentFailures = new RecentFailures(RECENT_FRAMES, MIN_RECENT_FRAMES);
 
     private ProcessorContext<String, ScorerOutput> context;
     private KeyValueStore<Long, BufferedFrame> buffer;
@@ -83,14 +109,20 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     private long waiting;
     private boolean warnedNoModel;
     private long nextBufferWarningMs = Long.MIN_VALUE;
-    private DrivingModel loggedModel;
-    private String device = "";
+    // The model this task scores with, the thread its predictor belongs to, and how it paces batches.
+    private DrivingModel pacedModel;
+    private Thread predictorThread;
+    private FramePredictor predictor;
+    private BatchPacing pacing;
+    private boolean warnedOverBudget;
 
-    BatchScoringProcessor(ScorerConfig config, ModelHolder holder, ModelFollower follower, ScorerMetrics metrics) {
+    BatchScoringProcessor(ScorerConfig config, ModelHolder holder, ModelFollower follower, ScorerMetrics metrics,
+            PredictorFactory predictors) {
         this.config = config;
         this.holder = holder;
         this.follower = follower;
         this.metrics = metrics;
+        this.predictors = predictors;
     }
 
     @Override
@@ -132,7 +164,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         waiting++;
         metrics.waitingChanged(1);
         warnIfOverLimit();
-        if (waiting >= config.batchSize()) {
+        if (waiting >= (pacing == null ? config.batchSize() : pacing.framesPerBatch())) {
             scoreBuffered();
         }
     }
@@ -183,37 +215,99 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         DrivingModel failedModel = null;
         RuntimeException failure = null;
         long started = System.nanoTime();
+        long flushBudget = config.maxBatchTime().multipliedBy(2).toNanos();
         // One lease for all batches: a swap waits until this flush is done, never splits a batch.
         try (ModelHolder.Lease pinned = lease.get()) {
-            for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
-                List<KeyValue<Long, BufferedFrame>> batch = nextBatch();
-                try {
+            try {
+                pace(pinned.model());
+                for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
+                    int frames = pacing.framesPerBatch();
+                    List<KeyValue<Long, BufferedFrame>> batch = nextBatch(frames);
                     score(batch, pinned.model());
-                } catch (PredictionFailed e) {
-                    failedModel = pinned.model();
-                    failure = e.failure;
-                    break;
+                    long elapsed = System.nanoTime() - started;
+                    if (batch.size() < frames
+                            || elapsed + pacing.expectedNanos(pacing.framesPerBatch()) > flushBudget) {
+                        break;
+                    }
                 }
-                if (batch.size() < config.batchSize()
-                        || System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(FLUSH_TIME_BUDGET_MS)) {
-                    break;
-                }
+            } catch (PredictionFailed e) {
+                failedModel = pinned.model();
+                failure = e.failure;
             }
         }
         // Outside the lease: retiring the model waits for every lease, this thread's included.
         if (failure != null) {
             follower.batchFailed(failedModel, failure);
         }
+        if (System.nanoTime() - started > config.maxBatchTime().toNanos()) {
+            // A slow flush: commit now, so the next one starts a new transaction rather than add to this.
+            context.commit();
+        }
     }
 
-    private List<KeyValue<Long, BufferedFrame>> nextBatch() {
-        List<KeyValue<Long, BufferedFrame>> batch = new ArrayList<>(config.batchSize());
+    private List<KeyValue<Long, BufferedFrame>> nextBatch(int frames) {
+        List<KeyValue<Long, BufferedFrame>> batch = new ArrayList<>(frames);
         try (KeyValueIterator<Long, BufferedFrame> entries = buffer.range(firstBuffered, Long.MAX_VALUE)) {
-            while (entries.hasNext() && batch.size() < config.batchSize()) {
+            while (entries.hasNext() && batch.size() < frames) {
                 batch.add(entries.next());
             }
         }
         return batch;
+    }
+
+    /**
+     * Makes this thread's predictor of {@code model} and, when the model is new to this task, sizes
+     * its batches from trial inputs: one that warms the model up, then batches of 1 and of up to 4
+     * trial frames, twice each, timed (the faster of each pair counts, as a hiccup only ever adds time),
+     * which tell a cost per frame from a cost per (padded) batch; logs the device, batch shape,
+     * threads and first batch size then.
+     */
+    private void pace(DrivingModel model) throws PredictionFailed {
+        if (model == pacedModel && Thread.currentThread() == predictorThread) {
+            return;
+        }
+        BatchPacing fresh = new BatchPacing(config.batchSize(), config.maxBatchTime().toNanos());
+        FramePredictor made;
+        try {
+            made = predictors.predictor(model, config.batchSize(), config.inference());
+            checkedTrial(made, 1);
+            for (int frames : new LinkedHashSet<>(List.of(1, Math.min(TRIAL_FRAMES, config.batchSize())))) {
+                long fastest = Long.MAX_VALUE;
+                for (int round = 0; round < 2; round++) {
+                    long start = System.nanoTime();
+                    checkedTrial(made, frames);
+                    fastest = Math.min(fastest, System.nanoTime() - start);
+                }
+                fresh.measured(frames, fastest);
+            }
+        } catch (RuntimeException e) {
+            throw new PredictionFailed(e);
+        }
+        pacedModel = model;
+        predictorThread = Thread.currentThread();
+        predictor = made;
+        pacing = fresh;
+        warnedOverBudget = false;
+        recentFailures.clear();
+        LOG.info("task {}: scoring with {} version {} on device {}: batches of {} rows (padded), {} MC-dropout "
+                + "samples, novelty against {} reference embeddings, {} PyTorch intra-op threads on {}; trial "
+                + "batches took {} ms plus {} ms per frame, so batches start at {} frames (scorer.max-batch-time "
+                + "{} ms)",
+                context.taskId(), config.modelName(), model.version(), made.device(), config.batchSize(),
+                config.inference().mcSamples(), config.inference().referenceBankSize(),
+                BatchPredictor.intraOpThreads(), Thread.currentThread().getName(),
+                String.format("%.1f", fresh.fixedMillis()), String.format("%.1f", fresh.perFrameMillis()),
+                fresh.framesPerBatch(),
+                config.maxBatchTime().toMillis());
+    }
+
+    /** {@code frames} trial inputs through {@code made}; a NaN or infinite output counts as a failure. */
+    private static void checkedTrial(FramePredictor made, int frames) {
+        for (FrameScore score : made.trial(frames)) {
+            score.nonFiniteOutput().ifPresent(output -> {
+                throw new IllegalStateException("the trial input (zeros) gave a non-finite output: " + output);
+            });
+        }
     }
 
     /**
@@ -228,12 +322,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         FrameEvent[] events = new FrameEvent[batch.size()];
         Record<String, ScorerOutput>[] deadLetters = newRecordArray(batch.size());
         String[] details = new String[batch.size()];
-        BatchPredictor predictor;
-        try {
-            predictor = predictorFor(model);
-        } catch (RuntimeException e) {
-            throw new PredictionFailed(e);
-        }
+        // Batch index of each decoded frame, in slot order.
+        int[] decodedAt = new int[batch.size()];
         int decoded = 0;
         for (int i = 0; i < batch.size(); i++) {
             BufferedFrame buffered = batch.get(i).value;
@@ -247,8 +337,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 continue;
             }
             try {
-                predictor.decode(decoded, event.getImage());
-                decoded++;
+                predictor.decode(decoded, event);
+                decodedAt[decoded++] = i;
                 events[i] = event;
             } catch (IllegalArgumentException e) {
                 // Ingest decoded and bounded every image before frames.valid, so this means ingest
@@ -258,21 +348,16 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 deadLetters[i] = deadLetter(buffered, REASON_UNSCORABLE_IMAGE, details[i], e);
             }
         }
-        List<FrameScore> predictions;
-        try {
-            predictions = decoded == 0 ? List.of() : predictor.score(decoded);
-        } catch (RuntimeException e) {
-            // A broken artifact or an out-of-memory at this batch size fails every time; throwing
-            // would restart the stream thread on this same batch forever.
-            throw new PredictionFailed(e);
-        }
+        FrameScore[] scores = decoded == 0 ? new FrameScore[batch.size()]
+                : isolateFailures(model, batch, events, decodedAt, decoded, deadLetters, details);
         long scoredAt = context.currentSystemTimeMs();
-        int next = 0;
+        int scoredFrames = 0;
         for (int i = 0; i < batch.size(); i++) {
             BufferedFrame buffered = batch.get(i).value;
-            if (events[i] != null) {
-                ScoredFrame scored = scored(events[i], predictions.get(next++), model, device, scoredAt);
+            if (deadLetters[i] == null) {
+                ScoredFrame scored = scored(events[i], scores[i], model, predictor.device(), scoredAt);
                 context.forward(new Record<>(buffered.key(), new ScorerOutput.Scored(scored), buffered.timestamp()));
+                scoredFrames++;
             } else {
                 metrics.frameSkipped();
                 LOG.warn("task {}: buffered frame {} (key {}) sent to {}: {}", context.taskId(), batch.get(i).key,
@@ -287,14 +372,107 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         waiting -= batch.size();
         metrics.waitingChanged(-batch.size());
         if (decoded > 0) {
-            metrics.batchScored(predictions.size(), System.nanoTime() - start);
+            metrics.batchScored(scoredFrames, System.nanoTime() - start);
         }
     }
 
+    /**
+     * Scores the {@code decoded} frames in the predictor's slots, finding the frames the model throws
+     * on or gives non-finite outputs for: their dead letters and details are filled in. Measures the
+     * batch for pacing when it scored whole.
+     *
+     * @return per batch index, the frame's score; null for a frame that goes to the DLQ
+     *
+     * @throws PredictionFailed when it is the model that fails, not some frames: nothing is forwarded
+     */
+    private FrameScore[] isolateFailures(DrivingModel model, List<KeyValue<Long, BufferedFrame>> batch, FrameEvent[] events,
+            int[] decodedAt, int decoded, Record<String, ScorerOutput>[] deadLetters, String[] details)
+            throws PredictionFailed {
+        FrameScore[] scores = new FrameScore[batch.size()];
+        // Whether the slots still hold every decoded frame in order, as decoded above.
+        boolean[] slotsHoldBatch = {true};
+        PoisonFrameSearch.Attempt<FrameScore> attempt = frames -> {
+            if (!slotsHoldBatch[0] || frames.size() != decoded) {
+                slotsHoldBatch[0] = false;
+                for (int slot = 0; slot < frames.size(); slot++) {
+                    predictor.decode(slot, events[decodedAt[frames.get(slot)]]);
+                }
+            }
+            return predictor.score(frames.size());
+        };
+        Runnable trial = () -> {
+            slotsHoldBatch[0] = false;
+            checkedTrial(predictor, 1);
+        };
+        int maxFailures = decoded < MIN_FRAMES_TO_BLAME_MODEL ? decoded : decoded / 2;
+        long started = System.nanoTime();
+        PoisonFrameSearch.Outcome<FrameScore> outcome;
+        try {
+            outcome = PoisonFrameSearch.search(decoded, attempt, trial, maxFailures);
+        } catch (PoisonFrameSearch.ModelCannotRun e) {
+            metrics.batchFailed();
+            throw new PredictionFailed(e);
+        }
+        if (outcome.passedWhole()) {
+            pacing.measured(decoded, System.nanoTime() - started);
+            warnIfOverBudget();
+        } else {
+            metrics.batchFailed();
+            LOG.warn("task {}: model {} version {} failed a batch of {} frames ({}); {} model calls (a trial input "
+                    + "and parts of the batch) found {} frames it fails on alone, which go to {}", context.taskId(),
+                    config.modelName(), model.version(), decoded, outcome.firstFailure().toString(), outcome.calls(),
+                    outcome.poison().size(), Topics.FRAMES_DLQ.name());
+        }
+        for (int d = 0; d < decoded; d++) {
+            int i = decodedAt[d];
+            BufferedFrame buffered = batch.get(i).value;
+            RuntimeException thrown = outcome.poison().get(d);
+            if (thrown != null) {
+                details[i] = "frame " + events[i].getFrameId() + ": model " + model.version() + " failed on it "
+                        + "alone, while it scored the other frames of its batch and a trial input: " + thrown;
+                deadLetters[i] = deadLetter(buffered, REASON_MODEL_FAILED, details[i], thrown);
+                metrics.modelFailedOnFrame();
+                recentFailures.record(true);
+                continue;
+            }
+            FrameScore score = outcome.scores().get(d);
+            Optional<String> nonFinite = score.nonFiniteOutput();
+            if (nonFinite.isPresent()) {
+                details[i] = "frame " + events[i].getFrameId() + ": model " + model.version()
+                        + " gave a non-finite output, " + nonFinite.get();
+                deadLetters[i] = deadLetter(buffered, REASON_NON_FINITE_OUTPUT, details[i], null);
+                metrics.nonFiniteOutput();
+            } else {
+                scores[i] = score;
+            }
+            recentFailures.record(nonFinite.isPresent());
+        }
+        if (recentFailures.mostFailed()) {
+            // Before anything of this batch is forwarded: it stays buffered for the next version.
+            throw new PredictionFailed(new IllegalStateException("it failed on " + recentFailures.share()
+                    + " of the latest frames this task tried with it (threw, or gave NaN or infinite outputs)"));
+        }
+        return scores;
+    }
+
+    private void warnIfOverBudget() {
+        if (warnedOverBudget || !pacing.overBudget()) {
+            return;
+        }
+        warnedOverBudget = true;
+        LOG.warn("task {}: model {} takes {} ms per batch plus {} ms per frame, so not even one frame fits in "
+                + "scorer.max-batch-time ({} ms); batches of {} frames. Lower scorer.batch-size, score on a faster "
+                + "device, or raise scorer.max-batch-time together with scorer.transaction-timeout.",
+                context.taskId(), pacedModel.version(), String.format("%.1f", pacing.fixedMillis()),
+                String.format("%.1f", pacing.perFrameMillis()), config.maxBatchTime().toMillis(),
+                pacing.framesPerBatch());
+    }
+
+    /** A dead letter of {@code buffered}; {@code cause} is null when nothing was thrown. */
     private static Record<String, ScorerOutput> deadLetter(BufferedFrame buffered, String reason, String detail,
             Exception cause) {
         RecordHeaders headers = new RecordHeaders();
-        DlqHeaders.stamp(headers, reason, detail, cause.getClass().getName(), Topics.FRAMES_VALID.name(),
+        DlqHeaders.stamp(headers, reason, detail, cause == null ? null : cause.getClass().getName(), Topics.FRAMES_VALID.name(),
                 buffered.sourcePartition(), buffered.sourceOffset());
         return new Record<>(buffered.key(), new ScorerOutput.Unscorable(buffered.frame()), buffered.timestamp(),
                 headers);
@@ -303,24 +481,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     @SuppressWarnings("unchecked")
     private static Record<String, ScorerOutput>[] newRecordArray(int size) {
         return (Record<String, ScorerOutput>[]) new Record<?, ?>[size];
-    }
-
-    /**
-     * The thread's predictor of {@code model}; logs the device, batch shape and threads the first
-     * time this task scores with a model.
-     */
-    private BatchPredictor predictorFor(DrivingModel model) {
-        BatchPredictor predictor = model.predictor(config.batchSize(), config.inference());
-        if (model != loggedModel) {
-            loggedModel = model;
-            device = predictor.device().toString();
-            LOG.info("task {}: scoring with {} version {} on device {}: batches of {} rows (padded), {} MC-dropout "
-                    + "samples, novelty against {} reference embeddings, {} PyTorch intra-op threads on {}",
-                    context.taskId(), config.modelName(), model.version(), device, config.batchSize(),
-                    config.inference().mcSamples(), config.inference().referenceBankSize(),
-                    BatchPredictor.intraOpThreads(), Thread.currentThread().getName());
-        }
-        return predictor;
     }
 
     private static ScoredFrame scored(FrameEvent frame, FrameScore score, DrivingModel model, String device,

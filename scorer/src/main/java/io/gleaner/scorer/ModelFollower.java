@@ -4,6 +4,7 @@ import io.gleaner.schema.v1.ModelUpdate;
 import io.gleaner.scorer.model.ArtifactIntegrityException;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.ModelManifest;
+import io.gleaner.scorer.model.Prediction;
 import java.net.URI;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Path;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * stream tasks of one instance, so one of them loads a version and the others find it served.
  *
  * <p>A version is refused for good when its artifact is bad (wrong digest, unreadable format,
- * another model inside) or when it cannot run: it fails a trial prediction before it is served, or
- * a batch prediction afterwards. Any other load failure (an I/O error, a file that the shared volume
+ * another model inside) or when it cannot run: it fails a trial prediction (throws, or gives a NaN or
+ * infinite output) before it is served, or afterwards a trial input or most frames (see
+ * {@link BatchScoringProcessor}). Any other load failure (an I/O error, a file that the shared volume
  * does not show yet) is retried on later batches, first after {@link #FIRST_RETRY_MS} and then at
  * doubling intervals up to {@link #MAX_RETRY_MS}. Refusals last until the instance restarts or a
  * different update is published.
@@ -102,17 +104,16 @@ final class ModelFollower {
     }
 
     /**
-     * Stops serving {@code model}, whose batch prediction threw {@code failure}, and refuses its
+     * Stops serving {@code model}, which cannot run ({@code failure} says why), and refuses its
      * update, so frames wait for the next version rather than fail the stream again and again.
      * Must not be called while the calling thread holds a lease.
      */
     synchronized void batchFailed(DrivingModel model, RuntimeException failure) {
-        metrics.batchFailed();
         if (!holder.retire(model)) {
             return; // another task already retired it, or a new version replaced it
         }
-        String reason = "model " + modelName + " version " + model.version() + " refused: a batch prediction "
-                + "failed: " + failure;
+        String reason = "model " + modelName + " version " + model.version() + " refused: it cannot score frames: "
+                + failure.getMessage();
         metrics.modelLoadFailed(reason);
         if (model == loaded) {
             refused.add(loadedAttempt);
@@ -146,10 +147,21 @@ final class ModelFollower {
         return update.getVersion() + " " + update.getArtifactUri() + " " + update.getArtifactSha256();
     }
 
-    /** One prediction on a zero input of the model's input size: a model that cannot run never serves. */
+    /**
+     * One prediction on a zero input of the model's input size: a model that cannot run, or gives a
+     * NaN or infinite output for it, never serves.
+     */
     private static void tryOnce(DrivingModel model) {
         ModelManifest m = model.manifest();
-        model.predict(List.of(new float[m.inputChannels() * m.inputHeight() * m.inputWidth()]));
+        Prediction p = model.predict(List.of(new float[m.inputChannels() * m.inputHeight() * m.inputWidth()])).get(0);
+        float[] scalars = {p.steering(), p.acceleration()};
+        for (float[] values : List.of(p.sceneProbabilities(), scalars, p.embedding())) {
+            for (float v : values) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalStateException("the trial input (zeros) gave a non-finite output (" + v + ")");
+                }
+            }
+        }
     }
 
     private DrivingModel load(ModelUpdate update) {

@@ -15,6 +15,8 @@ public final class ScorerMetrics {
     private final ModelHolder holder;
     private final AtomicLong framesScored = new AtomicLong();
     private final AtomicLong framesSkipped = new AtomicLong();
+    private final AtomicLong modelFailedFrames = new AtomicLong();
+    private final AtomicLong nonFiniteFrames = new AtomicLong();
     private final AtomicLong framesWaiting = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong lastBatchLatencyNanos = new AtomicLong();
@@ -36,9 +38,23 @@ public final class ScorerMetrics {
         return framesScored.get();
     }
 
-    /** Frames sent to {@code frames.dlq} instead of scored, because their image could not be preprocessed. */
+    /**
+     * Frames sent to {@code frames.dlq} instead of scored, for any reason: not a frame, an image the
+     * model cannot preprocess, {@link #modelFailedFrames() the model failing on it}, or
+     * {@link #nonFiniteFrames() a NaN or infinite output}.
+     */
     public long framesSkipped() {
         return framesSkipped.get();
+    }
+
+    /** Frames the model threw on alone (found by re-running a failed batch in parts), sent to {@code frames.dlq}. */
+    public long modelFailedFrames() {
+        return modelFailedFrames.get();
+    }
+
+    /** Frames for which the model gave a NaN or infinite output, sent to {@code frames.dlq}. */
+    public long nonFiniteFrames() {
+        return nonFiniteFrames.get();
     }
 
     /**
@@ -67,7 +83,11 @@ public final class ScorerMetrics {
         return modelLoadFailures.get();
     }
 
-    /** Batch predictions that threw; each retires the model that made it and refuses its version. */
+    /**
+     * Batch predictions that threw. Each is re-run in parts to find the frames the model fails on;
+     * only a model that fails its trial input or most frames is retired (counted in
+     * {@link #modelLoadFailures()}, its version refused).
+     */
     public long batchFailures() {
         return batchFailures.get();
     }
@@ -114,6 +134,14 @@ public final class ScorerMetrics {
 
     void frameSkipped() {
         framesSkipped.incrementAndGet();
+    }
+
+    void modelFailedOnFrame() {
+        modelFailedFrames.incrementAndGet();
+    }
+
+    void nonFiniteOutput() {
+        nonFiniteFrames.incrementAndGet();
     }
 
     void batchFailed() {

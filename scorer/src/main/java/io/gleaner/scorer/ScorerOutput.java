@@ -8,8 +8,9 @@ sealed interface ScorerOutput {
     record Scored(ScoredFrame frame) implements ScorerOutput {}
 
     /**
-     * A frame whose image could not be preprocessed, bound for {@code frames.dlq} with its
-     * {@code FrameEvent} bytes; the DLQ headers are on the record.
+     * A frame that could not be scored (not a frame, an image the model cannot preprocess, a frame
+     * the model fails on, or NaN or infinite outputs), bound for {@code frames.dlq} with its
+     * {@code FrameEvent} bytes; the DLQ headers, with the reason, are on the record.
      */
     record Unscorable(byte[] frame) implements ScorerOutput {}
 }

@@ -27,15 +27,19 @@ import org.apache.kafka.streams.state.Stores;
  * version differs from the one served, it loads the artifact (checking its SHA-256), runs one trial
  * prediction and swaps it in between batches. A bad artifact, or a model that cannot predict, is
  * logged, counted and refused for good; a load that fails for another reason (an I/O error) is
- * retried with a backoff. A model whose batch prediction throws stops serving and its version is
- * refused; its frames stay buffered for the next version. (The model is looked up per batch rather
+ * retried with a backoff. A batch prediction that throws is re-run in parts to find the frames the
+ * model fails on alone, which go to {@code frames.dlq}; so does a frame with a NaN or infinite
+ * output. Only a model that fails a known-good trial input, or most frames, stops serving and has its
+ * version refused; its frames stay buffered for the next version. (The model is looked up per batch rather
  * than pushed by a global-store processor because restoring a global store after a restart does
  * not run its processor.)
  *
  * <p>Frames wait in a changelogged store until a batch of {@link ScorerConfig#batchSize()} is
  * full or {@link ScorerConfig#maxBatchDelay()} of wall-clock time passes, and until a model exists.
- * A record that is not a {@code FrameEvent}, or whose image the model cannot preprocess, goes to
- * {@code frames.dlq} with its original key
+ * A batch holds fewer frames when the model is slow, so that it stays within
+ * {@link ScorerConfig#maxBatchTime()}; run the stage with {@link ScorerConfig#streamsOverrides()}.
+ * A record that is not a {@code FrameEvent}, whose image the model cannot preprocess, that the model
+ * fails on, or that it gives NaN or infinite outputs for, goes to {@code frames.dlq} with its original key
  * and {@code FrameEvent} bytes and {@link io.gleaner.schema.DlqHeaders}.
  */
 public final class ScorerTopology {
@@ -65,7 +69,17 @@ public final class ScorerTopology {
 
     /** Adds the scorer to {@code builder}, counting into {@code metrics}. */
     public static void build(StreamsBuilder builder, ScorerConfig config, ModelHolder holder, ScorerMetrics metrics) {
+        build(builder, config, holder, metrics, PredictorFactory.BATCH_PREDICTOR);
+    }
+
+    /**
+     * Adds the scorer to {@code builder}, counting into {@code metrics}, scoring with the predictors
+     * {@code predictors} makes (fault tests wrap {@link PredictorFactory#BATCH_PREDICTOR}).
+     */
+    public static void build(StreamsBuilder builder, ScorerConfig config, ModelHolder holder, ScorerMetrics metrics,
+            PredictorFactory predictors) {
         Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(predictors, "predictors");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(holder, "holder");
         Objects.requireNonNull(metrics, "metrics");
@@ -90,7 +104,7 @@ public final class ScorerTopology {
         Map<String, KStream<String, ScorerOutput>> routes = builder.stream(Topics.FRAMES_VALID.name(),
                         Consumed.with(Topics.FRAMES_VALID.keySerde(), Serdes.ByteArray())
                                 .withName("scorer-frames-valid-source"))
-                .process(() -> new BatchScoringProcessor(config, holder, follower, metrics),
+                .process(() -> new BatchScoringProcessor(config, holder, follower, metrics, predictors),
                         Named.as(SCORING_PROCESSOR), BATCH_BUFFER_STORE)
                 .split(Named.as(ROUTE_PREFIX))
                 .branch((key, out) -> out instanceof ScorerOutput.Scored, Branched.as(SCORED_BRANCH))

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Streams restores it from the changelog after a crash.
  */
 class BatchBufferRestartTest {
-    private static final ScorerConfig CONFIG = new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, 4, Duration.ofMillis(100));
+    // Unhurried time limits: one punctuation scores every frame however loaded the machine is.
+    private static final ScorerConfig CONFIG = new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, 4, Duration.ofMillis(100))
+            .withTimeLimits(Duration.ofSeconds(30), Duration.ofMinutes(10));
 
     @Test
     void framesBufferedBeforeARestartAreScoredExactlyOnceAfterItAndNewFramesDoNotOverwriteThem(
@@ -88,7 +90,8 @@ class BatchBufferRestartTest {
 
     private static BatchScoringProcessor processor(ModelHolder holder, ScorerMetrics metrics) {
         return new BatchScoringProcessor(CONFIG, holder,
-                new ModelFollower(CONFIG.modelName(), holder, metrics), metrics);
+                new ModelFollower(CONFIG.modelName(), holder, metrics), metrics,
+                PredictorFactory.BATCH_PREDICTOR);
     }
 
     private static MockProcessorContext<String, ScorerOutput> context(KeyValueStore<Long, BufferedFrame> buffer,

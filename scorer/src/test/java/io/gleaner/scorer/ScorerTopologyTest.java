@@ -48,6 +48,9 @@ class ScorerTopologyTest {
     private static final List<String> CLASSES = List.of("clear_road", "pedestrian_crossing", "stopped_vehicle");
     private static final int BATCH = 4;
     private static final Duration DELAY = Duration.ofMillis(100);
+    // Time limits no batch here comes near on a loaded machine, so batch sizes do not depend on timing.
+    private static final Duration UNHURRIED_BATCH = Duration.ofSeconds(30);
+    private static final Duration UNHURRIED_TRANSACTION = Duration.ofMinutes(10);
 
     @TempDir
     static Path artifacts;
@@ -76,7 +79,8 @@ class ScorerTopologyTest {
 
     @BeforeEach
     void startDriver() {
-        startDriver(new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY));
+        startDriver(new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY).withTimeLimits(UNHURRIED_BATCH,
+                UNHURRIED_TRANSACTION));
     }
 
     private void restartDriver(ScorerConfig config) {
@@ -271,7 +275,7 @@ class ScorerTopologyTest {
         assertThat(scored.isEmpty()).isTrue();
         assertThat(metrics.batchFailures()).as("v1 retired after one failed batch, not retried").isEqualTo(1);
         assertThat(holder.currentVersion()).as("the refused v1 is not loaded again").isEmpty();
-        assertThat(metrics.lastModelLoadError()).contains("v1", "batch prediction");
+        assertThat(metrics.lastModelLoadError()).contains("v1", "cannot score frames", "trial input");
         assertThat(metrics.framesWaiting()).isEqualTo(BATCH);
 
         publish(v2, v2.sha256());
@@ -325,7 +329,8 @@ class ScorerTopologyTest {
 
     @Test
     void pastMaxBufferedFramesTheScorerWarnsOnceAMinuteAndKeepsEveryFrame() {
-        restartDriver(new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY, BATCH * 2));
+        restartDriver(new ScorerConfig(ModelSpec.DEFAULT_MODEL_NAME, BATCH, DELAY, BATCH * 2)
+                .withTimeLimits(UNHURRIED_BATCH, UNHURRIED_TRANSACTION));
         List<FrameEvent> sent = pipeFrames("car-1", BATCH * 2 + 5);
         assertThat(metrics.bufferLimitWarnings()).as("one warning, not one per frame").isEqualTo(1);
 

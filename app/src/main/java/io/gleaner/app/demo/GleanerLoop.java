@@ -270,6 +270,9 @@ public final class GleanerLoop {
                                     Consumer<org.apache.kafka.streams.StreamsBuilder> topology)
             throws InterruptedException {
         Properties props = StreamsStage.properties(applicationId, bootstrapServers, stateRoot, true);
+        if (applicationId.equals(ScorerTopology.APPLICATION_ID)) {
+            props.putAll(ScorerConfig.defaults().streamsOverrides());
+        }
         return StreamsStage.start(applicationId, props, topology, STAGE_START_TIMEOUT);
     }
 

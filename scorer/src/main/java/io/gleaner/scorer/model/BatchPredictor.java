@@ -1,6 +1,5 @@
 package io.gleaner.scorer.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.Image;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -40,12 +40,12 @@ import java.util.SplittableRandom;
  *
  * <p>Not thread-safe: use it on the thread that {@link DrivingModel#predictor} gave it to.
  */
-public final class BatchPredictor implements AutoCloseable {
+public final class BatchPredictor implements FramePredictor, AutoCloseable {
     static {
         DjlRuntime.ensureOffline();
     }
 
-        private final DrivingModel model;
+    private final DrivingModel model;
     private final ModelManifest manifest;
     private final int batchSize;
     private final InferenceOptions options;
@@ -91,7 +91,7 @@ public final class BatchPredictor implements AutoCloseable {
         }
     }
 
-    /** Frames per batch; every batch runs with this many rows. */
+    @Override
     public int batchSize() {
         return batchSize;
     }
@@ -102,8 +102,9 @@ public final class BatchPredictor implements AutoCloseable {
     }
 
     /** The device the model and its batches run on. */
-    public Device device() {
-        return model.djlModel().getNDManager().getDevice();
+    @Override
+    public String device() {
+        return model.djlModel().getNDManager().getDevice().toString();
     }
 
     /** PyTorch intra-op threads of the calling thread (loads the engine if nothing has yet). */
@@ -127,6 +128,21 @@ public final class BatchPredictor implements AutoCloseable {
         filled[slot] = true;
     }
 
+    @Override
+    public void decode(int slot, FrameEvent frame) {
+        decode(slot, frame.getImage());
+    }
+
+    @Override
+    public List<FrameScore> trial(int count) {
+        checkCount(count);
+        float[] zeros = new float[frameFloats];
+        for (int slot = 0; slot < count; slot++) {
+            put(slot, zeros);
+        }
+        return score(count, false);
+    }
+
     /** Puts an input that {@link DrivingModel#preprocess} made into slot {@code slot} of the next batch. */
     public void put(int slot, float[] preprocessed) {
         checkSlot(slot);
@@ -142,13 +158,23 @@ public final class BatchPredictor implements AutoCloseable {
      * {@code batchSize} rows, and returns their scores in slot order. Slots stay filled, so the same
      * inputs can be scored again.
      */
+    @Override
     public List<FrameScore> score(int count) {
-        if (closed) {
-            throw new IllegalStateException("predictor of " + model + " is closed");
-        }
+        return score(count, true);
+    }
+
+    private void checkCount(int count) {
         if (count < 1 || count > batchSize) {
             throw new IllegalArgumentException("count is " + count + "; a batch holds 1.." + batchSize + " frames");
         }
+    }
+
+    /** Scores slots {@code 0 .. count-1}; {@code remember} puts their embeddings into the reference bank. */
+    private List<FrameScore> score(int count, boolean remember) {
+        if (closed) {
+            throw new IllegalStateException("predictor of " + model + " is closed");
+        }
+        checkCount(count);
         for (int i = 0; i < batchSize; i++) {
             if (i < count && !filled[i]) {
                 throw new IllegalArgumentException("slot " + i + " holds no frame; decode or put one first");
@@ -163,13 +189,13 @@ public final class BatchPredictor implements AutoCloseable {
         // DJL turns autograd off only on the thread that started the engine.
         JniUtils.setGradMode(false);
         try (NDManager batch = model.djlModel().getNDManager().newSubManager()) {
-            return run(batch, count);
+            return run(batch, count, remember);
         } finally {
             JniUtils.setGradMode(gradMode);
         }
     }
 
-    private List<FrameScore> run(NDManager batch, int count) {
+    private List<FrameScore> run(NDManager batch, int count, boolean remember) {
         ParameterStore parameters = new ParameterStore(batch, false);
         input.rewind();
         NDArray x = batch.create(input, new Shape(batchSize, manifest.inputChannels(), manifest.inputHeight(),
@@ -195,7 +221,9 @@ public final class BatchPredictor implements AutoCloseable {
         NDArray normalised = embedding.div(embedding.norm(new int[] {1}, true).maximum(1e-12f));
         float[] embeddings = normalised.toFloatArray();
         float[] novelty = novelty(batch, normalised);
-        remember(embeddings, count);
+        if (remember) {
+            remember(embeddings, count);
+        }
 
         int classes = manifest.sceneClasses().size();
         int width = manifest.embeddingSize();
@@ -239,7 +267,12 @@ public final class BatchPredictor implements AutoCloseable {
         return nearest.mean(new int[] {0}).neg().add(1f).toFloatArray();
     }
 
-    /** Reservoir sampling (Algorithm R): every embedding scored so far is in the bank with equal chance. */
+    /**
+     * Reservoir sampling (Algorithm R): every finite embedding scored so far is in the bank with equal
+     * chance. An embedding with a NaN or infinity is left out: in the bank it would make the novelty
+     * of every later frame NaN (its similarity row is NaN for all of them), and the frame it belongs to
+     * goes to the DLQ anyway.
+     */
     private void remember(float[] embeddings, int count) {
         int size = options.referenceBankSize();
         if (size == 0) {
@@ -247,6 +280,9 @@ public final class BatchPredictor implements AutoCloseable {
         }
         int width = manifest.embeddingSize();
         for (int i = 0; i < count; i++) {
+            if (!allFinite(embeddings, i * width, width)) {
+                continue;
+            }
             bankSeen++;
             int row;
             if (bankRows < size) {
@@ -261,6 +297,15 @@ public final class BatchPredictor implements AutoCloseable {
             System.arraycopy(embeddings, i * width, bank, row * width, width);
             bankChanged = true;
         }
+    }
+
+    private static boolean allFinite(float[] values, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Embeddings now in the reference bank. */

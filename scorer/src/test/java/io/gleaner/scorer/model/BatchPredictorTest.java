@@ -124,6 +124,34 @@ class BatchPredictorTest {
     }
 
     @Test
+    void aNaNEmbeddingStaysOutOfTheReferenceBankSoLaterNoveltiesStayFinite() {
+        // Regression: a frame whose embedding was NaN entered the bank, and from then on its row of
+        // the similarity matrix made the novelty of every frame this thread scored NaN.
+        BatchPredictor predictor = model.predictor(2, new InferenceOptions(0, 0.2f, 16, 1, 0));
+        float[] poisoned = inputs(1, 5).get(0);
+        poisoned[0] = Float.NaN;
+        predictor.put(0, poisoned);
+        FrameScore nan = predictor.score(1).get(0);
+        assertThat(nan.nonFiniteOutput()).isPresent();
+        assertThat(predictor.referenceBankRows()).isZero();
+
+        predictor.score(fill(predictor, 2, 7));
+        FrameScore later = predictor.score(fill(predictor, 1, 8)).get(0);
+        assertThat(later.novelty()).isFinite().isPositive();
+        assertThat(predictor.referenceBankRows()).isEqualTo(3);
+    }
+
+    @Test
+    void trialInputsAreScoredButNeverEnterTheReferenceBank() {
+        BatchPredictor predictor = model.predictor(4, new InferenceOptions(2, 0.2f, 16, 1, 0));
+
+        List<FrameScore> trial = predictor.trial(2);
+
+        assertThat(trial).hasSize(2).allSatisfy(s -> assertThat(s.nonFiniteOutput()).isEmpty());
+        assertThat(predictor.referenceBankRows()).isZero();
+    }
+
+    @Test
     void aFrameSeenBeforeIsLessNovelThanAnUnlikeOne() {
         BatchPredictor predictor = model.predictor(4, new InferenceOptions(0, 0.2f, 64, 1, 0));
         fill(predictor, 4, 1);
