@@ -1,0 +1,194 @@
+package io.gleaner.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gleaner.app.infra.TopicAdmin;
+import io.gleaner.it.PipelineProcesses.Role;
+import io.gleaner.schema.Migrations;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToLongFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 8, fault 10: "Soak: 30 minutes of the demo load; heap and native memory drift < 5%". The
+ * four pipeline roles run as child JVMs, as in production, so each role's memory is its own and can
+ * be read from outside: the heap after a full collection through the child's own MemoryMXBean, the
+ * native part as the resident set (/proc) less the committed heap, which is fixed and pre-touched
+ * ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}) so that it is resident from the start
+ * and every later change of the resident set is native. The load is the demo's: a fleet of
+ * simulator frames at a steady pace with a little poison and resends, and the scorer hot-swapping
+ * to a new model version every so often, as it does when retrain promotes one.
+ *
+ * <p>Drift, per role and per measure: the median of the last third of the samples taken after the
+ * warm-up, over the median of the first third, minus one. A leak makes it grow with time; the
+ * medians keep one slow collection or one burst of frames from deciding it. Long form
+ * ({@code -Pchaos}): 5 minutes of warm-up, then 30 minutes sampled every 30 s. Short form: 30 s of
+ * warm-up, then 90 s sampled every 5 s.
+ */
+@ExtendWith(GleanerInfrastructure.class)
+class SoakFaultIT {
+    private static final Logger LOG = LoggerFactory.getLogger(SoakFaultIT.class);
+    private static final double MAX_DRIFT = 0.05;
+    private static final Duration WARM_UP = FaultScale.pick(Duration.ofSeconds(30), Duration.ofMinutes(5));
+    private static final Duration SOAK = FaultScale.pick(Duration.ofSeconds(90), Duration.ofMinutes(30));
+    private static final Duration SAMPLE_EVERY = FaultScale.pick(Duration.ofSeconds(5), Duration.ofSeconds(30));
+    private static final Duration MODEL_SWAP_EVERY = FaultScale.pick(Duration.ofSeconds(30), Duration.ofMinutes(3));
+    /** The demo fleet's pace: 4 vehicles at 10 frames per second. */
+    private static final int FRAMES_PER_SECOND = 40;
+    private static final List<String> CHILD_JVM = List.of("-Xms384m", "-Xmx384m", "-XX:+AlwaysPreTouch",
+            "-XX:+UseSerialGC");
+
+    /** One sample: when, how far the frames had got, and each role's reading. */
+    private record Sample(double seconds, int framesSent, long framesScored, Map<Role, MemoryProbe.Reading> readings) {}
+
+    @Test
+    void heapAndNativeMemoryOfEveryRoleStayFlatUnderTheDemoLoad(Infrastructure infrastructure, @TempDir Path scratch)
+            throws Exception {
+        String bootstrap = infrastructure.kafkaBootstrapServers();
+        TopicAdmin.createMissing(bootstrap, 2, (short) 1);
+        Migrations.migrate(infrastructure.database().dataSource());
+        String run = "soak-" + UUID.randomUUID().toString().substring(0, 8);
+        LiveModel model = new LiveModel(bootstrap, scratch.resolve("models"));
+        model.publishNext();
+        int samplesWanted = (int) (SOAK.toMillis() / SAMPLE_EVERY.toMillis()) + 1;
+        // Enough frames to keep flowing past the last sample.
+        int frames = (int) ((WARM_UP.toSeconds() + SOAK.toSeconds() + 120) * FRAMES_PER_SECOND);
+        List<Sample> samples = new CopyOnWriteArrayList<>();
+        AtomicReference<Exception> samplingFailure = new AtomicReference<>();
+        AtomicInteger swaps = new AtomicInteger();
+
+        try (PipelineProcesses pipeline = new PipelineProcesses(infrastructure, CHILD_JVM, scratch);
+             FleetFeed feed = new FleetFeed(bootstrap, run, frames, FRAMES_PER_SECOND, 23)) {
+            ScheduledExecutorService clock = Executors.newScheduledThreadPool(1, r -> new Thread(r, "soak-clock"));
+            List<MemoryProbe> probes = new ArrayList<>();
+            try {
+                pipeline.startAtEnd();
+                pipeline.startAll();
+                Map<Role, MemoryProbe> probeOf = new EnumMap<>(Role.class);
+                for (Role role : Role.values()) {
+                    MemoryProbe probe = MemoryProbe.attach(pipeline.process(role));
+                    probes.add(probe);
+                    probeOf.put(role, probe);
+                }
+                long started = System.nanoTime();
+                feed.start();
+                clock.scheduleAtFixedRate(() -> {
+                    try {
+                        model.publishNext();
+                        swaps.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        samplingFailure.compareAndSet(null, e);
+                    }
+                }, MODEL_SWAP_EVERY.toMillis(), MODEL_SWAP_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+                clock.scheduleAtFixedRate(() -> {
+                    try {
+                        Map<Role, MemoryProbe.Reading> readings = new EnumMap<>(Role.class);
+                        probeOf.forEach((role, probe) -> readings.put(role, probe.read()));
+                        samples.add(new Sample((System.nanoTime() - started) / 1e9, feed.sent(),
+                                pipeline.committed(Role.SCORE), readings));
+                    } catch (Exception e) {
+                        samplingFailure.compareAndSet(null, e);
+                    }
+                }, WARM_UP.toMillis(), SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+
+                await(samplesWanted + " samples after a warm-up of " + WARM_UP)
+                        .atMost(WARM_UP.plus(SOAK).plus(SOAK).plus(Duration.ofMinutes(2)))
+                        .pollInterval(Duration.ofSeconds(1))
+                        .failFast("a role died", () -> !pipeline.notRunning().isEmpty())
+                        .failFast("sampling failed", () -> samplingFailure.get() != null)
+                        .failFast("the fleet stopped sending", () -> feed.failure() != null)
+                        .until(() -> samples.size() >= samplesWanted);
+                clock.shutdownNow();
+                check(List.copyOf(samples).subList(0, samplesWanted), swaps.get());
+            } catch (Throwable failure) {
+                LOG.error("SoakFaultIT failed{}; samples so far:\n{}\nthe roles' last log lines:\n{}",
+                        samplingFailure.get() == null ? "" : " (sampling: " + samplingFailure.get() + ")",
+                        table(List.copyOf(samples)), pipeline.tails(40));
+                throw failure;
+            } finally {
+                clock.shutdownNow();
+                probes.forEach(MemoryProbe::close);
+            }
+        }
+    }
+
+    private static void check(List<Sample> samples, int swaps) {
+        List<Sample> first = samples.subList(0, samples.size() / 3);
+        List<Sample> last = samples.subList(samples.size() - samples.size() / 3, samples.size());
+        Map<String, Double> drifts = new LinkedHashMap<>();
+        for (Role role : Role.values()) {
+            drifts.put(role.subcommand() + " heap", drift(first, last, s -> s.readings().get(role).heapAfterGcBytes()));
+            drifts.put(role.subcommand() + " native", drift(first, last, s -> s.readings().get(role).nativeBytes()));
+        }
+        Sample start = samples.get(0);
+        Sample end = samples.get(samples.size() - 1);
+        LOG.info("SoakFaultIT ({} form): {} samples every {} s after {} s of warm-up, {} frames/s, {} model swaps;"
+                        + " samples:\n{}\ndrift (median of the last third over the first, minus one): {}",
+                FaultScale.form(), samples.size(), SAMPLE_EVERY.toSeconds(), WARM_UP.toSeconds(), FRAMES_PER_SECOND,
+                swaps, table(samples), describe(drifts));
+
+        int sentDuringSoak = end.framesSent() - start.framesSent();
+        long scoredDuringSoak = end.framesScored() - start.framesScored();
+        assertThat(scoredDuringSoak).as("frames taken by the scorer while %d were sent during the soak",
+                sentDuringSoak).isGreaterThanOrEqualTo((long) (0.8 * sentDuringSoak));
+        assertThat(swaps).as("model swaps during the soak").isPositive();
+        assertThat(drifts).as("memory drift per role and measure; at most %.0f%%", 100 * MAX_DRIFT)
+                .allSatisfy((what, drift) -> assertThat(drift).as(what).isLessThan(MAX_DRIFT));
+    }
+
+    /** Median of {@code last} over median of {@code first}, minus one. */
+    private static double drift(List<Sample> first, List<Sample> last, ToLongFunction<Sample> measure) {
+        return median(last, measure) / median(first, measure) - 1;
+    }
+
+    private static double median(List<Sample> samples, ToLongFunction<Sample> measure) {
+        long[] values = samples.stream().mapToLong(measure).sorted().toArray();
+        int mid = values.length / 2;
+        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2.0;
+    }
+
+    private static String describe(Map<String, Double> drifts) {
+        StringBuilder text = new StringBuilder();
+        drifts.forEach((what, drift) -> text.append(text.isEmpty() ? "" : ", ")
+                .append(what).append(String.format(" %+.1f%%", 100 * drift)));
+        return text.toString();
+    }
+
+    /** The samples as a table, MiB: heap after a full GC / native (resident less committed heap) per role. */
+    private static String table(List<Sample> samples) {
+        StringBuilder text = new StringBuilder(String.format("%7s %7s %7s", "t_s", "sent", "scored"));
+        for (Role role : Role.values()) {
+            text.append(String.format(" %21s", role.subcommand() + " heap/native"));
+        }
+        for (Sample sample : samples) {
+            text.append(String.format("%n%7.1f %7d %7d", sample.seconds(), sample.framesSent(), sample.framesScored()));
+            for (Role role : Role.values()) {
+                MemoryProbe.Reading reading = sample.readings().get(role);
+                text.append(String.format(" %10.1f/%10.1f", mib(reading.heapAfterGcBytes()), mib(reading.nativeBytes())));
+            }
+        }
+        return text.toString();
+    }
+
+    private static double mib(long bytes) {
+        return bytes / (1024.0 * 1024.0);
+    }
+}
