@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * every role is killed with SIGKILL while it is processing (it has committed input since its last
  * start) and started again at once, on the same state folder, as a supervisor would.
  *
- * <p>Long form ({@code -Pchaos}): 100,000 frames, 5 rounds. Short form: 3,000 frames, 1 round
+ * <p>Long form ({@code -Pchaos}): 100,000 frames, 5 rounds. Short form: 2,000 frames, 1 round
  * (one kill of each role). Round {@code k} begins once {@code k / (rounds + 1)} of the frames are
  * out, so every kill falls while frames are still arriving. A killed member stays in its consumer
  * group until its session times out (45 s by default), so each round costs about that much.
@@ -45,9 +45,9 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(GleanerInfrastructure.class)
 class KillRolesFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(KillRolesFaultIT.class);
-    private static final int FRAMES = FaultScale.pick(3_000, 100_000);
+    private static final int FRAMES = FaultScale.pick(2_000, 100_000);
     private static final int ROUNDS = FaultScale.pick(1, 5);
-    private static final int FRAMES_PER_SECOND = FaultScale.pick(60, 250);
+    private static final int FRAMES_PER_SECOND = FaultScale.pick(50, 250);
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(FaultScale.pick(4, 10));
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(FaultScale.pick(4, 20));
     /**

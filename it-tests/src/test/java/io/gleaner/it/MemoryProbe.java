@@ -7,6 +7,9 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryUsage;
+import javax.management.JMException;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
@@ -20,11 +23,13 @@ final class MemoryProbe implements AutoCloseable {
     private final RoleProcess role;
     private final JMXConnector connector;
     private final MemoryMXBean memory;
+    private final MBeanServerConnection server;
 
-    private MemoryProbe(RoleProcess role, JMXConnector connector, MemoryMXBean memory) {
+    private MemoryProbe(RoleProcess role, JMXConnector connector, MemoryMXBean memory) throws IOException {
         this.role = role;
         this.connector = connector;
         this.memory = memory;
+        this.server = connector.getMBeanServerConnection();
     }
 
     /** Attaches to the running role's JVM. */
@@ -70,6 +75,20 @@ final class MemoryProbe implements AutoCloseable {
          */
         long nativeBytes() {
             return residentBytes - heapCommittedBytes;
+        }
+    }
+
+    /**
+     * Runs {@code jcmd <pid> VM.native_memory <argument>} in the child through its DiagnosticCommand
+     * MBean ({@code baseline}, {@code summary.diff}); the child must run with
+     * {@code -XX:NativeMemoryTracking=summary}. Returns the command's output.
+     */
+    String nativeMemory(String argument) {
+        try {
+            return (String) server.invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
+                    new Object[] {new String[] {argument}}, new String[] {String[].class.getName()});
+        } catch (JMException | IOException e) {
+            throw new IllegalStateException("VM.native_memory " + argument + " failed in role " + role.name() + ": " + e, e);
         }
     }
 
