@@ -157,6 +157,23 @@ final class RoleProcess implements AutoCloseable {
         throw new IllegalStateException(status + " has no VmRSS line; is this Linux?");
     }
 
+    /**
+     * CPU time the running process has used, user and system, in seconds, from {@code /proc/<pid>/stat}
+     * (Linux; clock ticks of 1/100 s, as on every Linux build the JDK supports).
+     */
+    double cpuSeconds() {
+        long pid = pid();
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        try {
+            String line = Files.readString(stat, StandardCharsets.ISO_8859_1);
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + stat + " of role " + name, e);
+        }
+    }
+
     /** The last {@code lines} lines of the current incarnation's log, and the exit code if it has ended. */
     synchronized String tail(int lines) {
         Path log = log();
