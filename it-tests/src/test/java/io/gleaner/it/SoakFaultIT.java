@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * must be small.
  *
  * <p>Long form ({@code -Pchaos}): 5 minutes of warm-up, then 30 minutes sampled every 30 s; every
- * role's heap and native drift must stay under 5%. Short form: 30 s of warm-up, then 90 s sampled
+ * role's heap and native drift must stay under 5%. Short form: 20 s of warm-up, then 60 s sampled
  * every 5 s; it takes and prints the same samples, drifts and NMT diff, and fails when a role dies
  * or sampling fails, but does not hold the drift to 5%: measured on the 2-core machine, the JVMs
  * are still warming up two minutes in (NMT: code cache +2-3.5 MB, metaspace +0.7-6 MB, compiler
@@ -56,10 +56,10 @@ import org.slf4j.LoggerFactory;
 class SoakFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(SoakFaultIT.class);
     private static final double MAX_DRIFT = 0.05;
-    private static final Duration WARM_UP = FaultScale.pick(Duration.ofSeconds(30), Duration.ofMinutes(5));
-    private static final Duration SOAK = FaultScale.pick(Duration.ofSeconds(90), Duration.ofMinutes(30));
+    private static final Duration WARM_UP = FaultScale.pick(Duration.ofSeconds(20), Duration.ofMinutes(5));
+    private static final Duration SOAK = FaultScale.pick(Duration.ofSeconds(60), Duration.ofMinutes(30));
     private static final Duration SAMPLE_EVERY = FaultScale.pick(Duration.ofSeconds(5), Duration.ofSeconds(30));
-    private static final Duration MODEL_SWAP_EVERY = FaultScale.pick(Duration.ofSeconds(30), Duration.ofMinutes(3));
+    private static final Duration MODEL_SWAP_EVERY = FaultScale.pick(Duration.ofSeconds(20), Duration.ofMinutes(3));
     /**
      * Well under what the roles take on the 2-core machine when other jobs leave it alone (about 30
      * frames/s through the scorer in KillRolesFaultIT, kills included).
