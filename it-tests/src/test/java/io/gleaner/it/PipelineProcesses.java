@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
 /**
  * The four Streams roles of the pipeline (ingest-stream, score, select, queue-sink), each a
  * {@link RoleProcess} with a state folder of its own, pointed at the test's broker and database
- * through the environment, as compose/ points the real ones. Closing stops them with SIGTERM.
+ * through the environment, as compose/ points the real ones. Closing stops them with SIGTERM and moves
+ * their consumer groups past anything they left unread.
  */
 final class PipelineProcesses implements AutoCloseable {
     /** A pipeline role: its subcommand, its consumer group (the application id) and the topic it reads. */
@@ -86,7 +87,8 @@ final class PipelineProcesses implements AutoCloseable {
     /**
      * Sets every role's consumer group to the end of its input topic, so that the roles read only
      * what this test publishes: the broker, the topics and the application ids are shared with the
-     * other integration tests of the JVM. Call before the first start.
+     * other integration tests of the JVM. Call before the first start; {@link #close()} calls it again
+     * once the roles are stopped, so that whatever this test left unread is not read by the next.
      */
     void startAtEnd() throws InterruptedException {
         for (Role role : Role.values()) {
@@ -166,6 +168,7 @@ final class PipelineProcesses implements AutoCloseable {
             for (RoleProcess process : processes.values()) {
                 process.close();
             }
+            startAtEnd();
         } finally {
             offsets.close();
         }
