@@ -4,6 +4,7 @@ import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
@@ -23,11 +24,17 @@ import org.slf4j.LoggerFactory;
  * through {@link TaskStore#insert}.
  *
  * <p><b>No edge case is lost.</b> When the database fails ({@link QueueDatabaseException}), the
- * exception is not caught: it fails the stream task, so the record's offset is never committed
- * and the record is processed again once the task or application restarts. The application must
- * therefore keep the default fail-on-error processing exception handler for this stage. Because
- * the insert is idempotent ({@code ON CONFLICT (frame_id) DO NOTHING}), such replays, and
- * replays after a crash, never make a second task.
+ * processor waits and retries the same record with a bounded exponential backoff
+ * ({@link SinkRetryConfig}), so a database outage holds the stage back instead of failing and
+ * replacing its stream thread over and over. Only when the database stays away past
+ * {@link SinkRetryConfig#giveUpAfter()} does the exception propagate: it fails the stream task,
+ * so the record's offset is never committed and the record is processed again once the task or
+ * application restarts. The application must therefore keep the default fail-on-error processing
+ * exception handler for this stage. Because the insert is idempotent
+ * ({@code ON CONFLICT (frame_id) DO NOTHING}), such replays, and replays after a crash, never make
+ * a second task. (Should the stage have dead-lettered a record in the same commit interval, a wait
+ * longer than the producer's transaction timeout aborts that transaction; Streams then rejoins and
+ * reprocesses from the last commit, which the idempotent insert also absorbs.)
  *
  * <p>An edge case that can never become a task (a tombstone, no frame id, no image, values
  * PostgreSQL refuses as bad data; see {@link RejectedEdgeCaseException}) is counted as rejected
@@ -35,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * {@link DlqHeaders}), since retrying it would stop the stage forever.
  *
  * <p>Metrics, per stream task, in group {@value #METRICS_GROUP}: {@code inserted-total},
- * {@code already-present-total} and {@code rejected-total} (with their {@code -rate}).
+ * {@code already-present-total}, {@code rejected-total} and {@code database-retries-total} (failed
+ * inserts that were retried after a backoff), with their {@code -rate}.
  */
 public final class TaskSinkTopology {
     /** The Kafka Streams {@code application.id} of this stage. */
@@ -57,14 +65,23 @@ public final class TaskSinkTopology {
 
     private TaskSinkTopology() {}
 
-    /** Adds the sink to {@code builder}: edge-cases → {@code store}, rejects → frames.dlq. */
+    /**
+     * Adds the sink to {@code builder}: edge-cases → {@code store}, rejects → frames.dlq, with the
+     * {@linkplain SinkRetryConfig#defaults() default} backoff while the database is away.
+     */
     public static void build(StreamsBuilder builder, TaskStore store) {
+        build(builder, store, SinkRetryConfig.defaults());
+    }
+
+    /** Adds the sink to {@code builder}, retrying a failed insert as {@code retry} says. */
+    public static void build(StreamsBuilder builder, TaskStore store, SinkRetryConfig retry) {
         Objects.requireNonNull(builder, "builder");
         Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(retry, "retry");
         builder.stream(Topics.EDGE_CASES.name(),
                         Consumed.with(Topics.EDGE_CASES.keySerde(), Topics.EDGE_CASES.valueSerde())
                                 .withName(SOURCE_NAME))
-                .process(() -> new InsertTask(store), Named.as(PROCESSOR_NAME))
+                .process(() -> new InsertTask(store, retry), Named.as(PROCESSOR_NAME))
                 .to(Topics.FRAMES_DLQ.name(),
                         Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
                                 .withName(DLQ_SINK_NAME));
@@ -75,13 +92,16 @@ public final class TaskSinkTopology {
         private static final Logger LOG = LoggerFactory.getLogger(TaskSinkTopology.class);
 
         private final TaskStore store;
+        private final SinkRetryConfig retry;
         private ProcessorContext<byte[], byte[]> context;
         private Sensor inserted;
         private Sensor alreadyPresent;
         private Sensor rejected;
+        private Sensor databaseRetries;
 
-        InsertTask(TaskStore store) {
+        InsertTask(TaskStore store, SinkRetryConfig retry) {
             this.store = store;
+            this.retry = retry;
         }
 
         @Override
@@ -90,6 +110,7 @@ public final class TaskSinkTopology {
             inserted = sensor("inserted");
             alreadyPresent = sensor("already-present");
             rejected = sensor("rejected");
+            databaseRetries = sensor("database-retries");
         }
 
         private Sensor sensor(String operation) {
@@ -106,13 +127,51 @@ public final class TaskSinkTopology {
             }
             boolean created;
             try {
-                created = store.insert(record.value());
+                created = insertWaitingOutTheDatabase(record.value());
             } catch (RejectedEdgeCaseException invalid) {
                 reject(record, invalid.reason(), invalid.getMessage(), invalid);
                 return;
             }
-            // A QueueDatabaseException propagates on purpose: see the class javadoc.
             (created ? inserted : alreadyPresent).record();
+        }
+
+        /**
+         * Inserts, retrying while the database fails, with the backoff of {@link #retry}; a
+         * {@link QueueDatabaseException} past its give-up time propagates on purpose (see the
+         * class javadoc).
+         */
+        private boolean insertWaitingOutTheDatabase(EdgeCase edgeCase) {
+            int failures = 0;
+            long firstFailure = 0;
+            while (true) {
+                try {
+                    boolean created = store.insert(edgeCase);
+                    if (failures > 0) {
+                        LOG.info("queue database reachable again after {} failed inserts over {} ms", failures,
+                                (System.nanoTime() - firstFailure) / 1_000_000);
+                    }
+                    return created;
+                } catch (QueueDatabaseException e) {
+                    if (failures++ == 0) {
+                        firstFailure = System.nanoTime();
+                    }
+                    Duration backoff = retry.backoff(failures);
+                    Duration failingFor = Duration.ofNanos(System.nanoTime() - firstFailure);
+                    if (failingFor.plus(backoff).compareTo(retry.giveUpAfter()) > 0) {
+                        LOG.error("queue database still failing after {} inserts over {}: failing the stream"
+                                + " thread so the record is retried by a new one", failures, failingFor);
+                        throw e;
+                    }
+                    LOG.warn("{}; retry {} in {} ms", e.getMessage(), failures, backoff.toMillis());
+                    databaseRetries.record();
+                    try {
+                        Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
         }
 
         private void reject(Record<String, EdgeCase> record, String reason, String detail, Exception cause) {
@@ -141,6 +200,7 @@ public final class TaskSinkTopology {
                 context.metrics().removeSensor(inserted);
                 context.metrics().removeSensor(alreadyPresent);
                 context.metrics().removeSensor(rejected);
+                context.metrics().removeSensor(databaseRetries);
             }
         }
     }

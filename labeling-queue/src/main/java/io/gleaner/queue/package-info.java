@@ -4,7 +4,8 @@
  *
  * <ul>
  *   <li>{@link io.gleaner.queue.TaskSinkTopology} and {@link io.gleaner.queue.TaskStore}: the
- *       idempotent sink from {@code edge-cases} into {@code edge_case_tasks}.
+ *       idempotent sink from {@code edge-cases} into {@code edge_case_tasks}, which waits out a
+ *       database outage as {@link io.gleaner.queue.SinkRetryConfig} says.
  *   <li>{@link io.gleaner.queue.TaskQueue}: claims with leases ({@code FOR UPDATE SKIP LOCKED}),
  *       heartbeats, label submission under {@link io.gleaner.queue.ConsensusConfig}, skips and
  *       flags ({@link io.gleaner.queue.FlagReason}), release, task detail and image, statistics

@@ -8,10 +8,15 @@ import io.gleaner.schema.EmbeddedPostgresExtension;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -126,17 +131,55 @@ class TaskSinkTopologyIT {
         unreachable.setPortNumbers(new int[] {1});
         unreachable.setConnectTimeout(2);
 
-        try (TopologyTestDriver driver = driver(new TaskStore(unreachable))) {
+        try (TopologyTestDriver driver = driver(new TaskStore(unreachable), QUICK_RETRY)) {
             assertThatThrownBy(() -> input(driver).pipeInput("frame-3", EdgeCases.edgeCase("frame-3", 0.5)))
                     .isInstanceOf(StreamsException.class)
                     .hasRootCauseInstanceOf(ConnectException.class)
                     .satisfies(e -> assertThat(e).hasStackTraceContaining("QueueDatabaseException"));
+            assertThat(total(driver, "database-retries-total")).as("retried with backoff before giving up")
+                    .isBetween(2.0, 6.0);
         }
     }
 
+    /**
+     * Regression (fault test 7): every failed insert threw, so an outage of the database failed and
+     * replaced the stream thread in a tight loop. Now the processor waits and retries the record.
+     */
+    @Test
+    void aDatabaseThatFailsForAWhileIsWaitedOutAndTheEdgeCaseStored() {
+        AtomicInteger refusals = new AtomicInteger(3);
+        DataSource flaky = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection") && refusals.getAndDecrement() > 0) {
+                        throw new SQLException("Connection to localhost refused (test)", "08001");
+                    }
+                    try {
+                        return method.invoke(dataSource, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        try (TopologyTestDriver driver = driver(new TaskStore(flaky), QUICK_RETRY)) {
+            input(driver).pipeInput("frame-4", EdgeCases.edgeCase("frame-4", 0.5));
+
+            assertThat(new TaskQueue(dataSource).stats().pending()).isEqualTo(1);
+            assertThat(total(driver, "database-retries-total")).isEqualTo(3.0);
+            assertThat(total(driver, "inserted-total")).isEqualTo(1.0);
+        }
+    }
+
+    /** 10, 20, 40, 40 ms ... for at most 200 ms: the real backoff, scaled down. */
+    private static final SinkRetryConfig QUICK_RETRY =
+            new SinkRetryConfig(Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofMillis(200));
+
     private static TopologyTestDriver driver(TaskStore store) {
+        return driver(store, SinkRetryConfig.defaults());
+    }
+
+    private static TopologyTestDriver driver(TaskStore store, SinkRetryConfig retry) {
         StreamsBuilder builder = new StreamsBuilder();
-        TaskSinkTopology.build(builder, store);
+        TaskSinkTopology.build(builder, store, retry);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, TaskSinkTopology.APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
