@@ -216,7 +216,7 @@ class BadModelOutputFaultIT {
     }
 
     private static List<String> harvested(String bootstrap, String run) {
-        return TopicReader.readAll(bootstrap, Topics.EDGE_CASES).stream().map(ConsumerRecord::value)
+        return TopicReader.parsableValues(bootstrap, Topics.EDGE_CASES).stream()
                 .map(e -> e.getScored().getFrame().getFrameId()).filter(id -> id.startsWith(run)).toList();
     }
 

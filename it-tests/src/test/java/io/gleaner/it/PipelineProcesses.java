@@ -67,6 +67,8 @@ final class PipelineProcesses implements AutoCloseable {
     PipelineProcesses(Infrastructure infrastructure, List<String> jvmOptions, Path scratch) {
         Map<String, String> environment = new HashMap<>();
         environment.put("GLEANER_BOOTSTRAP_SERVERS", infrastructure.kafkaBootstrapServers());
+        // Four roles on one machine: each takes a free ops port instead of the default 9464.
+        environment.put("GLEANER_METRICS_PORT", "0");
         DatabaseEndpoint database = infrastructure.database();
         environment.put("GLEANER_DB_URL", database.jdbcUrl());
         if (database.user() != null) {
