@@ -164,6 +164,9 @@ public final class TaskSinkTopology {
                     }
                     LOG.warn("{}; retry {} in {} ms", e.getMessage(), failures, backoff.toMillis());
                     databaseRetries.record();
+                    // Blocking the stream thread is the point: it must not take the next record, or
+                    // commit, while this one is not durable; SinkRetryConfig keeps the whole wait a
+                    // minute under max.poll.interval.ms, so the group keeps the member.
                     try {
                         Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
                     } catch (InterruptedException interrupted) {
