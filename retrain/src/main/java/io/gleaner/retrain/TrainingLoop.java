@@ -125,11 +125,12 @@ public final class TrainingLoop {
         try (NDManager optimizerState = djlModel.getNDManager().newSubManager()) {
             ResumableAdam optimizer = new ResumableAdam(optimizerState, new LearningRateSchedule(config.learningRate(),
                     FINAL_LEARNING_RATE_SHARE, 0, (long) config.epochs() * stepsPerEpoch), 0f, Float.POSITIVE_INFINITY);
+            List<String> trainableIds = trainableIds(djlModel);
             Optional<Progress> previous = previousRun(checkpoints);
             if (previous.isPresent()) {
                 Progress progress = previous.get();
                 NDList state = TrainingCheckpoint.restore(checkpoints.dir(), network, optimizerState);
-                optimizer.restore(trainableIds(djlModel), state, progress.updates());
+                optimizer.restore(trainableIds, state, progress.updates());
                 epochLosses.addAll(progress.epochLosses());
                 trainSeconds = progress.trainSeconds();
                 firstEpoch = progress.completedEpochs() + 1;
@@ -139,7 +140,6 @@ public final class TrainingLoop {
             // After a restore too: loaded parameters do not record gradients; BatchNorm statistics never should.
             djlModel.getBlock().freezeParameters(false, parameter -> parameter.getType() != Parameter.Type.RUNNING_MEAN
                     && parameter.getType() != Parameter.Type.RUNNING_VAR);
-            List<String> trainableIds = trainableIds(djlModel);
             DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(new DrivingLoss(config.sceneLossWeight()))
                     .optDevices(new Device[] {djlModel.getNDManager().getDevice()})
                     .optOptimizer(optimizer);
