@@ -255,6 +255,12 @@ final class RoleCommands {
                 description = "Scene-class changes within the window that fire scene-flicker (default 3; implies --flicker).")
         Integer flickerMinFlips;
 
+        @Option(names = "--feedback-dedup-retention", paramLabel = "DURATION",
+                description = "How long a frame whose label feedback was counted toward trigger yield is remembered,"
+                        + " so a replay of that feedback within it is not counted again; older ids are forgotten, which"
+                        + " keeps the store bounded. ISO-8601, e.g. P30D or PT12H (default P30D).")
+        Duration feedbackDedupRetention;
+
         /** The defaults with what the flags change; throws IllegalArgumentException naming a bad flag value. */
         SelectionConfig selectionConfig() {
             SelectionConfig config = SelectionConfig.defaults();
@@ -278,6 +284,9 @@ final class RoleCommands {
                         flickerWindow != null ? flickerWindow : defaults.window(),
                         flickerMinFlips != null ? flickerMinFlips : defaults.minFlips(),
                         defaults.actionJump(), defaults.humanSmooth(), defaults.maxGap()));
+            }
+            if (feedbackDedupRetention != null) {
+                config = config.withYield(config.yield().withFeedbackDedupRetention(feedbackDedupRetention));
             }
             return config;
         }

@@ -217,7 +217,7 @@ public final class FrameValidator {
         ImageDecoder.Decoded decoded;
         long start = System.nanoTime();
         try {
-            decoded = ImageDecoder.decode(format, image.getData().toByteArray());
+            decoded = ImageDecoder.decode(format, image.getData().newInput());
         } catch (ImageDecoder.ImageDecodeException e) {
             return Optional.of(new Rejection(RejectReason.UNDECODABLE_IMAGE, name + ": " + image.getData().size()
                     + "-byte " + e.getMessage() + "; send the whole, uncorrupted image", e.exceptionClass()));

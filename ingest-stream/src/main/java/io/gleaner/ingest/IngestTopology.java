@@ -1,12 +1,10 @@
 package io.gleaner.ingest;
 
 import io.gleaner.schema.Topics;
-import io.gleaner.schema.v1.FrameEvent;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -23,9 +21,10 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <p>Records are read as bytes and parsed inside the topology, so a bad record is routed and
  * counted, never thrown: nothing that arrives on {@code frames.raw} can stop the stream. Accepted
- * frames are keyed by their vehicle id, which keeps one vehicle's frames in order. The dedup store
- * is local to a partition; that is enough because a vehicle's frames, re-sent ones included, are
- * keyed by the vehicle and so always land on the same partition. That is enforced, not assumed: a
+ * frames are keyed by their vehicle id, which keeps one vehicle's frames in order, and leave as the
+ * exact key and value bytes that came in (no re-encoding). The dedup store is local to a
+ * partition; that is enough because a vehicle's frames, re-sent ones included, are keyed by the
+ * vehicle and so always land on the same partition. That is enforced, not assumed: a
  * record whose key is not its frame's vehicle id goes to the DLQ as {@code key-mismatch}.
  */
 public final class IngestTopology {
@@ -83,15 +82,16 @@ public final class IngestTopology {
                 .branch((key, verdict) -> verdict.accepted(), Branched.as(VALID_BRANCH))
                 .defaultBranch(Branched.as(REJECTED_BRANCH));
 
+        // Accepted records go out as they came in: the validator proved the key is the frame's
+        // vehicle id in UTF-8 (what frames.valid's String key serde writes) and the value a whole
+        // FrameEvent, so parsing was the check and re-serializing would only copy every image again.
         routes.get(ROUTE_PREFIX + VALID_BRANCH)
-                .map((key, verdict) -> KeyValue.pair(verdict.frame().getVehicleId(), verdict.frame()),
-                        Named.as("ingest-key-by-vehicle"))
+                .mapValues(Verdict::originalValue, Named.as("ingest-valid-original-bytes"))
                 .to(Topics.FRAMES_VALID.name(),
-                        Produced.<String, FrameEvent>with(Topics.FRAMES_VALID.keySerde(), Topics.FRAMES_VALID.valueSerde())
-                                .withName("ingest-frames-valid-sink"));
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("ingest-frames-valid-sink"));
 
         routes.get(ROUTE_PREFIX + REJECTED_BRANCH)
-                .mapValues(Verdict::originalValue, Named.as("ingest-original-bytes"))
+                .mapValues(Verdict::originalValue, Named.as("ingest-rejected-original-bytes"))
                 .to(Topics.FRAMES_DLQ.name(),
                         Produced.with(Topics.FRAMES_DLQ.keySerde(), Topics.FRAMES_DLQ.valueSerde())
                                 .withName("ingest-frames-dlq-sink"));

@@ -65,7 +65,7 @@ final class ValidateAndDedupProcessor implements Processor<byte[], byte[], byte[
         }
         seenFrameIds.put(frame.getFrameId(), nowMs, nowMs);
         metrics.recordAccepted();
-        context.forward(record.withValue(Verdict.accept(frame)));
+        context.forward(record.withValue(Verdict.accept(record.value())));
     }
 
     private boolean seenWithinRetention(String frameId, long nowMs) {

@@ -93,6 +93,26 @@ class IngestTopologyTest {
     }
 
     @Test
+    void acceptedFrameLeavesAsTheExactBytesItArrivedAsUnknownFieldsIncluded() {
+        // The stage forwards what it validated instead of re-encoding the parsed frame: a field
+        // from a newer producer (number 999, unknown to this schema) must reach frames.valid too.
+        start();
+        byte[] known = TestFrames.pngFrame("f-2", "vehicle-04").build().toByteArray();
+        byte[] unknownField = {(byte) 0xB8, 0x3E, 0x07}; // field 999, varint 7
+        byte[] sent = new byte[known.length + unknownField.length];
+        System.arraycopy(known, 0, sent, 0, known.length);
+        System.arraycopy(unknownField, 0, sent, known.length, unknownField.length);
+        raw.pipeInput(key("vehicle-04"), sent);
+
+        TestOutputTopic<byte[], byte[]> validBytes = driver.createOutputTopic(Topics.FRAMES_VALID.name(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TestRecord<byte[], byte[]> out = validBytes.readRecord();
+        assertThat(out.key()).isEqualTo(key("vehicle-04"));
+        assertThat(out.value()).isEqualTo(sent);
+        assertThat(validBytes.isEmpty()).isTrue();
+    }
+
+    @Test
     void garbageBytesGoToDlqWithOriginalKeyBytesAndSource() {
         start();
         byte[] key = {(byte) 0xC3, 0x28, 0x00}; // not even UTF-8: must come back byte for byte

@@ -11,6 +11,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Counts each trigger's yield from {@code label-feedback}: one more labeled harvest for every
@@ -20,22 +22,27 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * new {@link TriggerBandit} share goes out, keyed by trigger name. Runs on one task (feedback is
  * re-keyed to one key upstream), since the shares compare every trigger with every other.
  *
- * <p>A frame is counted once: the frame ids already counted live in
- * {@value SelectionTopology#FEEDBACK_SEEN_STORE} (frame id → the feedback's label id), and a second
- * feedback for one of them — a replay, a relay restarted from an older position, a second
- * producer — changes nothing and is counted in {@link SelectionMetrics#feedbackDuplicates()}, as is
- * feedback without a frame id, which cannot be told apart from a replay.
+ * <p>A frame is counted once within {@link TriggerYieldConfig#feedbackDedupRetention()}: the frame
+ * ids counted live in {@value SelectionTopology#FEEDBACK_SEEN_STORE} (frame id → the feedback's label
+ * id, at the wall-clock time it was counted), and a second feedback for one of them within the
+ * retention — a replay, a relay restarted from an older position, a second producer — changes
+ * nothing and is counted in {@link SelectionMetrics#feedbackDuplicates()}, as is feedback without a
+ * frame id, which cannot be told apart from a replay. The store is a window store whose retention is
+ * that setting, so ids older than it leave with their whole segment and the store stays bounded on
+ * an endless stream, with no scan on the stream thread.
  */
 final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, String, TriggerYield> {
     private final TriggerBandit bandit;
     private ProcessorContext<String, TriggerYield> context;
     private KeyValueStore<String, byte[]> counts;
-    private KeyValueStore<String, Long> seen;
+    private final long dedupRetentionMs;
+    private WindowStore<String, Long> counted;
 
     private final SelectionMetrics metrics;
 
-    LabelFeedbackProcessor(TriggerBandit bandit, SelectionMetrics metrics) {
-        this.bandit = bandit;
+    LabelFeedbackProcessor(TriggerYieldConfig config, SelectionMetrics metrics) {
+        this.bandit = config.bandit();
+        this.dedupRetentionMs = config.feedbackDedupRetention().toMillis();
         this.metrics = metrics;
     }
 
@@ -43,7 +50,7 @@ final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, S
     public void init(ProcessorContext<String, TriggerYield> context) {
         this.context = context;
         this.counts = context.getStateStore(SelectionTopology.YIELD_COUNTS_STORE);
-        this.seen = context.getStateStore(SelectionTopology.FEEDBACK_SEEN_STORE);
+        this.counted = context.getStateStore(SelectionTopology.FEEDBACK_SEEN_STORE);
     }
 
     @Override
@@ -53,11 +60,14 @@ final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, S
             return;
         }
         String frameId = feedback.getFrameId();
-        if (frameId.isEmpty() || seen.get(frameId) != null) {
+        // Wall-clock time, not record time: feedback timestamps come from the queue's relay, and one
+        // far-future timestamp must not be able to expire every remembered frame id.
+        long nowMs = context.currentSystemTimeMs();
+        if (frameId.isEmpty() || countedWithinRetention(frameId, nowMs)) {
             metrics.recordFeedbackDuplicate();
             return;
         }
-        seen.put(frameId, feedback.getLabelId());
+        counted.put(frameId, feedback.getLabelId(), nowMs);
         for (String trigger : feedback.getTriggersList()) {
             byte[] stored = counts.get(trigger);
             TriggerBandit.Counts before = stored == null ? new TriggerBandit.Counts(0, 0) : decode(stored);
@@ -77,6 +87,13 @@ final class LabelFeedbackProcessor implements Processor<String, LabelFeedback, S
                 .setModelErrors(c.errors())
                 .setShare(shares.get(trigger))
                 .build(), record.timestamp())));
+    }
+
+    private boolean countedWithinRetention(String frameId, long nowMs) {
+        // The upper bound reaches past now so that an id stays remembered if the clock steps back.
+        try (WindowStoreIterator<Long> seen = counted.fetch(frameId, nowMs - dedupRetentionMs, nowMs + dedupRetentionMs)) {
+            return seen.hasNext();
+        }
     }
 
     private static byte[] encode(TriggerBandit.Counts c) {

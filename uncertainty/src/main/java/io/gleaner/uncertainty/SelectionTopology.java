@@ -3,6 +3,7 @@ package io.gleaner.uncertainty;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.ScoredFrame;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
@@ -66,7 +67,8 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Trigger yield: {@code label-feedback} (keyed by frame id; see {@code LabelFeedback}) is
  * re-keyed to one key through {@value #FEEDBACK_REPARTITION} to one task that counts, per trigger,
  * labeled harvests and model errors in {@value #YIELD_COUNTS_STORE} (each frame once: the frame ids
- * counted are kept in {@value #FEEDBACK_SEEN_STORE}) and writes every trigger's
+ * counted are kept in {@value #FEEDBACK_SEEN_STORE} for {@link TriggerYieldConfig#feedbackDedupRetention()})
+ * and writes every trigger's
  * {@code TriggerYield} with its {@link TriggerBandit} share to the compacted {@code trigger-yield}
  * topic; every instance reads that into the global store {@value #TRIGGER_YIELD_STORE} and, when
  * {@link TriggerYieldConfig#enabled()}, multiplies each edge case's priority as that class says.
@@ -112,9 +114,14 @@ public final class SelectionTopology {
     public static final String YIELD_COUNTS_STORE = "selection-trigger-yield-counts";
     /**
      * The state store holding, per frame id, the label id of the feedback counted for it, so that
-     * a frame's feedback is counted once however often it arrives.
+     * a frame's feedback is counted once however often it arrives within
+     * {@link TriggerYieldConfig#feedbackDedupRetention()}: a window store with that retention, each
+     * entry at the wall-clock time the frame was counted. It replaced an unpruned key-value store
+     * named {@code selection-feedback-seen}, which grew by one entry per labeled frame forever; the
+     * name changed with the type because a window store cannot restore from that store's changelog
+     * ({@code gleaner-selection-selection-feedback-seen-changelog}, unused since, safe to delete).
      */
-    public static final String FEEDBACK_SEEN_STORE = "selection-feedback-seen";
+    public static final String FEEDBACK_SEEN_STORE = "selection-feedback-counted-frames";
     /** The global store holding, per trigger name, its latest {@code TriggerYield} (counts and bandit share). */
     public static final String TRIGGER_YIELD_STORE = "selection-trigger-yield";
     /** The internal topic that brings all label feedback to the one yield-counting task. */
@@ -221,9 +228,12 @@ public final class SelectionTopology {
     private static void buildYieldFeedback(StreamsBuilder builder, SelectionConfig config, SelectionMetrics metrics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(YIELD_COUNTS_STORE), Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(FEEDBACK_SEEN_STORE), Serdes.String(), Serdes.Long()));
-        TriggerBandit bandit = config.yield().bandit();
+        // Window size = retention, no duplicates, as ingest's dedup store: expired frame ids go with
+        // their whole segment, and the changelog is compacted and deleted after the retention too.
+        Duration retention = config.yield().feedbackDedupRetention();
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(FEEDBACK_SEEN_STORE, retention, retention, false),
+                Serdes.String(), Serdes.Long()));
         builder.stream(Topics.LABEL_FEEDBACK.name(),
                         Consumed.with(Topics.LABEL_FEEDBACK.keySerde(), Topics.LABEL_FEEDBACK.valueSerde())
                                 .withName("label-feedback-source"))
@@ -232,7 +242,7 @@ public final class SelectionTopology {
                         .withKeySerde(Serdes.String())
                         .withValueSerde(Topics.LABEL_FEEDBACK.valueSerde())
                         .withNumberOfPartitions(1))
-                .process(() -> new LabelFeedbackProcessor(bandit, metrics), Named.as("count-trigger-yield"),
+                .process(() -> new LabelFeedbackProcessor(config.yield(), metrics), Named.as("count-trigger-yield"),
                         YIELD_COUNTS_STORE, FEEDBACK_SEEN_STORE)
                 .to(Topics.TRIGGER_YIELD.name(),
                         Produced.with(Topics.TRIGGER_YIELD.keySerde(), Topics.TRIGGER_YIELD.valueSerde())

@@ -10,7 +10,9 @@ import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.schema.v1.TriggerYield;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,7 +21,11 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +81,7 @@ class TriggerYieldTopologyTest {
 
     @Test
     void withFeedbackOffTheYieldsAreCountedButPrioritiesStay() {
-        start(new TriggerYieldConfig(false, 0.2, 4_000, 7L));
+        start(new TriggerYieldConfig(false, 0.2, 4_000, 7L, Duration.ofDays(1)));
         sendFeedback("novel", 10, 9);
         sendFeedback("disagree", 10, 0);
         scored.pipeInput("v-1", NamedTriggerTopologyTest.frame("novel-frame", 0f, 0.75f));
@@ -120,6 +126,43 @@ class TriggerYieldTopologyTest {
         assertThat(metrics.feedbackDuplicates()).isEqualTo(4);
     }
 
+    /**
+     * Regression: the store of counted frame ids was a key-value store nothing ever pruned, so it grew
+     * by one entry per labeled frame for as long as the stage ran.
+     */
+    @Test
+    void countedFrameIdsOlderThanTheRetentionArePurgedFromTheStore() {
+        Duration retention = Duration.ofHours(1);
+        start(TriggerYieldConfig.defaults().withFeedbackDedupRetention(retention));
+        feedback.pipeInput("old-frame", labeled("old-frame", 1));
+        assertThat(countedFrameIds()).containsExactly("old-frame");
+
+        driver.advanceWallClockTime(retention.multipliedBy(3));
+        feedback.pipeInput("new-frame", labeled("new-frame", 2));
+
+        assertThat(countedFrameIds()).containsExactly("new-frame");
+    }
+
+    @Test
+    void aReplayJustInsideTheRetentionIsStillIgnoredAndOneAfterItCountsAgain() {
+        Duration retention = Duration.ofHours(1);
+        start(TriggerYieldConfig.defaults().withFeedbackDedupRetention(retention));
+        LabelFeedback first = labeled("frame-1", 1);
+        feedback.pipeInput("frame-1", first);
+
+        driver.advanceWallClockTime(retention.minusSeconds(1));
+        feedback.pipeInput("frame-1", first);
+        assertThat(metrics.feedbackDuplicates()).isEqualTo(1);
+        assertThat(metrics.triggerYields().get("novel").labeled()).isEqualTo(1);
+
+        // Forgotten once the retention is over: the price of a bounded store, and why its default
+        // outlasts how far back label-feedback can be replayed.
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        feedback.pipeInput("frame-1", first);
+        assertThat(metrics.feedbackDuplicates()).isEqualTo(1);
+        assertThat(metrics.triggerYields().get("novel").labeled()).isEqualTo(2);
+    }
+
     @Test
     void theFeedbackStepsAreNamed() {
         StreamsBuilder builder = new StreamsBuilder();
@@ -143,6 +186,23 @@ class TriggerYieldTopologyTest {
             feedback.pipeInput(frameId, LabelFeedback.newBuilder().setFrameId(frameId).addTriggers(trigger)
                     .setModelErred(i < errors).setModelVersion("m-1").setLabelId(sentFrames).build());
         }
+    }
+
+    private static LabelFeedback labeled(String frameId, long labelId) {
+        return LabelFeedback.newBuilder().setFrameId(frameId).addTriggers("novel").setModelErred(true)
+                .setModelVersion("m-1").setLabelId(labelId).build();
+    }
+
+    private List<String> countedFrameIds() {
+        WindowStore<String, Long> store = driver.getWindowStore(SelectionTopology.FEEDBACK_SEEN_STORE);
+        List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, Long> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<Windowed<String>, Long> entry = all.next();
+                ids.add(entry.key.key());
+            }
+        }
+        return ids;
     }
 
     private void restartKeepingState() throws IOException {

@@ -55,7 +55,11 @@ import picocli.CommandLine.Option;
  * repetition is a fresh application (its own group and dedup store) that starts at the end of
  * {@code frames.raw}, so it sees exactly the N records. Loop figure: the same N keys and values
  * through {@link FrameValidator#validate(byte[], byte[])} on one thread, as the stage's one stream
- * thread runs them. The figures are medians of the timed repetitions.
+ * thread runs them. The timed repetitions alternate, loop then stage, with the broker up (idle
+ * during the loop), so that a change in load from other jobs on the machine's cores weighs on
+ * both figures alike: with the loop timed first and the stage minutes later, the ratio followed
+ * the load more than the stage. The figures are medians of the timed repetitions; the ratio of
+ * each pair is printed too.
  *
  * <p>Warm-up: untimed repetitions of each come first, until the JIT compiler is done with the
  * code they run (it compiled for less than {@value #JIT_QUIET_FRACTION} of a repetition's wall
@@ -106,6 +110,9 @@ public final class IngestBenchmark implements Callable<Integer> {
     private static final List<String> CPU_GROUPS = List.of(
             "stream thread", "stage clients", "broker", "benchmark", "GC, JIT, other");
 
+    /** One plain-loop repetition: its rate, and the CPU µs per frame of its thread and of every other thread. */
+    private record LoopRun(double framesPerSecond, double threadCpuMicros, double otherCpuMicros) {}
+
     /** One stage repetition: its rate, the CPU time per frame of each thread group, and its JIT time. */
     private record StageRun(double framesPerSecond, Map<String, Double> cpuMicrosPerFrame, double jitFraction) {}
 
@@ -134,24 +141,21 @@ public final class IngestBenchmark implements Callable<Integer> {
                 sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
                 sample.bytes() / frames, partitions, tuned ? "tuned " + tuning() : "default");
 
-        double[] loop = new double[repeats];
-        double[] loopCpu = new double[repeats];
-        double[] loopOtherCpu = new double[repeats];
         warmUp("loop", () -> {
             long started = System.nanoTime();
             runLoop(sample, config);
             return System.nanoTime() - started;
         });
-        for (int i = 0; i < repeats; i++) {
-            long threadBefore = currentThreadCpuNanos();
-            long processBefore = processCpuNanos();
-            loop[i] = runLoop(sample, config);
-            long thread = currentThreadCpuNanos() - threadBefore;
-            loopCpu[i] = thread / 1e3 / frames;
-            loopOtherCpu[i] = Math.max(0, processCpuNanos() - processBefore - thread) / 1e3 / frames;
-        }
-        List<StageRun> runs = runStage(sample, config, tuned);
+        List<LoopRun> loops = new ArrayList<>(repeats);
+        List<StageRun> runs = runPairs(sample, config, tuned, loops);
+        double[] loop = loops.stream().mapToDouble(LoopRun::framesPerSecond).toArray();
+        double[] loopCpu = loops.stream().mapToDouble(LoopRun::threadCpuMicros).toArray();
+        double[] loopOtherCpu = loops.stream().mapToDouble(LoopRun::otherCpuMicros).toArray();
         double[] stage = runs.stream().mapToDouble(StageRun::framesPerSecond).toArray();
+        double[] pairRatios = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            pairRatios[i] = stage[i] / loop[i];
+        }
 
         double loopMedian = median(loop);
         double stageMedian = median(stage);
@@ -163,7 +167,7 @@ public final class IngestBenchmark implements Callable<Integer> {
         System.out.println();
         System.out.printf(Locale.ROOT, "%-40s %12s   %s%n", "CPU time per frame", "median µs", "each repetition");
         System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: its one thread", median(loopCpu), format(loopCpu, 1));
-        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: GC, JIT, other", median(loopOtherCpu),
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "plain loop: GC, JIT, idle broker, other", median(loopOtherCpu),
                 format(loopOtherCpu, 1));
         double stageCpuTotal = 0;
         double streamThreadCpu = 0;
@@ -178,6 +182,8 @@ public final class IngestBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-40s %12.1f%n", "stage: all threads (sum of medians)", stageCpuTotal);
         double[] jit = runs.stream().mapToDouble(r -> 100 * r.jitFraction()).toArray();
         System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: JIT compiling, % of wall time", median(jit), format(jit, 1));
+        System.out.printf(Locale.ROOT, "%-40s %12.3f   %s%n", "ratio stage / loop of each pair", median(pairRatios),
+                format(pairRatios, 3));
         System.out.printf(Locale.ROOT, "ratio stage / plain loop: %.3f (target >= 0.8)%n", ratio);
         System.out.printf(Locale.ROOT, "RESULT bench-ingest ratio=%.3f frames_per_s=%.0f loop_frames_per_s=%.0f"
                         + " loop_cpu_us=%.1f stream_thread_cpu_us=%.1f stage_cpu_us=%.1f%n",
@@ -229,8 +235,26 @@ public final class IngestBenchmark implements Callable<Integer> {
         return sample.values().length / (elapsed / 1e9);
     }
 
-    /** The stage's figures, one entry per timed repetition. */
-    private List<StageRun> runStage(Sample sample, IngestConfig config, boolean tuned) throws Exception {
+    /** One timed loop repetition: its rate and the CPU time per frame of its thread and of the rest of the JVM. */
+    private LoopRun timeLoop(Sample sample, IngestConfig config) {
+        long threadBefore = currentThreadCpuNanos();
+        long processBefore = processCpuNanos();
+        double rate = runLoop(sample, config);
+        long thread = currentThreadCpuNanos() - threadBefore;
+        long other = Math.max(0, processCpuNanos() - processBefore - thread);
+        System.out.printf(Locale.ROOT, "loop run: %.0f frames/s; CPU µs per frame: its thread %.1f, rest of the JVM %.1f%n",
+                rate, thread / 1e3 / frames, other / 1e3 / frames);
+        return new LoopRun(rate, thread / 1e3 / frames, other / 1e3 / frames);
+    }
+
+    /**
+     * The stage's figures, one entry per timed repetition, each timed right after one repetition of
+     * the plain loop, whose figures go to {@code loops}: the two alternate so that a change in the
+     * machine's load (other jobs on the shared cores) weighs on both alike, not on whichever ran in
+     * that minute.
+     */
+    private List<StageRun> runPairs(Sample sample, IngestConfig config, boolean tuned, List<LoopRun> loops)
+            throws Exception {
         Path workDir = Files.createTempDirectory("gleaner-bench-ingest-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
             TopicAdmin.createMissing(kafka.bootstrapServers(), partitions, (short) 1);
@@ -244,6 +268,7 @@ public final class IngestBenchmark implements Callable<Integer> {
                     return System.nanoTime() - started;
                 });
                 for (int run = 1; run <= repeats; run++) {
+                    loops.add(timeLoop(sample, config));
                     runs.add(runStageOnce("stage run", run, sample, config, tuned, kafka, offsets, producer, workDir));
                 }
             }
