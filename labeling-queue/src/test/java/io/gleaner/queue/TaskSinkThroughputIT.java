@@ -6,16 +6,10 @@ import com.google.protobuf.ByteString;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.gleaner.schema.EmbeddedPostgresExtension;
-import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
-import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -25,14 +19,11 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Edge cases per second into the queue, side by side in one run: the sink as it was (one
  * transaction per edge case, a new connection for each, as the {@code queue-sink} role had) and
- * batched, each with and without a connection pool. On the PostgreSQL server
- * {@code GLEANER_IT_DB_URL} names, in a schema of its own that is dropped afterwards, when set
- * (its durable commits are what batching saves); on the embedded server otherwise.
+ * batched, each with and without a connection pool, in a {@link ScratchSchema}.
  *
  * <p>Ends with {@code RESULT sink-throughput ...}; asserts only what no load can turn around:
  * batches of 500 on a pool beat a transaction and a connection per edge case at least threefold.
@@ -47,36 +38,12 @@ class TaskSinkThroughputIT {
     @Test
     void batchesOnAPoolWriteEdgeCasesManyTimesFasterThanATransactionPerEdgeCase(DataSource embedded)
             throws SQLException {
-        String url = System.getenv("GLEANER_IT_DB_URL");
-        if (url == null || url.isBlank()) {
-            measure(embedded, embeddedPool(embedded), "embedded PostgreSQL");
-            return;
-        }
-        String user = System.getenv().getOrDefault("GLEANER_IT_DB_USER", "");
-        String password = System.getenv().getOrDefault("GLEANER_IT_DB_PASSWORD", "");
-        String schema = "gleaner_sinkbench_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
-        execute(url, user, password, "CREATE SCHEMA " + schema);
-        try {
-            PGSimpleDataSource unpooled = new PGSimpleDataSource();
-            unpooled.setUrl(url);
-            unpooled.setUser(user);
-            unpooled.setPassword(password);
-            unpooled.setCurrentSchema(schema);
+        try (ScratchSchema scratch = ScratchSchema.open(embedded, "gleaner_sinkbench_")) {
             HikariConfig config = new HikariConfig();
-            config.setDataSource(unpooled);
+            config.setDataSource(scratch.dataSource());
             config.setMaximumPoolSize(2);
-            Migrations.migrate(unpooled);
-            measure(unpooled, new HikariDataSource(config), url);
-        } finally {
-            execute(url, user, password, "DROP SCHEMA " + schema + " CASCADE");
+            measure(scratch.dataSource(), new HikariDataSource(config), scratch.where());
         }
-    }
-
-    private static HikariDataSource embeddedPool(DataSource embedded) {
-        HikariConfig config = new HikariConfig();
-        config.setDataSource(embedded);
-        config.setMaximumPoolSize(2);
-        return new HikariDataSource(config);
     }
 
     /** {@code unpooled} makes a new connection per statement, as the {@code queue-sink} role's did. */
@@ -147,11 +114,5 @@ class TaskSinkThroughputIT {
 
     private static double perSecond(int count, long startNanos) {
         return count / ((System.nanoTime() - startNanos) / 1e9);
-    }
-
-    private static void execute(String url, String user, String password, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }
