@@ -39,19 +39,33 @@ public final class TaskQueue {
     /**
      * One statement: lock the best claimable tasks, skipping rows other claimers hold and tasks
      * the claimer already labeled, and lease them. Under READ COMMITTED a row another claimer
-     * leased meanwhile is re-checked against the WHERE clause and dropped, so no task is handed
-     * out twice.
+     * leased meanwhile is re-checked against the WHERE clause on {@code t} and dropped, so no task
+     * is handed out twice.
+     *
+     * <p>The candidates are a merge of two ordered sources that hold only claimable rows (V5):
+     * pending tasks from {@code edge_case_tasks_pending_ix} in priority order, and lapsed leases
+     * from {@code edge_case_tasks_lease_expiry_ix}, sorted (they are few). Live leases, which rank
+     * above every pending task because the best are claimed first, are never read. The merge is
+     * lazy: the claim stops after the first {@code LIMIT} rows it can lock. Each branch has its own
+     * ORDER BY on purpose: under FOR UPDATE the branches stay subqueries, and without it PostgreSQL
+     * plans them unordered and sorts every claimable task (a hash join and a sort of all of them).
      */
     static final String CLAIM = """
             WITH claimable AS (
-                SELECT task_id
-                FROM edge_case_tasks
-                WHERE state IN ('pending', 'leased')
-                  AND (state = 'pending' OR lease_expires_at <= now())
+                SELECT t.task_id
+                FROM ((SELECT task_id, priority FROM edge_case_tasks
+                       WHERE state = 'pending'
+                       ORDER BY priority DESC, task_id)
+                      UNION ALL
+                      (SELECT task_id, priority FROM edge_case_tasks
+                       WHERE state = 'leased' AND lease_expires_at <= now()
+                       ORDER BY priority DESC, task_id)) candidate
+                JOIN edge_case_tasks t ON t.task_id = candidate.task_id
+                WHERE (t.state = 'pending' OR (t.state = 'leased' AND t.lease_expires_at <= now()))
                   AND NOT EXISTS (SELECT 1 FROM labels l
-                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
-                ORDER BY priority DESC, task_id
-                FOR UPDATE SKIP LOCKED
+                                  WHERE l.task_id = t.task_id AND l.labeler_id = ?)
+                ORDER BY candidate.priority DESC, candidate.task_id
+                FOR UPDATE OF t SKIP LOCKED
                 LIMIT ?
             ), claimed AS (
                 UPDATE edge_case_tasks t
