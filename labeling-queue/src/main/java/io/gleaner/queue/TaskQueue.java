@@ -39,33 +39,45 @@ public final class TaskQueue {
     /**
      * One statement: lock the best claimable tasks, skipping rows other claimers hold and tasks
      * the claimer already labeled, and lease them. Under READ COMMITTED a row another claimer
-     * leased meanwhile is re-checked against the WHERE clause on {@code t} and dropped, so no task
-     * is handed out twice.
+     * leased meanwhile is re-checked against the WHERE clause and dropped, so no task is handed
+     * out twice.
      *
-     * <p>The candidates are a merge of two ordered sources that hold only claimable rows (V5):
-     * pending tasks from {@code edge_case_tasks_pending_ix} in priority order, and lapsed leases
-     * from {@code edge_case_tasks_lease_expiry_ix}, sorted (they are few). Live leases, which rank
-     * above every pending task because the best are claimed first, are never read. The merge is
-     * lazy: the claim stops after the first {@code LIMIT} rows it can lock. Each branch has its own
-     * ORDER BY on purpose: under FOR UPDATE the branches stay subqueries, and without it PostgreSQL
-     * plans them unordered and sorts every claimable task (a hash join and a sort of all of them).
+     * <p>Claimable rows come from two scans that each read only claimable rows (V5), and each
+     * lock at most {@code max}: pending tasks in priority order from
+     * {@code edge_case_tasks_pending_ix}, stopping after {@code max}; and lapsed leases, found by
+     * expiry in {@code edge_case_tasks_lease_expiry_ix} and sorted (they are few). The best
+     * {@code max} of both are leased; the other locks end with the statement. Live leases, which
+     * rank above every pending task because the best are claimed first, are never read. Each scan
+     * is a plain single-table {@code ORDER BY ... FOR UPDATE SKIP LOCKED LIMIT}, whose plan holds
+     * without statistics: one query over a union of both, joined back to the table to lock it, was
+     * planned as a sort of every pending task whenever the estimates were off (17 pairs/s in
+     * {@code bench queue} right after the seed).
      */
     static final String CLAIM = """
-            WITH claimable AS (
-                SELECT t.task_id
-                FROM ((SELECT task_id, priority FROM edge_case_tasks
-                       WHERE state = 'pending'
-                       ORDER BY priority DESC, task_id)
-                      UNION ALL
-                      (SELECT task_id, priority FROM edge_case_tasks
-                       WHERE state = 'leased' AND lease_expires_at <= now()
-                       ORDER BY priority DESC, task_id)) candidate
-                JOIN edge_case_tasks t ON t.task_id = candidate.task_id
-                WHERE (t.state = 'pending' OR (t.state = 'leased' AND t.lease_expires_at <= now()))
+            WITH pending AS (
+                SELECT task_id, priority
+                FROM edge_case_tasks
+                WHERE state = 'pending'
                   AND NOT EXISTS (SELECT 1 FROM labels l
-                                  WHERE l.task_id = t.task_id AND l.labeler_id = ?)
-                ORDER BY candidate.priority DESC, candidate.task_id
-                FOR UPDATE OF t SKIP LOCKED
+                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
+                ORDER BY priority DESC, task_id
+                FOR UPDATE SKIP LOCKED
+                LIMIT ?
+            ), lapsed AS (
+                SELECT task_id, priority
+                FROM edge_case_tasks
+                WHERE state = 'leased' AND lease_expires_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM labels l
+                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
+                ORDER BY priority DESC, task_id
+                FOR UPDATE SKIP LOCKED
+                LIMIT ?
+            ), claimable AS (
+                SELECT task_id
+                FROM (SELECT task_id, priority FROM pending
+                      UNION ALL
+                      SELECT task_id, priority FROM lapsed) candidate
+                ORDER BY priority DESC, task_id
                 LIMIT ?
             ), claimed AS (
                 UPDATE edge_case_tasks t
@@ -247,7 +259,10 @@ public final class TaskQueue {
             st.setString(1, labelerId);
             st.setInt(2, max);
             st.setString(3, labelerId);
-            st.setDouble(4, leaseSeconds);
+            st.setInt(4, max);
+            st.setInt(5, max);
+            st.setString(6, labelerId);
+            st.setDouble(7, leaseSeconds);
             List<Task> tasks = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
