@@ -1,6 +1,9 @@
 package io.gleaner.app;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.gleaner.app.demo.TruthOracleLabeler;
+import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.app.ops.DatabaseGauges;
 import io.gleaner.app.ops.IngestMeters;
@@ -321,14 +324,41 @@ final class RoleCommands {
         @Mixin StreamsOptions streams;
         @Mixin OpsOptions ops;
 
+        /** The stream thread, the database gauges, and one to spare. */
+        private static final int POOL_SIZE = 3;
+
         @Override
         public Integer call() throws InterruptedException {
-            DataSource dataSource = connection.database().dataSource();
-            TaskStore store = new TaskStore(dataSource);
-            return runStage("queue-sink", TaskSinkTopology.APPLICATION_ID, connection, streams, ops, Map.of(),
-                    b -> TaskSinkTopology.build(b, store),
-                    endpoint -> watchDatabase(endpoint, dataSource, EnumSet.of(DatabaseGauges.Reading.QUEUE_DEPTH)),
-                    () -> LOG.info("queue sink stopped"));
+            try (HikariDataSource pool = pool(connection.database(), "gleaner-queue-sink", POOL_SIZE)) {
+                TaskStore store = new TaskStore(pool);
+                return runStage("queue-sink", TaskSinkTopology.APPLICATION_ID, connection, streams, ops, Map.of(),
+                        b -> TaskSinkTopology.build(b, store),
+                        endpoint -> watchDatabase(endpoint, pool, EnumSet.of(DatabaseGauges.Reading.QUEUE_DEPTH)),
+                        () -> LOG.info("queue sink stopped"));
+            }
+        }
+
+        /**
+         * A connection pool for a role that works on the queue without pause: a new connection per
+         * statement (TLS, authentication, a backend process) cost more than the statement. It
+         * starts while PostgreSQL is away and waits at most 5 s for a connection, so the role waits
+         * out an outage with its own backoff instead of failing to start or hanging in the pool.
+         */
+        static HikariDataSource pool(DatabaseEndpoint database, String name, int size) {
+            HikariConfig config = new HikariConfig();
+            config.setPoolName(name);
+            config.setJdbcUrl(database.jdbcUrl());
+            if (!database.user().isEmpty()) {
+                config.setUsername(database.user());
+            }
+            if (!database.password().isEmpty()) {
+                config.setPassword(database.password());
+            }
+            config.setMaximumPoolSize(size);
+            config.setMinimumIdle(1);
+            config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
+            config.setInitializationFailTimeout(-1);
+            return new HikariDataSource(config);
         }
     }
 
@@ -371,11 +401,12 @@ final class RoleCommands {
         @Override
         public Integer call() throws InterruptedException {
             FeedbackRelayConfig config = relayConfig();
-            DataSource dataSource = connection.database().dataSource();
-            try (ShutdownSignal signal = new ShutdownSignal("feedback-relay");
+            // The relay loop and the database gauges.
+            try (HikariDataSource pool = QueueSink.pool(connection.database(), "gleaner-feedback-relay", 2);
+                 ShutdownSignal signal = new ShutdownSignal("feedback-relay");
                  OpsEndpoint endpoint = OpsEndpoint.open("feedback-relay", ops.config())) {
-                watchDatabase(endpoint, dataSource, EnumSet.of(DatabaseGauges.Reading.LABELS_LAST_HOUR));
-                return FeedbackRelayLoop.run(dataSource, connection.kafka(), config, signal::awaitStop) ? 0 : 1;
+                watchDatabase(endpoint, pool, EnumSet.of(DatabaseGauges.Reading.LABELS_LAST_HOUR));
+                return FeedbackRelayLoop.run(pool, connection.kafka(), config, signal::awaitStop) ? 0 : 1;
             }
         }
     }

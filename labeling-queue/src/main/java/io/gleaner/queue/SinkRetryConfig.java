@@ -5,9 +5,9 @@ import java.util.Objects;
 
 /**
  * How the queue sink ({@link TaskSinkTopology}) waits out a database it cannot reach: it retries
- * the same edge case after {@code firstBackoff}, doubling the wait after each failure up to
+ * the same batch of edge cases after {@code firstBackoff}, doubling the wait after each failure up to
  * {@code maxBackoff}, and gives up once the next wait would take it past {@code giveUpAfter}
- * since the first failure. Giving up fails the stream thread (the record's offset is not
+ * since the first failure. Giving up fails the stream thread (the batch's offsets are not
  * committed, so nothing is lost); the next thread starts the backoff again.
  *
  * <p>While it waits the stream thread does not poll, so {@code giveUpAfter} must stay under the
@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * @param firstBackoff wait after the first failure; positive, at most {@code maxBackoff}
  * @param maxBackoff longest single wait; at most {@code giveUpAfter}
- * @param giveUpAfter how long after the first failure the sink stops retrying one record;
+ * @param giveUpAfter how long after the first failure the sink stops retrying one batch;
  *     at most {@link #MAX_GIVE_UP_AFTER}
  */
 public record SinkRetryConfig(Duration firstBackoff, Duration maxBackoff, Duration giveUpAfter) {

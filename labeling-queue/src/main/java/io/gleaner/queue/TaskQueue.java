@@ -41,17 +41,43 @@ public final class TaskQueue {
      * the claimer already labeled, and lease them. Under READ COMMITTED a row another claimer
      * leased meanwhile is re-checked against the WHERE clause and dropped, so no task is handed
      * out twice.
+     *
+     * <p>Claimable rows come from two scans that each read only claimable rows (V5), and each
+     * lock at most {@code max}: pending tasks in priority order from
+     * {@code edge_case_tasks_pending_ix}, stopping after {@code max}; and lapsed leases, found by
+     * expiry in {@code edge_case_tasks_lease_expiry_ix} and sorted (they are few). The best
+     * {@code max} of both are leased; the other locks end with the statement. Live leases, which
+     * rank above every pending task because the best are claimed first, are never read. Each scan
+     * is a plain single-table {@code ORDER BY ... FOR UPDATE SKIP LOCKED LIMIT}, whose plan holds
+     * without statistics: one query over a union of both, joined back to the table to lock it, was
+     * planned as a sort of every pending task whenever the estimates were off (17 pairs/s in
+     * {@code bench queue} right after the seed).
      */
     static final String CLAIM = """
-            WITH claimable AS (
-                SELECT task_id
+            WITH pending AS (
+                SELECT task_id, priority
                 FROM edge_case_tasks
-                WHERE state IN ('pending', 'leased')
-                  AND (state = 'pending' OR lease_expires_at <= now())
+                WHERE state = 'pending'
                   AND NOT EXISTS (SELECT 1 FROM labels l
                                   WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
                 ORDER BY priority DESC, task_id
                 FOR UPDATE SKIP LOCKED
+                LIMIT ?
+            ), lapsed AS (
+                SELECT task_id, priority
+                FROM edge_case_tasks
+                WHERE state = 'leased' AND lease_expires_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM labels l
+                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
+                ORDER BY priority DESC, task_id
+                FOR UPDATE SKIP LOCKED
+                LIMIT ?
+            ), claimable AS (
+                SELECT task_id
+                FROM (SELECT task_id, priority FROM pending
+                      UNION ALL
+                      SELECT task_id, priority FROM lapsed) candidate
+                ORDER BY priority DESC, task_id
                 LIMIT ?
             ), claimed AS (
                 UPDATE edge_case_tasks t
@@ -233,7 +259,10 @@ public final class TaskQueue {
             st.setString(1, labelerId);
             st.setInt(2, max);
             st.setString(3, labelerId);
-            st.setDouble(4, leaseSeconds);
+            st.setInt(4, max);
+            st.setInt(5, max);
+            st.setString(6, labelerId);
+            st.setDouble(7, leaseSeconds);
             List<Task> tasks = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {

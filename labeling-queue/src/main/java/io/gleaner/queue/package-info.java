@@ -4,8 +4,10 @@
  *
  * <ul>
  *   <li>{@link io.gleaner.queue.TaskSinkTopology} and {@link io.gleaner.queue.TaskStore}: the
- *       idempotent sink from {@code edge-cases} into {@code edge_case_tasks}, which waits out a
- *       database outage as {@link io.gleaner.queue.SinkRetryConfig} says.
+ *       idempotent sink from {@code edge-cases} into {@code edge_case_tasks}, which writes a batch
+ *       per transaction before the batch's offsets are committed
+ *       ({@link io.gleaner.queue.SinkBatchConfig}, {@link io.gleaner.queue.SinkBuffer}) and waits
+ *       out a database outage as {@link io.gleaner.queue.SinkRetryConfig} says.
  *   <li>{@link io.gleaner.queue.TaskQueue}: claims with leases ({@code FOR UPDATE SKIP LOCKED}),
  *       heartbeats, label submission under {@link io.gleaner.queue.ConsensusConfig}, skips and
  *       flags ({@link io.gleaner.queue.FlagReason}), release, task detail and image, statistics

@@ -8,16 +8,21 @@ import io.gleaner.schema.EmbeddedPostgresExtension;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -131,14 +136,15 @@ class TaskSinkTopologyIT {
         unreachable.setPortNumbers(new int[] {1});
         unreachable.setConnectTimeout(2);
 
-        try (TopologyTestDriver driver = driver(new TaskStore(unreachable), QUICK_RETRY)) {
-            assertThatThrownBy(() -> input(driver).pipeInput("frame-3", EdgeCases.edgeCase("frame-3", 0.5)))
-                    .isInstanceOf(StreamsException.class)
-                    .hasRootCauseInstanceOf(ConnectException.class)
-                    .satisfies(e -> assertThat(e).hasStackTraceContaining("QueueDatabaseException"));
-            assertThat(total(driver, "database-retries-total")).as("retried with backoff before giving up")
-                    .isBetween(2.0, 6.0);
-        }
+        TopologyTestDriver driver = driver(new TaskStore(unreachable), QUICK_RETRY);
+        assertThatThrownBy(() -> input(driver).pipeInput("frame-3", EdgeCases.edgeCase("frame-3", 0.5)))
+                .isInstanceOf(StreamsException.class)
+                .hasRootCauseInstanceOf(ConnectException.class)
+                .satisfies(e -> assertThat(e).hasStackTraceContaining("QueueDatabaseException"));
+        assertThat(total(driver, "database-retries-total")).as("retried with backoff before giving up")
+                .isBetween(2.0, 6.0);
+        assertThatThrownBy(driver::close).as("the edge case is still buffered: the commit at close tries it again")
+                .hasRootCauseInstanceOf(ConnectException.class);
     }
 
     /**
@@ -169,6 +175,57 @@ class TaskSinkTopologyIT {
         }
     }
 
+    /**
+     * Issue 6: offsets are committed only after the rows are durable. With a batch that neither
+     * fills nor times out, only the commit that follows every record in the driver writes it; the
+     * write must come before the producer's transaction, which carries the offsets, commits. Regression
+     * guard for Kafka Streams 4.x, where a store's {@code commit()} runs after the offsets are
+     * committed: a buffer written there left an offset committed for an edge case only in memory.
+     */
+    @Test
+    void aBufferedEdgeCaseIsWrittenBeforeItsOffsetIsCommitted() throws Exception {
+        List<Long> commitsBeforeEachWrite = new ArrayList<>();
+        AtomicReference<MockProducer<byte[], byte[]>> producer = new AtomicReference<>();
+        DataSource watched = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        commitsBeforeEachWrite.add(producer.get().commitCount());
+                    }
+                    try {
+                        return method.invoke(dataSource, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Properties exactlyOnce = new Properties();
+        exactlyOnce.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+
+        try (TopologyTestDriver driver = driver(new TaskStore(watched), SinkRetryConfig.defaults(), UNHURRIED,
+                exactlyOnce)) {
+            producer.set(driverProducer(driver));
+            TestInputTopic<String, EdgeCase> edgeCases = input(driver);
+            edgeCases.pipeInput("frame-5", EdgeCases.edgeCase("frame-5", 0.5));
+            edgeCases.pipeInput("frame-6", EdgeCases.edgeCase("frame-6", 0.5));
+
+            assertThat(producer.get().commitCount()).as("a transaction committed after each record").isEqualTo(2);
+            assertThat(commitsBeforeEachWrite).as("transactions already committed when each batch was written")
+                    .containsExactly(0L, 1L);
+            assertThat(new TaskQueue(dataSource).stats().pending()).isEqualTo(2);
+            assertThat(total(driver, "batches-total")).isEqualTo(2.0);
+        }
+    }
+
+    /** The driver's producer, whose transactions carry the offset commits under exactly-once. */
+    @SuppressWarnings("unchecked")
+    private static MockProducer<byte[], byte[]> driverProducer(TopologyTestDriver driver) throws Exception {
+        Field field = TopologyTestDriver.class.getDeclaredField("producer");
+        field.setAccessible(true);
+        return (MockProducer<byte[], byte[]>) field.get(driver);
+    }
+
+    /** Batches that neither fill nor time out during a test: only a commit writes them. */
+    private static final SinkBatchConfig UNHURRIED = new SinkBatchConfig(500, Duration.ofSeconds(10));
+
     /** 10, 20, 40, 40 ms ... for at most 200 ms: the real backoff, scaled down. */
     private static final SinkRetryConfig QUICK_RETRY =
             new SinkRetryConfig(Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofMillis(200));
@@ -178,9 +235,19 @@ class TaskSinkTopologyIT {
     }
 
     private static TopologyTestDriver driver(TaskStore store, SinkRetryConfig retry) {
+        return driver(store, retry, SinkBatchConfig.defaults());
+    }
+
+    private static TopologyTestDriver driver(TaskStore store, SinkRetryConfig retry, SinkBatchConfig batching) {
+        return driver(store, retry, batching, new Properties());
+    }
+
+    private static TopologyTestDriver driver(TaskStore store, SinkRetryConfig retry, SinkBatchConfig batching,
+                                             Properties overrides) {
         StreamsBuilder builder = new StreamsBuilder();
-        TaskSinkTopology.build(builder, store, retry);
+        TaskSinkTopology.build(builder, store, retry, batching);
         Properties props = new Properties();
+        props.putAll(overrides);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, TaskSinkTopology.APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         return new TopologyTestDriver(builder.build(), props);

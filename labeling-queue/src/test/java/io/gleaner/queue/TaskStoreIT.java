@@ -12,6 +12,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,38 @@ class TaskStoreIT {
 
         assertThat(count("SELECT count(*) FROM edge_case_tasks")).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM edge_case_tasks WHERE priority = 0.9")).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchStoresItsRowsInOneGoAndSkipsFrameIdsAlreadyThere() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.9));
+
+        TaskStore.BatchOutcome outcome = store.insertAll(List.of(
+                TaskStore.row(EdgeCases.edgeCase("frame-1", 0.1)),
+                TaskStore.row(EdgeCases.edgeCase("frame-2", 0.2)),
+                TaskStore.row(EdgeCases.edgeCase("frame-2", 0.3)),
+                TaskStore.row(EdgeCases.edgeCase("frame-3", 0.4))));
+
+        assertThat(outcome).isEqualTo(new TaskStore.BatchOutcome(2, 2, Map.of()));
+        assertThat(count("SELECT count(*) FROM edge_case_tasks")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM edge_case_tasks WHERE frame_id = 'frame-2' AND priority = 0.2"))
+                .as("the first of two rows for a frame id in one batch wins").isEqualTo(1);
+    }
+
+    /** A value PostgreSQL refuses fails the whole batch; only that row may be dead-lettered. */
+    @Test
+    void aRowPostgresRefusesIsNamedAndTheRestOfItsBatchIsStored() throws SQLException {
+        TaskStore.BatchOutcome outcome = store.insertAll(List.of(
+                TaskStore.row(EdgeCases.edgeCase("frame-1", 0.1)),
+                TaskStore.row(EdgeCases.edgeCase("frame-\u00002", 0.2)),
+                TaskStore.row(EdgeCases.edgeCase("frame-3", 0.3))));
+
+        assertThat(outcome.created()).isEqualTo(2);
+        assertThat(outcome.alreadyPresent()).isZero();
+        assertThat(outcome.refused()).containsOnlyKeys(1);
+        assertThat(outcome.refused().get(1).reason()).isEqualTo(RejectedEdgeCaseException.REFUSED_BY_DATABASE);
+        assertThat(outcome.refused().get(1).getMessage()).contains("SQL state 22");
+        assertThat(count("SELECT count(*) FROM edge_case_tasks")).isEqualTo(2);
     }
 
     @Test
