@@ -7,7 +7,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +82,82 @@ class PngRasterTest {
             assertThatThrownBy(() -> raster.decode(ByteBuffer.wrap(png), 1000))
                     .hasMessageContaining("40x40 px");
         }
+    }
+
+    @Test
+    void imageDataSplitOverChunksEvenInsideItsZlibHeaderDecodesAsInOneChunk() throws IOException {
+        byte[] png = encode(image(BufferedImage.TYPE_3BYTE_BGR, 37, 23));
+        byte[] idat = chunkData(png, "IDAT");
+        byte[] split = withImageData(png, Arrays.copyOfRange(idat, 0, 1), Arrays.copyOfRange(idat, 1, 100),
+                Arrays.copyOfRange(idat, 100, idat.length));
+
+        try (PngRaster raster = new PngRaster()) {
+            byte[] whole = raster.decode(ByteBuffer.wrap(png), 1 << 20).data().clone();
+            PngRaster.Decoded fromSplit = raster.decode(ByteBuffer.wrap(split), 1 << 20);
+            assertThat(Arrays.copyOf(fromSplit.data(), 37 * 23 * 3)).isEqualTo(Arrays.copyOf(whole, 37 * 23 * 3));
+        }
+    }
+
+    @Test
+    void imageDataWhoseZlibHeaderIsNotDeflateIsRefusedThoughItsChecksumHolds() throws IOException {
+        // The inflater skips the zlib header, so the decoder checks it itself.
+        byte[] png = encode(image(BufferedImage.TYPE_3BYTE_BGR, 8, 8));
+        byte[] idat = chunkData(png, "IDAT");
+        byte[] dictionary = idat.clone();
+        // FDICT set, and FCHECK made right again, so only the preset dictionary is wrong.
+        int flags = (dictionary[1] & 0xe0) | 0x20;
+        dictionary[1] = (byte) (flags + (31 - (((dictionary[0] & 0xff) << 8) | flags) % 31) % 31);
+        byte[] notDeflate = idat.clone();
+        notDeflate[0] = 0x77;
+
+        try (PngRaster raster = new PngRaster()) {
+            for (byte[] data : new byte[][] {dictionary, notDeflate}) {
+                assertThatThrownBy(() -> raster.decode(ByteBuffer.wrap(withImageData(png, data)), 1 << 20))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zlib header");
+            }
+        }
+    }
+
+    /** The data of the first chunk of {@code type}. */
+    private static byte[] chunkData(byte[] png, String type) {
+        ByteBuffer in = ByteBuffer.wrap(png, 8, png.length - 8);
+        while (in.remaining() >= 12) {
+            byte[] data = new byte[in.getInt()];
+            byte[] name = new byte[4];
+            in.get(name).get(data).getInt();
+            if (new String(name, StandardCharsets.ISO_8859_1).equals(type)) {
+                return data;
+            }
+        }
+        throw new IllegalArgumentException("no " + type + " chunk");
+    }
+
+    /** {@code png} with its IDAT chunks replaced by one chunk per part, each with its CRC-32. */
+    private static byte[] withImageData(byte[] png, byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(png, 0, 8);
+        ByteBuffer in = ByteBuffer.wrap(png, 8, png.length - 8);
+        boolean written = false;
+        while (in.remaining() >= 12) {
+            int start = in.position();
+            int length = in.getInt();
+            byte[] name = new byte[4];
+            in.get(name);
+            in.position(in.position() + length + 4);
+            if (!new String(name, StandardCharsets.ISO_8859_1).equals("IDAT")) {
+                out.write(png, start, in.position() - start);
+            } else if (!written) {
+                written = true;
+                for (byte[] part : parts) {
+                    ByteBuffer chunk = ByteBuffer.allocate(12 + part.length).putInt(part.length).put(name).put(part);
+                    CRC32 crc = new CRC32();
+                    crc.update(chunk.array(), 4, 4 + part.length);
+                    chunk.putInt((int) crc.getValue());
+                    out.writeBytes(chunk.array());
+                }
+            }
+        }
+        return out.toByteArray();
     }
 
     private static BufferedImage image(int type, int w, int h) {
