@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
@@ -55,6 +56,68 @@ class PngRasterTest {
                 6, 11, 16,
                 7, 13, 18,
                 8, 14, 19);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_BYTE_GRAY})
+    void anImageOfTheTargetSizeGoesIntoItNormalisedAsImageIoReadsIt(int type) throws IOException {
+        byte[] png = encode(image(type, 37, 23));
+        BufferedImage reference = ImageIO.read(new java.io.ByteArrayInputStream(png));
+        float[] scale = {0.5f, 0.25f, 2f};
+        float[] shift = {-1f, 3f, 0.5f};
+        int plane = 37 * 23;
+        FloatBuffer out = FloatBuffer.allocate(5 + 3 * plane);
+
+        try (PngRaster raster = new PngRaster()) {
+            PngRaster.Decoded decoded = raster.decode(ByteBuffer.wrap(png), 1 << 20,
+                    new PngRaster.Normalised(37, 23, scale, shift, out, 5));
+            assertThat(decoded).isSameAs(PngRaster.Decoded.INTO_TARGET);
+        }
+        for (int y = 0; y < 23; y++) {
+            for (int x = 0; x < 37; x++) {
+                int[] pixel = reference.getRaster().getPixel(x, y, (int[]) null);
+                for (int c = 0; c < 3; c++) {
+                    int sample = type == BufferedImage.TYPE_BYTE_GRAY ? pixel[0] : pixel[c];
+                    assertThat(out.get(5 + c * plane + y * 37 + x)).as("pixel %d,%d channel %d", x, y, c)
+                            .isEqualTo(sample * scale[c] + shift[c]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anImageOfAnotherSizeThanTheTargetComesBackAsPixels() throws IOException {
+        byte[] png = encode(image(BufferedImage.TYPE_3BYTE_BGR, 8, 8));
+        FloatBuffer out = FloatBuffer.allocate(3 * 16 * 16);
+        try (PngRaster raster = new PngRaster()) {
+            PngRaster.Decoded decoded = raster.decode(ByteBuffer.wrap(png), 1 << 20,
+                    new PngRaster.Normalised(16, 16, new float[] {1, 1, 1}, new float[3], out, 0));
+            assertThat(decoded.width()).isEqualTo(8);
+            assertThat(out.array()).containsOnly(0f);
+        }
+    }
+
+    @Test
+    void everyRowFilterIsUndoneOnTheWayIntoTheTarget() {
+        // The rows of everyRowFilterIsUndone: None, Sub, Up (reading the Sub row), Average, Paeth.
+        byte[] filtered = {0, 10, 20, 30, 1, 5, 5, 5, 2, 1, 1, 1, 3, 4, 4, 4, 4, 1, 1, 1};
+        FloatBuffer out = FloatBuffer.allocate(3 * 15);
+        PngRaster.unfilterNormalised(filtered, 5, 3, 1,
+                new PngRaster.Normalised(3, 5, new float[] {1, 2, 1}, new float[] {0, 0, 0.5f}, out, 0));
+        float[] gray = {10, 20, 30, 5, 10, 15, 6, 11, 16, 7, 13, 18, 8, 14, 19};
+        for (int i = 0; i < 15; i++) {
+            assertThat(out.get(i)).as("red %d", i).isEqualTo(gray[i]);
+            assertThat(out.get(15 + i)).as("green %d", i).isEqualTo(2 * gray[i]);
+            assertThat(out.get(30 + i)).as("blue %d", i).isEqualTo(gray[i] + 0.5f);
+        }
+    }
+
+    @Test
+    void anUnknownRowFilterIsRefusedOnTheWayIntoTheTarget() {
+        byte[] filtered = {1, 10, 20, 30, 7, 5, 5, 5};
+        assertThatThrownBy(() -> PngRaster.unfilterNormalised(filtered, 2, 3, 1, new PngRaster.Normalised(3, 2,
+                new float[] {1, 1, 1}, new float[3], FloatBuffer.allocate(18), 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 1 has unknown filter type 7");
     }
 
     @Test
