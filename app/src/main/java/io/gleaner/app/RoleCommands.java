@@ -191,13 +191,41 @@ final class RoleCommands {
         @Mixin StreamsOptions streams;
         @Mixin OpsOptions ops;
 
+        @Spec CommandSpec spec;
+
         @Option(names = "--batch-size", defaultValue = "64", description = "Frames per inference batch (default ${DEFAULT-VALUE}).")
         int batchSize;
 
+        // The defaults are ScorerConfig's (ScoreCommandTest holds them equal), spelled out for --help.
+        @Option(names = "--max-batch-time", defaultValue = "PT0.5S", paramLabel = "DURATION",
+                description = "The time one batch may take (ISO-8601, 10 ms to 30 s): a model measured slower gets"
+                        + " fewer frames per batch, so a flush stays well inside the transaction timeout"
+                        + " (default ${DEFAULT-VALUE}).")
+        Duration maxBatchTime;
+
+        @Option(names = "--transaction-timeout", defaultValue = "PT30S", paramLabel = "DURATION",
+                description = "The stage's producer transaction.timeout.ms under exactly-once (ISO-8601): at least"
+                        + " " + ScorerConfig.MIN_TIMEOUT_IN_BATCH_TIMES + " x --max-batch-time, at most the brokers'"
+                        + " transaction.max.timeout.ms (15 min by default); raise it together with --max-batch-time"
+                        + " for a slow model (default ${DEFAULT-VALUE}).")
+        Duration transactionTimeout;
+
+        /** The scorer's configuration from the flags; a value it refuses is a usage error naming the flags. */
+        ScorerConfig scorerConfig() {
+            ScorerConfig defaults = ScorerConfig.defaults();
+            try {
+                return new ScorerConfig(defaults.modelName(), batchSize, defaults.maxBatchDelay(),
+                        defaults.maxBufferedFrames(), defaults.inference(), maxBatchTime, transactionTimeout);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size " + batchSize
+                        + " --max-batch-time " + maxBatchTime + " --transaction-timeout " + transactionTimeout
+                        + ": " + e.getMessage());
+            }
+        }
+
         @Override
         public Integer call() throws InterruptedException {
-            ScorerConfig defaults = ScorerConfig.defaults();
-            ScorerConfig config = new ScorerConfig(defaults.modelName(), batchSize, defaults.maxBatchDelay());
+            ScorerConfig config = scorerConfig();
             try (ModelHolder holder = new ModelHolder()) {
                 ScorerMetrics metrics = new ScorerMetrics(holder);
                 return runStage("score", ScorerTopology.APPLICATION_ID, connection, streams, ops, config.streamsOverrides(),

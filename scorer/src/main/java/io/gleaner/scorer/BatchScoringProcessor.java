@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Buffers frames in a changelogged store under a per-task sequence number and scores them in
- * arrival order, a batch at a time (one forward pass of {@link ScorerConfig#batchSize()} rows),
+ * arrival order, a batch at a time (one forward pass of up to {@link ScorerConfig#batchSize()} frames,
+ * padded to a power of two rows, see {@link BatchPredictor#paddedRows}),
  * when a batch is full or the wall-clock punctuator fires ({@link ScorerConfig#maxBatchDelay()}).
  * Frames stay buffered while there is no model.
  *
@@ -258,15 +259,17 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     /**
      * Makes this thread's predictor of {@code model} and, when the model is new to this task, sizes
      * its batches from trial inputs: one that warms the model up, then batches of 1 and of up to 4
-     * trial frames, twice each, timed (the faster of each pair counts, as a hiccup only ever adds time),
-     * which tell a cost per frame from a cost per (padded) batch; logs the device, batch shape,
+     * trial frames (as many rows), twice each, timed (the faster of each pair counts, as a hiccup only
+     * ever adds time), which tell a cost per row from a cost per batch; logs the device, batch size,
      * threads and first batch size then.
      */
     private void pace(DrivingModel model) throws PredictionFailed {
         if (model == pacedModel && Thread.currentThread() == predictorThread) {
             return;
         }
-        BatchPacing fresh = new BatchPacing(config.batchSize(), config.maxBatchTime().toNanos());
+        int batchSize = config.batchSize();
+        BatchPacing fresh = new BatchPacing(batchSize, config.maxBatchTime().toNanos(),
+                frames -> BatchPredictor.paddedRows(frames, batchSize));
         FramePredictor made;
         try {
             made = predictors.predictor(model, config.batchSize(), config.inference());
@@ -289,14 +292,14 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         pacing = fresh;
         warnedOverBudget = false;
         recentFailures.clear();
-        LOG.info("task {}: scoring with {} version {} on device {}: batches of {} rows (padded), {} MC-dropout "
-                + "samples, novelty against {} reference embeddings, {} PyTorch intra-op threads on {}; trial "
-                + "batches took {} ms plus {} ms per frame, so batches start at {} frames (scorer.max-batch-time "
-                + "{} ms)",
+        LOG.info("task {}: scoring with {} version {} on device {}: batches of up to {} frames (padded to a "
+                + "power of two rows), {} MC-dropout samples, novelty against {} reference embeddings, {} PyTorch "
+                + "intra-op threads on {}; trial batches took {} ms plus {} ms per row, so batches start at {} frames "
+                + "(scorer.max-batch-time {} ms)",
                 context.taskId(), config.modelName(), model.version(), made.device(), config.batchSize(),
                 config.inference().mcSamples(), config.inference().referenceBankSize(),
                 BatchPredictor.intraOpThreads(), Thread.currentThread().getName(),
-                String.format("%.1f", fresh.fixedMillis()), String.format("%.1f", fresh.perFrameMillis()),
+                String.format("%.1f", fresh.fixedMillis()), String.format("%.1f", fresh.perRowMillis()),
                 fresh.framesPerBatch(),
                 config.maxBatchTime().toMillis());
     }
@@ -460,11 +463,11 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             return;
         }
         warnedOverBudget = true;
-        LOG.warn("task {}: model {} takes {} ms per batch plus {} ms per frame, so not even one frame fits in "
+        LOG.warn("task {}: model {} takes {} ms per batch plus {} ms per row, so not even one frame fits in "
                 + "scorer.max-batch-time ({} ms); batches of {} frames. Lower scorer.batch-size, score on a faster "
                 + "device, or raise scorer.max-batch-time together with scorer.transaction-timeout.",
                 context.taskId(), pacedModel.version(), String.format("%.1f", pacing.fixedMillis()),
-                String.format("%.1f", pacing.perFrameMillis()), config.maxBatchTime().toMillis(),
+                String.format("%.1f", pacing.perRowMillis()), config.maxBatchTime().toMillis(),
                 pacing.framesPerBatch());
     }
 

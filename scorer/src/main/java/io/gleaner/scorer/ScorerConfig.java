@@ -28,10 +28,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     published) before it warns, once a minute; frames past it are still kept, never dropped
  * @param inference MC-dropout samples, the novelty reference bank and intra-op threads
  * @param maxBatchTime the time one batch may take: a model measured slower per frame gets fewer
- *     frames per batch (scorer.max-batch-time)
+ *     frames per batch (scorer.max-batch-time; {@code gleaner score --max-batch-time})
  * @param transactionTimeout the producer's {@code transaction.timeout.ms} for the scorer stage, at
  *     least {@link #MIN_TIMEOUT_IN_BATCH_TIMES} times {@code maxBatchTime}
- *     (scorer.transaction-timeout)
+ *     (scorer.transaction-timeout; {@code gleaner score --transaction-timeout})
  */
 public record ScorerConfig(String modelName, int batchSize, Duration maxBatchDelay, int maxBufferedFrames,
         InferenceOptions inference, Duration maxBatchTime, Duration transactionTimeout) {

@@ -61,7 +61,9 @@ import picocli.CommandLine.Option;
  * JIT, native allocator, Streams start-up). The decode share is the part of (b)'s time that (a)
  * does not spend: {@code 1 - (b)/(a)}. RSS (resident memory of the whole process, from
  * {@code /proc/self/status}) is read when the stage's clock starts and after its last frame; its
- * drift over the run shows whether native memory leaks per batch.
+ * drift over the run shows whether native memory leaks per batch. Between (b) and (c) it prints the
+ * forward pass's CPU time per frame for batches of 1, 8 and the batch size: what a flush costs when
+ * only a few frames wait.
  *
  * <p>The frames are the fleet simulator's (seeded), a pool of distinct images cycled with fresh
  * frame ids, so a 100k-frame run does not hold 100k images in memory. The model is the demo's
@@ -75,6 +77,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
     private static final int QUICK_FRAMES = 2000;
     private static final long POLL_MS = 20;
     private static final int ROUNDS = 5;
+    private static final int PARTIAL_ROUNDS = 4;
 
     @Option(names = "--frames", defaultValue = "100000", description = "Frames per measurement (default ${DEFAULT-VALUE}).")
     int frames;
@@ -155,6 +158,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 out.printf(Locale.ROOT, "(a) forward passes over pre-made inputs: %.0f frames/s%n", raw.framesPerSecond());
                 out.printf(Locale.ROOT, "(b) decode + forward from encoded frames: %.0f frames/s%n",
                         decoded.framesPerSecond());
+                partialBatches(predictor, pool);
             }
             long rssBeforeStage = rssBytes();
             StageRun stage = stage(config, artifact, pool, n, workDir);
@@ -254,6 +258,40 @@ public final class ScorerBenchmark implements Callable<Integer> {
             decoded.time(rounds, batchSize, fromFrames);
         }
         return new Run[] {raw.run(), decoded.run()};
+    }
+
+    /**
+     * The forward pass's CPU time per frame when a flush finds only a few frames waiting: batches of
+     * 1, 8 and the batch size, each padded to {@link BatchPredictor#paddedRows} rows, alternating so
+     * that load falls on all alike. Frames are decoded before each clock starts.
+     */
+    private void partialBatches(BatchPredictor predictor, List<FrameEvent> pool) {
+        int[] sizes = java.util.stream.IntStream.of(1, 8, batchSize).filter(n -> n <= batchSize).distinct().toArray();
+        long[] cpu = new long[sizes.length];
+        long[] scored = new long[sizes.length];
+        int frame = 0;
+        for (int round = 0; round < PARTIAL_ROUNDS; round++) {
+            for (int k = 0; k < sizes.length; k++) {
+                // Every size scores about as many frames, so that each gets a fair share of the time.
+                for (int repeat = 0; repeat < batchSize / sizes[k]; repeat++) {
+                    for (int slot = 0; slot < sizes[k]; slot++) {
+                        predictor.decode(slot, pool.get(frame++ % pool.size()));
+                    }
+                    long start = threadCpuNanos();
+                    predictor.score(sizes[k]);
+                    if (round > 0) {
+                        cpu[k] += threadCpuNanos() - start;
+                        scored[k] += sizes[k];
+                    }
+                }
+            }
+        }
+        StringBuilder line = new StringBuilder("partial batches, forward CPU µs per frame of the scoring thread:");
+        for (int k = 0; k < sizes.length; k++) {
+            line.append(String.format(Locale.ROOT, " frames %d, rows %d: %.0f;", sizes[k],
+                    BatchPredictor.paddedRows(sizes[k], batchSize), cpu[k] / 1e3 / scored[k]));
+        }
+        out.println(line.substring(0, line.length() - 1));
     }
 
     private interface Batch {

@@ -25,6 +25,9 @@ class ScorerBenchmarkIT {
         assertThat(exit).isZero();
         assertThat(printed).contains("device:", "(a) forward passes", "(b) decode + forward", "(c) scorer stage",
                 "p50 ms", "RSS:");
+        assertThat(printed).as("a flush of a few frames runs a forward pass of as few rows").contains(
+                "partial batches, forward CPU µs per frame of the scoring thread: frames 1, rows 1: ", "; frames 8, rows 8: ",
+                "; frames 32, rows 32: ");
         List<String> lines = printed.lines().toList();
         String result = lines.get(lines.size() - 1);
         assertThat(result).matches("RESULT bench-scorer stage_ratio=[0-9.]+ decode_share=[0-9.]+ rss_drift=-?[0-9.]+"

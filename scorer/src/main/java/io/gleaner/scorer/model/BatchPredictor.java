@@ -26,8 +26,14 @@ import java.util.SplittableRandom;
  * never wait for each other and none shares native buffers.
  *
  * <p>Frames are decoded straight into slots of one direct input buffer ({@link #decode}), which
- * becomes the input tensor of a batch without another copy on the host. Every batch has
- * {@code batchSize} rows, the unused ones zero, so the network always sees the same shape. One
+ * becomes the input tensor of a batch without another copy on the host. A batch of {@code n} frames
+ * runs with {@link #paddedRows paddedRows(n, batchSize)} rows, the next power of two (at most
+ * {@code batchSize}), the rows past the frames zero: the network sees a handful of shapes (7 for
+ * batches of 64), so a backend that prepares per shape (TorchScript's profiling executor, oneDNN's
+ * primitive cache) does so a handful of times, while a flush of one frame costs one row's forward
+ * pass, not a full batch's. Rows never mix: the network has no batch normalisation and every output
+ * is per row, so a frame's outputs do not depend on the padding or the other frames (MC-dropout
+ * samples excepted: their masks are random). One
  * batch is one call of {@link #score}: one pass through the backbone; the heads once without
  * dropout and once per MC-dropout sample (dropout kept on at inference, the samples stacked along
  * the batch so the heads still run once); the L2-normalised embeddings; and the novelty, one
@@ -56,6 +62,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     private final ByteBuffer input;
     private final FloatBuffer inputFloats;
     private final boolean[] filled;
+    private final float[] zeroFrame;
     private final PngRaster png = new PngRaster();
     private final NDManager bankManager;
     private final float[] bank;
@@ -84,6 +91,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
                 .order(ByteOrder.nativeOrder());
         this.inputFloats = input.asFloatBuffer();
         this.filled = new boolean[batchSize];
+        this.zeroFrame = new float[frameFloats];
         this.bankManager = model.djlModel().getNDManager().newSubManager();
         this.bank = new float[options.referenceBankSize() * manifest.embeddingSize()];
         if (options.intraOpThreads() > 0) {
@@ -94,6 +102,18 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     @Override
     public int batchSize() {
         return batchSize;
+    }
+
+    /**
+     * The rows the forward pass of a batch of {@code frames} frames runs with: the smallest power of
+     * two that holds them, at most {@code batchSize} (which need not be a power of two itself).
+     */
+    public static int paddedRows(int frames, int batchSize) {
+        if (frames < 1 || frames > batchSize) {
+            throw new IllegalArgumentException("a batch holds 1.." + batchSize + " frames, not " + frames);
+        }
+        int powerOfTwo = Integer.highestOneBit(frames);
+        return Math.min(batchSize, powerOfTwo == frames ? frames : powerOfTwo << 1);
     }
 
     /** The options it was made with. */
@@ -155,8 +175,9 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
 
     /**
      * Scores slots {@code 0 .. count-1} (each must hold a frame) in one forward pass of
-     * {@code batchSize} rows, and returns their scores in slot order. Slots stay filled, so the same
-     * inputs can be scored again.
+     * {@link #paddedRows paddedRows(count, batchSize)} rows, and returns their scores in slot order.
+     * Slots up to {@code count} stay filled, so the same inputs can be scored again; later slots are
+     * emptied.
      */
     @Override
     public List<FrameScore> score(int count) {
@@ -175,13 +196,15 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
             throw new IllegalStateException("predictor of " + model + " is closed");
         }
         checkCount(count);
+        int rows = paddedRows(count, batchSize);
         for (int i = 0; i < batchSize; i++) {
             if (i < count && !filled[i]) {
                 throw new IllegalArgumentException("slot " + i + " holds no frame; decode or put one first");
             }
             if (i >= count && filled[i]) {
-                // Padding rows are zero: fixed shape, and no earlier frame leaks into this batch.
-                inputFloats.put(i * frameFloats, new float[frameFloats]);
+                // Padding rows are zero, so that no earlier frame is scored again as padding; a slot
+                // past this batch's rows is emptied too, so a later batch cannot count it as a frame.
+                inputFloats.put(i * frameFloats, zeroFrame);
                 filled[i] = false;
             }
         }
@@ -189,17 +212,23 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         // DJL turns autograd off only on the thread that started the engine.
         JniUtils.setGradMode(false);
         try (NDManager batch = model.djlModel().getNDManager().newSubManager()) {
-            return run(batch, count, remember);
+            return run(batch, rows, count, remember);
         } finally {
             JniUtils.setGradMode(gradMode);
         }
     }
 
-    private List<FrameScore> run(NDManager batch, int count, boolean remember) {
+    private List<FrameScore> run(NDManager batch, int rows, int count, boolean remember) {
         ParameterStore parameters = new ParameterStore(batch, false);
-        input.rewind();
-        NDArray x = batch.create(input, new Shape(batchSize, manifest.inputChannels(), manifest.inputHeight(),
-                manifest.inputWidth()), DataType.FLOAT32);
+        // The tensor is the first rows of the buffer: DJL wants exactly its bytes between position and limit.
+        input.limit(rows * frameFloats * Float.BYTES).rewind();
+        NDArray x;
+        try {
+            x = batch.create(input, new Shape(rows, manifest.inputChannels(), manifest.inputHeight(),
+                    manifest.inputWidth()), DataType.FLOAT32);
+        } finally {
+            input.clear();
+        }
         NDList features = new NDList(x);
         for (Block layer : trunk) {
             features = layer.forward(parameters, features, false);
@@ -220,7 +249,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
                 .toFloatArray();
         NDArray normalised = embedding.div(embedding.norm(new int[] {1}, true).maximum(1e-12f));
         float[] embeddings = normalised.toFloatArray();
-        float[] novelty = novelty(batch, normalised);
+        float[] novelty = novelty(batch, normalised, rows);
         if (remember) {
             remember(embeddings, count);
         }
@@ -233,7 +262,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
             float[] sampleSteering = new float[samples];
             float[] sampleAcceleration = new float[samples];
             for (int k = 0; k < samples; k++) {
-                int row = (1 + k) * batchSize + i;
+                int row = (1 + k) * rows + i;
                 sampleProbabilities[k] = Arrays.copyOfRange(probabilities, row * classes, (row + 1) * classes);
                 sampleSteering[k] = actions[2 * row];
                 sampleAcceleration[k] = actions[2 * row + 1];
@@ -247,9 +276,9 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     }
 
     /** Per row, 1 − the mean cosine similarity to its nearest bank embeddings; zeros while the bank is empty. */
-    private float[] novelty(NDManager batch, NDArray normalised) {
+    private float[] novelty(NDManager batch, NDArray normalised, int rows) {
         if (bankRows == 0) {
-            return new float[batchSize];
+            return new float[rows];
         }
         if (bankChanged || bankOnDevice == null) {
             if (bankOnDevice != null) {

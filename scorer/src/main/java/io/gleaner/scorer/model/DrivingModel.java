@@ -261,7 +261,8 @@ public final class DrivingModel implements AutoCloseable {
 
     /**
      * {@link #preprocess} into {@code out} from index {@code offset}: the pixels go from the decoded
-     * raster (or the RAW bytes) straight into the float buffer, with no intermediate image or array.
+     * raster (or the RAW bytes) straight into the float buffer, with no intermediate image; a PNG of
+     * the input size goes from its inflated rows, with no pixel array either.
      */
     void preprocessInto(Image image, FloatBuffer out, int offset, PngRaster png) {
         Objects.requireNonNull(image, "image");
@@ -271,12 +272,18 @@ public final class DrivingModel implements AutoCloseable {
         }
         Pixels pixels = switch (image.getEncoding()) {
             case IMAGE_ENCODING_RAW -> rawPixels(image);
-            case IMAGE_ENCODING_PNG -> pngPixels(image, png);
+            case IMAGE_ENCODING_PNG -> {
+                ModelManifest m = manifest;
+                yield pngPixels(image, png, new PngRaster.Normalised(m.inputWidth(), m.inputHeight(), scale, shift,
+                        out, offset));
+            }
             case IMAGE_ENCODING_JPEG -> decodedPixels(image);
             default -> throw new IllegalArgumentException("image encoding " + image.getEncoding()
                     + " is not supported; expected JPEG, PNG or RAW");
         };
-        toChw(pixels, out, offset);
+        if (pixels != null) {
+            toChw(pixels, out, offset);
+        }
     }
 
     /**
@@ -611,13 +618,17 @@ public final class DrivingModel implements AutoCloseable {
         return new Pixels(image.getData().toByteArray(), 0, w, h, c, w * c, offsets);
     }
 
-    private static Pixels pngPixels(Image image, PngRaster png) {
+    /** The PNG's pixels, to be resized; null when it had the input size and went into {@code target} already. */
+    private static Pixels pngPixels(Image image, PngRaster png, PngRaster.Normalised target) {
         PngRaster.Decoded decoded;
         try {
-            decoded = png.decode(image.getData().asReadOnlyByteBuffer(), MAX_DECODE_PIXELS);
+            decoded = png.decode(image.getData().asReadOnlyByteBuffer(), MAX_DECODE_PIXELS, target);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot decode " + image.getEncoding() + " image of "
                     + image.getData().size() + " bytes: " + e.getMessage(), e);
+        }
+        if (decoded == PngRaster.Decoded.INTO_TARGET) {
+            return null;
         }
         if (decoded == null) {
             return decodedPixels(image);

@@ -4,8 +4,8 @@ import io.gleaner.schema.v1.FrameEvent;
 import java.util.List;
 
 /**
- * What the scoring stage asks of a model on one stream thread: fill the slots of a fixed-shape
- * batch with frames, score the first slots in one forward pass, and score a known-good input to
+ * What the scoring stage asks of a model on one stream thread: fill the slots of a batch with
+ * frames, score the first slots in one forward pass, and score a known-good input to
  * tell a model that cannot run at all from frames it cannot score. {@link BatchPredictor} is the
  * production one; tests wrap it to inject faults (a model that throws on some frames, returns NaN,
  * or is slow) without touching Kafka or the database.
@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Not thread-safe: one per stream thread, like the predictor it wraps.
  */
 public interface FramePredictor {
-    /** Frames per batch; every batch runs with this many rows. */
+    /** The most frames one batch holds (its slots). */
     int batchSize();
 
     /** The device the model runs on, as every scored frame names it. */

@@ -108,6 +108,42 @@ class BatchPredictorTest {
     }
 
     @Test
+    void aBatchRunsThePowerOfTwoRowsThatHoldItsFramesAtMostTheBatchSize() {
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 9).map(n -> BatchPredictor.paddedRows(n, 64)))
+                .containsExactly(1, 2, 4, 4, 8, 8, 8, 8, 16);
+        assertThat(BatchPredictor.paddedRows(33, 64)).isEqualTo(64);
+        assertThat(BatchPredictor.paddedRows(64, 64)).isEqualTo(64);
+        assertThat(BatchPredictor.paddedRows(33, 48)).as("a batch size that is no power of two").isEqualTo(48);
+        assertThatThrownBy(() -> BatchPredictor.paddedRows(65, 64)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1..64");
+    }
+
+    @Test
+    void everyFrameOfAPartialBatchScoresAsItDoesAloneWhateverRowsItIsPaddedTo() {
+        // With MC dropout on: the samples are random, the outputs without dropout must not move.
+        BatchPredictor predictor = model.predictor(8, new InferenceOptions(4, 0.2f, 0, 1, 0));
+        List<float[]> inputs = inputs(8, 13);
+        List<Prediction> alone = inputs.stream().map(input -> model.predict(List.of(input)).get(0)).toList();
+        for (int count : new int[] {1, 2, 3, 5, 8, 1}) {
+            for (int i = 0; i < count; i++) {
+                predictor.put(i, inputs.get(i));
+            }
+            List<FrameScore> scores = predictor.score(count);
+            assertThat(scores).as("%d frames", count).hasSize(count);
+            for (int i = 0; i < count; i++) {
+                FrameScore score = scores.get(i);
+                Prediction expected = alone.get(i);
+                assertThat(score.steering()).as("frame %d of %d", i, count).isCloseTo(expected.steering(), within(1e-5f));
+                assertThat(score.acceleration()).isCloseTo(expected.acceleration(), within(1e-5f));
+                assertThat(score.sceneProbabilities()).containsExactly(expected.sceneProbabilities(), within(1e-5f));
+                assertThat(score.embedding()).containsExactly(expected.embedding(), within(1e-5f));
+                assertThat(score.sampleSteering()).hasSize(4);
+                assertThat(score.steeringSpread()).isPositive();
+            }
+        }
+    }
+
+    @Test
     void noveltyIsTheMeanCosineDistanceToTheNearestBankEmbeddings() {
         BatchPredictor predictor = model.predictor(4, new InferenceOptions(0, 0.2f, 16, 2, 0));
         List<FrameScore> bank = predictor.score(fill(predictor, 4, 21));
