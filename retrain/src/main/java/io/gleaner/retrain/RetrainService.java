@@ -18,7 +18,6 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,11 +49,11 @@ import org.slf4j.LoggerFactory;
 public final class RetrainService {
     private static final Logger LOG = LoggerFactory.getLogger(RetrainService.class);
     /**
-     * Shares of the fine-tune's step from the live model's weights (see {@link FineTuneStep}) that
-     * the gate judges, largest first; the candidate keeps the one that passes with the lowest
-     * held-out error (see {@code judge}).
+     * Shares of the fine-tune's step (from the live model's weights) tried in turn, smaller each
+     * time and all below {@link FineTuner#TUNED_WEIGHT_SHARE}, when a candidate regresses the
+     * golden set (see {@code judge}).
      */
-    static final float[] STEP_SHARES = {1f, 0.5f, 0.3f, 0.15f};
+    private static final float[] SMALLER_SHARES = {0.3f, 0.15f};
 
     private final DataSource dataSource;
     private final TaskQueue taskQueue;
@@ -360,76 +359,29 @@ public final class RetrainService {
     }
 
     /**
-     * The gate's decision on {@code candidate} (the fine-tuned model) at the share of its step from
-     * the live model that does best: the candidate is judged at each of {@link #STEP_SHARES} and
-     * keeps the share that passes the gate (held-out labels and golden set) with the lowest action
-     * error on the held-out labels; when none passes it is left, and recorded, at the full step.
-     * This is WiSE-FT's choice of the mixing coefficient on held-out data (Wortsman et al. 2022),
-     * with the golden set as the guard. A fixed half step, shortened only when the golden set
-     * regressed, kept half of every round's gain on the harvested scenes even when the full step
-     * drove ordinary frames as well; see the README's {@code bench loop} section for the figures.
+     * The gate's decision on {@code candidate}, after shorter steps from the live model towards it
+     * if need be: when the candidate passes the held-out labels but regresses the golden set, its
+     * weights are moved back towards the live model's, to a share of {@link #SMALLER_SHARES} of the
+     * fine-tune's step, and judged again; the first that passes is kept (and {@code candidate} holds
+     * it), or the last decision stands. This is WiSE-FT's choice of the mixing coefficient on held-out
+     * data (Wortsman et al. 2022), with the golden set as the guard: harvested labels are rare
+     * scenes, and early rounds with few of them gave candidates that drove ordinary frames worse
+     * but were right to move on rare ones.
      */
     private GateDecision judge(DrivingModel live, DrivingModel candidate, List<LabeledExample> heldOut) {
-        FineTuneStep step = FineTuneStep.between(live, candidate);
-        List<GateDecision> decisions = new ArrayList<>(STEP_SHARES.length);
-        for (float share : STEP_SHARES) {
-            step.moveTo(candidate, share);
-            decisions.add(config.gate().decide(live, candidate, heldOut, golden));
+        GateDecision decision = config.gate().decide(live, candidate, heldOut, golden);
+        float share = FineTuner.TUNED_WEIGHT_SHARE;
+        for (int i = 0; i < SMALLER_SHARES.length && decision.regressedOnGoldenSetOnly(); i++) {
+            LOG.info("{}: the candidate at weight share {} regressed the golden set ({}); trying {}",
+                    config.modelName(), share, decision.reason(), SMALLER_SHARES[i]);
+            FineTuner.shortenStep(candidate, live, SMALLER_SHARES[i] / share);
+            share = SMALLER_SHARES[i];
+            GateDecision shorter = config.gate().decide(live, candidate, heldOut, golden);
+            decision = new GateDecision(shorter.promote(), shorter.candidateMetrics(), shorter.liveMetrics(),
+                    shorter.reason() + String.format(Locale.ROOT, " (at %.2f of the fine-tune's step; %.2f regressed"
+                            + " the golden set)", share, FineTuner.TUNED_WEIGHT_SHARE));
         }
-        int chosen = chooseStep(decisions);
-        int kept = Math.max(chosen, 0);
-        step.moveTo(candidate, STEP_SHARES[kept]);
-        GateDecision decision = decisions.get(kept);
-        String which = chosen < 0
-                ? " (no share of the fine-tune's step passed; recorded at the full step)"
-                : String.format(Locale.ROOT, " (at %.2f of the fine-tune's step, the best on the held-out labels"
-                        + " of the shares %s that passed)", STEP_SHARES[kept], passingShares(decisions));
-        LOG.info("{}: the gate judged the candidate at step shares {}: {}", config.modelName(),
-                Arrays.toString(STEP_SHARES), summary(decisions));
-        return new GateDecision(decision.promote(), decision.candidateMetrics(), decision.liveMetrics(),
-                decision.reason() + which);
-    }
-
-    /**
-     * Which of the decisions, one per share of {@link #STEP_SHARES}, the candidate keeps: of those
-     * that promote, the one with the lowest held-out {@link EvaluationGate#ACTION_MAE} (the larger
-     * share on a tie); -1 when none promotes.
-     */
-    static int chooseStep(List<GateDecision> decisions) {
-        int best = -1;
-        for (int i = 0; i < decisions.size(); i++) {
-            GateDecision decision = decisions.get(i);
-            if (decision.promote() && (best < 0 || heldOutError(decision) < heldOutError(decisions.get(best)))) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    private static double heldOutError(GateDecision decision) {
-        return decision.candidateMetrics().getOrDefault(EvaluationGate.ACTION_MAE, Double.POSITIVE_INFINITY);
-    }
-
-    private static List<Float> passingShares(List<GateDecision> decisions) {
-        List<Float> shares = new ArrayList<>();
-        for (int i = 0; i < decisions.size(); i++) {
-            if (decisions.get(i).promote()) {
-                shares.add(STEP_SHARES[i]);
-            }
-        }
-        return shares;
-    }
-
-    private static String summary(List<GateDecision> decisions) {
-        StringBuilder line = new StringBuilder();
-        for (int i = 0; i < decisions.size(); i++) {
-            Map<String, Double> metrics = decisions.get(i).candidateMetrics();
-            line.append(String.format(Locale.ROOT, "%s%.2f: held-out %.4f, golden %.4f, %s", i == 0 ? "" : "; ",
-                    STEP_SHARES[i], metrics.getOrDefault(EvaluationGate.ACTION_MAE, Double.NaN),
-                    metrics.getOrDefault(EvaluationGate.GOLDEN_ACTION_MAE, Double.NaN),
-                    decisions.get(i).promote() ? "passes" : "fails"));
-        }
-        return line.toString();
+        return decision;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.gleaner.retrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.scorer.model.DrivingModel;
@@ -50,6 +51,29 @@ class FineTunerTest {
         assertThat(first.resumedAfterEpoch()).isZero();
         assertThat(again.resumedAfterEpoch()).as("same parent, labels and config").isEqualTo(2);
         assertThat(other.resumedAfterEpoch()).as("other labels").isZero();
+    }
+
+    @Test
+    void aShorterStepMovesEveryWeightBackTowardsTheParent() {
+        try (DrivingModel parent = DrivingModel.create(DrivingScenes.spec(), 1L);
+                DrivingModel tuned = DrivingModel.create(DrivingScenes.spec(), 2L)) {
+            List<float[]> before = new ArrayList<>();
+            tuned.djlModel().getBlock().getParameters().forEach(p -> before.add(p.getValue().getArray().toFloatArray()));
+
+            FineTuner.shortenStep(tuned, parent, 0.25f);
+
+            var parentParameters = parent.djlModel().getBlock().getParameters();
+            var tunedParameters = tuned.djlModel().getBlock().getParameters();
+            for (int k = 0; k < tunedParameters.size(); k++) {
+                float[] after = tunedParameters.get(k).getValue().getArray().toFloatArray();
+                float[] theirs = parentParameters.get(k).getValue().getArray().toFloatArray();
+                for (int i = 0; i < after.length; i++) {
+                    assertThat(after[i]).isCloseTo(theirs[i] + 0.25f * (before.get(k)[i] - theirs[i]), within(1e-6f));
+                }
+            }
+            assertThatThrownBy(() -> FineTuner.shortenStep(tuned, parent, 0f))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(0, 1]");
+        }
     }
 
     /** Regression: one label with a scene the model does not know used to fail every later fine-tune. */
@@ -131,6 +155,30 @@ class FineTunerTest {
                 assertThat(EvaluationGate.evaluate(reloaded, examples).get(EvaluationGate.ACTION_MAE))
                         .isEqualTo(tunedMae);
             }
+        }
+    }
+
+    @Test
+    void averagingWithTheParentSetsEveryWeightToTheShareOfEach(@TempDir Path dir) {
+        ModelArtifact parent = savedParent(dir);
+
+        try (DrivingModel other = DrivingModel.create(DrivingScenes.spec(), 2L);
+                DrivingModel original = DrivingModel.load(parent.dir(), parent.sha256())) {
+            var otherParameters = other.djlModel().getBlock().getParameters();
+            var parentParameters = original.djlModel().getBlock().getParameters();
+            String name = otherParameters.keys().get(0);
+            float[] before = otherParameters.get(name).getArray().toFloatArray();
+            float[] parentWeights = parentParameters.get(name).getArray().toFloatArray();
+
+            FineTuner.averageWithParent(other, parent.dir(), parent.sha256(), 0.25f);
+
+            float[] after = otherParameters.get(name).getArray().toFloatArray();
+            assertThat(after).hasSameSizeAs(before);
+            for (int i = 0; i < after.length; i++) {
+                assertThat(after[i]).as("%s[%d]", name, i)
+                        .isCloseTo(0.25f * before[i] + 0.75f * parentWeights[i], within(1e-6f));
+            }
+            assertThat(after).isNotEqualTo(before);
         }
     }
 }
