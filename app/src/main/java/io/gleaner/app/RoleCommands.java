@@ -1,9 +1,7 @@
 package io.gleaner.app;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.gleaner.app.demo.TruthOracleLabeler;
-import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.app.ops.DatabaseGauges;
 import io.gleaner.app.ops.IngestMeters;
@@ -357,36 +355,13 @@ final class RoleCommands {
 
         @Override
         public Integer call() throws InterruptedException {
-            try (HikariDataSource pool = pool(connection.database(), "gleaner-queue-sink", POOL_SIZE)) {
+            try (HikariDataSource pool = connection.database().pool("gleaner-queue-sink", POOL_SIZE)) {
                 TaskStore store = new TaskStore(pool);
                 return runStage("queue-sink", TaskSinkTopology.APPLICATION_ID, connection, streams, ops, Map.of(),
                         b -> TaskSinkTopology.build(b, store),
                         endpoint -> watchDatabase(endpoint, pool, EnumSet.of(DatabaseGauges.Reading.QUEUE_DEPTH)),
                         () -> LOG.info("queue sink stopped"));
             }
-        }
-
-        /**
-         * A connection pool for a role that works on the queue without pause: a new connection per
-         * statement (TLS, authentication, a backend process) cost more than the statement. It
-         * starts while PostgreSQL is away and waits at most 5 s for a connection, so the role waits
-         * out an outage with its own backoff instead of failing to start or hanging in the pool.
-         */
-        static HikariDataSource pool(DatabaseEndpoint database, String name, int size) {
-            HikariConfig config = new HikariConfig();
-            config.setPoolName(name);
-            config.setJdbcUrl(database.jdbcUrl());
-            if (!database.user().isEmpty()) {
-                config.setUsername(database.user());
-            }
-            if (!database.password().isEmpty()) {
-                config.setPassword(database.password());
-            }
-            config.setMaximumPoolSize(size);
-            config.setMinimumIdle(1);
-            config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
-            config.setInitializationFailTimeout(-1);
-            return new HikariDataSource(config);
         }
     }
 
@@ -430,7 +405,7 @@ final class RoleCommands {
         public Integer call() throws InterruptedException {
             FeedbackRelayConfig config = relayConfig();
             // The relay loop and the database gauges.
-            try (HikariDataSource pool = QueueSink.pool(connection.database(), "gleaner-feedback-relay", 2);
+            try (HikariDataSource pool = connection.database().pool("gleaner-feedback-relay", 2);
                  ShutdownSignal signal = new ShutdownSignal("feedback-relay");
                  OpsEndpoint endpoint = OpsEndpoint.open("feedback-relay", ops.config())) {
                 watchDatabase(endpoint, pool, EnumSet.of(DatabaseGauges.Reading.LABELS_LAST_HOUR));

@@ -1,8 +1,6 @@
 package io.gleaner.app;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.app.ops.DatabaseGauges;
 import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.app.ops.OpsEndpoint;
@@ -98,7 +96,8 @@ final class ServeCommand implements Callable<Integer> {
         KafkaClientSettings kafka = campaigns ? connection.kafka() : null;
         try (ShutdownSignal signal = new ShutdownSignal("serve");
              OpsEndpoint endpoint = OpsEndpoint.open("serve", ops.config());
-             HikariDataSource pool = pool(connection.database(), threads);
+             // As many connections as request threads, so no request waits for one another thread holds.
+             HikariDataSource pool = connection.database().pool("gleaner-queue", threads);
              DatabaseGauges gauges = watchDatabase(endpoint, pool);
              AutoCloseable relay = feedbackRelay ? FeedbackRelayLoop.startInBackground(pool, kafka,
                      FeedbackRelayConfig.defaults()) : null;
@@ -126,21 +125,5 @@ final class ServeCommand implements Callable<Integer> {
     static DatabaseGauges watchDatabase(OpsEndpoint endpoint, DataSource pool) {
         return DatabaseGauges.watch(endpoint, pool, EnumSet.allOf(DatabaseGauges.Reading.class),
                 DatabaseGauges.DEFAULT_REFRESH);
-    }
-
-    /** A pool as big as the request threads, so no request waits for a connection another thread holds. */
-    static HikariDataSource pool(DatabaseEndpoint database, int size) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("gleaner-queue");
-        config.setJdbcUrl(database.jdbcUrl());
-        if (!database.user().isEmpty()) {
-            config.setUsername(database.user());
-        }
-        if (!database.password().isEmpty()) {
-            config.setPassword(database.password());
-        }
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(Math.min(size, 2));
-        return new HikariDataSource(config);
     }
 }

@@ -33,8 +33,10 @@ final class LeaseHolder {
             throw new IllegalArgumentException("usage: LeaseHolder <jdbc-url> <user> <labeler> <tasks> <lease-ms>"
                     + " <heartbeat-ms>, got " + args.length + " arguments");
         }
+        // Pooled, as a real labeling client is: a heartbeat round opening 100 new connections
+        // could outlast its period on a busy machine and let the leases lapse before the kill.
         TaskQueue queue = new TaskQueue(new DatabaseEndpoint(args[0], args[1], System.getenv(PASSWORD_ENV))
-                .dataSource());
+                .pool("lease-holder", 2));
         String labeler = args[2];
         int tasks = Integer.parseInt(args[3]);
         Duration lease = Duration.ofMillis(Long.parseLong(args[4]));
