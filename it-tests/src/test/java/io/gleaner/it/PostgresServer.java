@@ -1,5 +1,7 @@
 package io.gleaner.it;
 
+import static org.awaitility.Awaitility.await;
+
 import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.app.infra.EmbeddedDatabase;
 import java.io.IOException;
@@ -12,8 +14,10 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -31,7 +35,7 @@ final class PostgresServer implements AutoCloseable {
     static final String IMAGE = "postgres:16-alpine";
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
-    private static final int DROP_ATTEMPTS = 5;
+    private static final Duration DROP_WAIT = Duration.ofSeconds(15);
     private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*/)([^?]*)(\\?.*)?$");
 
     private final DatabaseEndpoint admin;
@@ -83,7 +87,7 @@ final class PostgresServer implements AutoCloseable {
      * thread has not let go of; but PostgreSQL up to 16 also asks for the right to signal an
      * autovacuum worker busy in that database (it has no role, so only {@code pg_signal_backend}
      * members pass), and refuses the whole drop without it. A plain {@code DROP DATABASE} cancels
-     * autovacuum itself, so that is the fallback; a database still there after a few tries is
+     * autovacuum itself, so that is the fallback; a database still there after 15 s of tries is
      * logged and left, since a scratch database that outlives its class fails no test.
      */
     void dropDatabase(DatabaseEndpoint database) {
@@ -92,28 +96,27 @@ final class PostgresServer implements AutoCloseable {
             return;
         }
         String name = matcher.group(2);
-        SQLException last = null;
-        for (int attempt = 1; attempt <= DROP_ATTEMPTS; attempt++) {
-            for (String drop : List.of("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)",
-                    "DROP DATABASE IF EXISTS " + name)) {
-                try {
-                    run(drop);
-                    return;
-                } catch (SQLException e) {
-                    last = e;
-                }
-            }
-            sleep(Duration.ofSeconds(1));
+        AtomicReference<String> lastFailure = new AtomicReference<>();
+        try {
+            await("drop of scratch database " + name).atMost(DROP_WAIT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> dropped(name, lastFailure));
+        } catch (ConditionTimeoutException e) {
+            LOG.warn("left scratch database {} on {}: {}", name, admin.jdbcUrl(), lastFailure.get());
         }
-        LOG.warn("left scratch database {} on {}: {}", name, admin.jdbcUrl(), last.getMessage());
     }
 
-    private static void sleep(Duration pause) {
-        try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Tries the forced drop, then the plain one; true once either went through. */
+    private boolean dropped(String name, AtomicReference<String> lastFailure) {
+        for (String drop : List.of("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)",
+                "DROP DATABASE IF EXISTS " + name)) {
+            try {
+                run(drop);
+                return true;
+            } catch (SQLException e) {
+                lastFailure.set(e.getMessage());
+            }
         }
+        return false;
     }
 
     private void run(String sql) throws SQLException {
