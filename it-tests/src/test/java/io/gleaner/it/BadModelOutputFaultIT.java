@@ -13,7 +13,6 @@ import io.gleaner.queue.TaskStore;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
-import io.gleaner.schema.v1.EdgeCase;
 import io.gleaner.schema.v1.FrameEvent;
 import io.gleaner.schema.v1.ModelUpdate;
 import io.gleaner.schema.v1.ScoredFrame;
@@ -45,9 +44,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -120,10 +117,8 @@ class BadModelOutputFaultIT {
                          b -> SelectionTopology.build(b, SelectionConfig.defaults(), selectionMetrics));
                  StreamsStage sink = start(sinkId, bootstrap, dir,
                          b -> TaskSinkTopology.build(b, new TaskStore(dataSource)));
-                 Producer<String, FrameEvent> producer = new KafkaProducer<>(producerProps(bootstrap),
-                         Topics.FRAMES_VALID.keySerde().serializer(), Topics.FRAMES_VALID.valueSerde().serializer());
-                 Producer<String, ModelUpdate> updates = new KafkaProducer<>(producerProps(bootstrap),
-                         Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
+                 Producer<String, FrameEvent> producer = TestProducers.to(Topics.FRAMES_VALID, bootstrap);
+                 Producer<String, ModelUpdate> updates = TestProducers.to(Topics.MODEL_UPDATES, bootstrap)) {
                 ModelArtifact artifact = saveModel(run, dir);
                 updates.send(new ProducerRecord<>(Topics.MODEL_UPDATES.name(), run, ModelUpdate.newBuilder()
                         .setModelName(run).setVersion("v1").setArtifactUri(artifact.uri().toString())
@@ -257,12 +252,5 @@ class BadModelOutputFaultIT {
             Consumer<StreamsBuilder> topology) throws InterruptedException {
         return StreamsStage.start(applicationId, StreamsStage.properties(applicationId, bootstrap, stateRoot, true),
                 topology, START_TIMEOUT);
-    }
-
-    private static Properties producerProps(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return props;
     }
 }

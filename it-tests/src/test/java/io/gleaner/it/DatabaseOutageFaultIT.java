@@ -7,7 +7,6 @@ import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.GroupOffsets;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.queue.TaskSinkTopology;
-import io.gleaner.queue.TaskStore;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
@@ -22,7 +21,6 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -57,7 +53,6 @@ class DatabaseOutageFaultIT {
     /** Edge cases published per tick of {@link #TICK}: 40 a second, before, during and after the outage. */
     private static final int PER_TICK = 4;
     private static final Duration TICK = Duration.ofMillis(100);
-    private static final Duration STAGE_START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(2);
 
     private final String bootstrapServers;
@@ -76,7 +71,7 @@ class DatabaseOutageFaultIT {
         TopicAdmin.createMissing(bootstrapServers, 2, (short) 1);
         try (RestartablePostgres postgres = RestartablePostgres.start(scratch.resolve("postgres"));
              GroupOffsets offsets = new GroupOffsets(bootstrapServers);
-             Producer<String, EdgeCase> producer = producer()) {
+             Producer<String, EdgeCase> producer = TestProducers.to(Topics.EDGE_CASES, bootstrapServers)) {
             DataSource dataSource = postgres.endpoint().dataSource();
             Migrations.migrate(dataSource);
             // Only what this test publishes: the topic holds other classes' edge cases too.
@@ -88,7 +83,7 @@ class DatabaseOutageFaultIT {
             Map<KafkaStreams.State, Integer> statesSeen = new EnumMap<>(KafkaStreams.State.class);
             AtomicLong maxLag = new AtomicLong();
             ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
-            try (StreamsStage sink = startSink(applicationId, dataSource)) {
+            try (StreamsStage sink = QueueSinkStages.start(applicationId, bootstrapServers, scratch.resolve("state"), dataSource)) {
                 publisher.scheduleAtFixedRate(() -> {
                     for (int i = 0; i < PER_TICK; i++) {
                         String frameId = prefix + sequence.incrementAndGet();
@@ -163,21 +158,6 @@ class DatabaseOutageFaultIT {
                 watcher.shutdownNow();
             }
         }
-    }
-
-    private StreamsStage startSink(String applicationId, DataSource dataSource) throws InterruptedException {
-        Properties props = StreamsStage.properties(applicationId, bootstrapServers, scratch.resolve("state"), true);
-        return StreamsStage.start(applicationId, props,
-                builder -> TaskSinkTopology.build(builder, new TaskStore(dataSource)), STAGE_START_TIMEOUT);
-    }
-
-    private Producer<String, EdgeCase> producer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        return new KafkaProducer<>(props, Topics.EDGE_CASES.keySerde().serializer(),
-                Topics.EDGE_CASES.valueSerde().serializer());
     }
 
     private static void send(Producer<String, EdgeCase> producer, String frameId) {

@@ -11,7 +11,6 @@ import io.gleaner.queue.Label;
 import io.gleaner.queue.Task;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
-import io.gleaner.queue.TaskStore;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.EdgeCase;
@@ -25,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -35,9 +33,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -62,7 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(GleanerInfrastructure.class)
 class EdgeCaseReplayFaultIT {
     private static final int EDGE_CASES = FaultScale.pick(300, 5_000);
-    private static final Duration STAGE_START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration CATCH_UP_TIMEOUT = FaultScale.pick(Duration.ofMinutes(2), Duration.ofMinutes(10));
     /**
      * Far above what the selection stage hands out, so that the labelers here claim this test's
@@ -94,10 +89,10 @@ class EdgeCaseReplayFaultIT {
         }
         String applicationId = "gleaner-queue-sink-replay-" + UUID.randomUUID();
         List<String> report = new ArrayList<>();
-        try (Producer<String, EdgeCase> producer = producer();
+        try (Producer<String, EdgeCase> producer = TestProducers.to(Topics.EDGE_CASES, bootstrapServers);
              GroupOffsets offsets = new GroupOffsets(bootstrapServers);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            try (StreamsStage sink = startSink(applicationId, scratch.resolve("state-1"))) {
+            try (StreamsStage sink = QueueSinkStages.start(applicationId, bootstrapServers, scratch.resolve("state-1"), dataSource)) {
                 publish(producer, FIRST_PRIORITY, "entropy");
                 awaitCaughtUp(offsets, applicationId);
             }
@@ -107,7 +102,7 @@ class EdgeCaseReplayFaultIT {
             // Replay 1: the consumer group reset to the earliest offsets.
             Snapshot before = snapshot();
             resetToEarliest(admin, applicationId);
-            try (StreamsStage sink = startSink(applicationId, scratch.resolve("state-1"))) {
+            try (StreamsStage sink = QueueSinkStages.start(applicationId, bootstrapServers, scratch.resolve("state-1"), dataSource)) {
                 awaitCaughtUp(offsets, applicationId);
                 report.add("group-reset already_present=" + alreadyPresent(applicationId));
                 assertThat(alreadyPresent(applicationId)).as("edge cases the reset sink saw again")
@@ -129,7 +124,7 @@ class EdgeCaseReplayFaultIT {
             // Replay 3: a new deployment, with a new application id and no state, reads from the start.
             before = snapshot();
             String redeployed = applicationId + "-redeployed";
-            try (StreamsStage sink = startSink(redeployed, scratch.resolve("state-2"))) {
+            try (StreamsStage sink = QueueSinkStages.start(redeployed, bootstrapServers, scratch.resolve("state-2"), dataSource)) {
                 awaitCaughtUp(offsets, redeployed);
                 report.add("new-application already_present=" + alreadyPresent(redeployed));
                 assertThat(alreadyPresent(redeployed)).as("edge cases the redeployed sink saw again")
@@ -236,21 +231,6 @@ class EdgeCaseReplayFaultIT {
 
     private long alreadyPresent(String applicationId) {
         return StreamsJmx.total(applicationId, TaskSinkTopology.METRICS_GROUP, "already-present-total");
-    }
-
-    private StreamsStage startSink(String applicationId, Path stateRoot) throws InterruptedException {
-        Properties props = StreamsStage.properties(applicationId, bootstrapServers, stateRoot, true);
-        return StreamsStage.start(applicationId, props,
-                builder -> TaskSinkTopology.build(builder, new TaskStore(dataSource)), STAGE_START_TIMEOUT);
-    }
-
-    private Producer<String, EdgeCase> producer() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        return new KafkaProducer<>(props, Topics.EDGE_CASES.keySerde().serializer(),
-                Topics.EDGE_CASES.valueSerde().serializer());
     }
 
     private long tasks() throws SQLException {

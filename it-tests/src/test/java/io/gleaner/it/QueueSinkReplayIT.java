@@ -7,7 +7,6 @@ import io.gleaner.app.DeadLetterDeserializationHandler;
 import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.queue.TaskSinkTopology;
-import io.gleaner.queue.TaskStore;
 import io.gleaner.schema.DlqHeaders;
 import io.gleaner.schema.Migrations;
 import io.gleaner.schema.Topics;
@@ -21,13 +20,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(GleanerInfrastructure.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QueueSinkReplayIT {
-    private static final Duration STAGE_START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration SINK_TIMEOUT = Duration.ofSeconds(60);
     /**
      * Every record goes to this partition, so that once a marker record sent after the
@@ -70,15 +66,15 @@ class QueueSinkReplayIT {
     void anEdgeCasePublishedTwiceAndAgainAfterARestartMakesOneTask() throws Exception {
         EdgeCase edgeCase = replayedEdgeCase("replayed-" + UUID.randomUUID(), 0.75);
         String frameId = edgeCase.getScored().getFrame().getFrameId();
-        try (Producer<String, EdgeCase> producer = producer()) {
-            try (StreamsStage sink = startSink()) {
+        try (Producer<String, EdgeCase> producer = TestProducers.to(Topics.EDGE_CASES, bootstrapServers)) {
+            try (StreamsStage sink = QueueSinkStages.start(TaskSinkTopology.APPLICATION_ID, bootstrapServers, stateRoot, dataSource)) {
                 send(producer, edgeCase);
                 send(producer, edgeCase);
                 awaitSinkPassed(producer, "marker-before-restart-");
                 assertThat(tasksFor(frameId)).as("tasks for %s after publishing it twice", frameId).isEqualTo(1);
             }
 
-            try (StreamsStage sink = startSink()) {
+            try (StreamsStage sink = QueueSinkStages.start(TaskSinkTopology.APPLICATION_ID, bootstrapServers, stateRoot, dataSource)) {
                 send(producer, edgeCase);
                 awaitSinkPassed(producer, "marker-after-restart-");
                 assertThat(tasksFor(frameId)).as("tasks for %s after a restart and a third copy", frameId)
@@ -96,10 +92,10 @@ class QueueSinkReplayIT {
     void bytesThatAreNoEdgeCaseAreDeadLetteredAndTheSinkGoesOn() throws Exception {
         String key = "garbage-" + UUID.randomUUID();
         byte[] garbage = {(byte) 0xff, 0x07, 0x01};
-        try (Producer<String, EdgeCase> producer = producer();
-             Producer<String, byte[]> rawProducer = new KafkaProducer<>(producerProps(),
+        try (Producer<String, EdgeCase> producer = TestProducers.to(Topics.EDGE_CASES, bootstrapServers);
+             Producer<String, byte[]> rawProducer = new KafkaProducer<>(TestProducers.properties(bootstrapServers),
                      new StringSerializer(), new ByteArraySerializer());
-             StreamsStage sink = startSink()) {
+             StreamsStage sink = QueueSinkStages.start(TaskSinkTopology.APPLICATION_ID, bootstrapServers, stateRoot, dataSource)) {
             rawProducer.send(new ProducerRecord<>(Topics.EDGE_CASES.name(), PARTITION, key, garbage)).get();
             awaitSinkPassed(producer, "marker-after-garbage-");
         }
@@ -120,25 +116,6 @@ class QueueSinkReplayIT {
         send(producer, replayedEdgeCase(marker, 0.1));
         await("the queue sink to store " + marker).atMost(SINK_TIMEOUT)
                 .until(() -> tasksFor(marker) == 1);
-    }
-
-    private StreamsStage startSink() throws InterruptedException {
-        Properties props = StreamsStage.properties(TaskSinkTopology.APPLICATION_ID, bootstrapServers, stateRoot, true);
-        return StreamsStage.start(TaskSinkTopology.APPLICATION_ID, props,
-                builder -> TaskSinkTopology.build(builder, new TaskStore(dataSource)), STAGE_START_TIMEOUT);
-    }
-
-    private Producer<String, EdgeCase> producer() {
-        return new KafkaProducer<>(producerProps(), Topics.EDGE_CASES.keySerde().serializer(),
-                Topics.EDGE_CASES.valueSerde().serializer());
-    }
-
-    private Properties producerProps() {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        return props;
     }
 
     private static void send(Producer<String, EdgeCase> producer, EdgeCase edgeCase) {

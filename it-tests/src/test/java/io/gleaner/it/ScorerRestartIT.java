@@ -26,9 +26,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -66,7 +64,7 @@ class ScorerRestartIT {
             try (ModelHolder holder = new ModelHolder();
                  StreamsStage stage = start(applicationId, bootstrap, dir.resolve("state-before"), config, holder,
                          new ScorerMetrics(holder));
-                 Producer<String, FrameEvent> producer = producer(bootstrap)) {
+                 Producer<String, FrameEvent> producer = TestProducers.to(Topics.FRAMES_VALID, bootstrap)) {
                 for (FrameEvent frame : frames) {
                     producer.send(new ProducerRecord<>(Topics.FRAMES_VALID.name(),
                             frame.getVehicleId(), frame));
@@ -87,8 +85,7 @@ class ScorerRestartIT {
             // A new state folder: the buffer can only come back from its changelog.
             try (StreamsStage stage = start(applicationId, bootstrap, dir.resolve("state-after"), config, holder,
                     metrics);
-                 Producer<String, ModelUpdate> producer = new KafkaProducer<>(producerProps(bootstrap),
-                         Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
+                 Producer<String, ModelUpdate> producer = TestProducers.to(Topics.MODEL_UPDATES, bootstrap)) {
                 await("the restored buffer").atMost(START_TIMEOUT).until(() -> metrics.framesWaiting() == FRAMES);
                 producer.send(new ProducerRecord<>(Topics.MODEL_UPDATES.name(), run,
                         ModelUpdate.newBuilder().setModelName(run).setVersion("v1")
@@ -118,17 +115,5 @@ class ScorerRestartIT {
         Properties props = StreamsStage.properties(applicationId, bootstrap, stateRoot, true);
         return StreamsStage.start(applicationId, props, b -> ScorerTopology.build(b, config, holder, metrics),
                 START_TIMEOUT);
-    }
-
-    private static Properties producerProps(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return props;
-    }
-
-    private static Producer<String, FrameEvent> producer(String bootstrap) {
-        return new KafkaProducer<>(producerProps(bootstrap), Topics.FRAMES_VALID.keySerde().serializer(),
-                Topics.FRAMES_VALID.valueSerde().serializer());
     }
 }

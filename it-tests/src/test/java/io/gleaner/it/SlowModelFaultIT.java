@@ -29,9 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.CloseOptions;
@@ -93,10 +91,8 @@ class SlowModelFaultIT {
         List<Double> transactionAborts;
         try (GroupOffsets offsets = new GroupOffsets(bootstrap);
              ModelHolder holder = new ModelHolder();
-             Producer<String, FrameEvent> producer = new KafkaProducer<>(producerProps(bootstrap),
-                     Topics.FRAMES_VALID.keySerde().serializer(), Topics.FRAMES_VALID.valueSerde().serializer());
-             Producer<String, ModelUpdate> updates = new KafkaProducer<>(producerProps(bootstrap),
-                     Topics.MODEL_UPDATES.keySerde().serializer(), Topics.MODEL_UPDATES.valueSerde().serializer())) {
+             Producer<String, FrameEvent> producer = TestProducers.to(Topics.FRAMES_VALID, bootstrap);
+             Producer<String, ModelUpdate> updates = TestProducers.to(Topics.MODEL_UPDATES, bootstrap)) {
             offsets.startAtEnd(applicationId, Topics.FRAMES_VALID.name());
             for (FrameEvent frame : sent) {
                 producer.send(new ProducerRecord<>(Topics.FRAMES_VALID.name(), frame.getVehicleId(), frame));
@@ -175,12 +171,5 @@ class SlowModelFaultIT {
         try (DrivingModel model = DrivingModel.create(new ModelSpec(run, 64, 64, List.of("a", "b"), 16), 5)) {
             return model.save(dir.resolve("model"), "v1", "", DrivingModel.METHOD_RANDOM_INIT, Map.of());
         }
-    }
-
-    private static Properties producerProps(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return props;
     }
 }
