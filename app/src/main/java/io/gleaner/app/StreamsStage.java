@@ -1,5 +1,6 @@
 package io.gleaner.app;
 
+import io.gleaner.app.infra.BoundedRocksDbMemory;
 import io.gleaner.app.ops.KafkaClientSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,8 @@ public final class StreamsStage implements AutoCloseable {
 
     /**
      * The Streams configuration every stage shares: exactly-once v2 unless {@code exactlyOnce}
-     * is false, one state folder per application.
+     * is false, one state folder per application, and the process's RocksDB stores held to one
+     * memory budget ({@link BoundedRocksDbMemory}).
      */
     public static Properties properties(String applicationId, String bootstrapServers, Path stateRoot,
                                         boolean exactlyOnce) {
@@ -57,6 +59,8 @@ public final class StreamsStage implements AutoCloseable {
         // handler cover it as it covers every other processor (the default from Kafka Streams 5.0).
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
+        // One off-heap budget for every state store of the process, unless the settings name a setter of their own.
+        props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
         return props;
     }
 
