@@ -47,16 +47,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Long form ({@code -Pchaos}): 5 minutes of warm-up, then 30 minutes sampled every 30 s; every
  * role's heap and native drift must stay under 5%. Short form: 20 s of warm-up, then 60 s sampled
- * every 5 s; it takes and prints the same samples, drifts and NMT diff, and fails when a role dies
- * or sampling fails, but does not hold the drift to 5%: measured on the 2-core machine, the JVMs
- * are still warming up two minutes in (NMT: code cache +2-3.5 MB, metaspace +0.7-6 MB, compiler
- * arenas up to +18 MB between 30 s and 120 s), which puts native drift at +5-15% with no leak. When
- * the machine is so busy that the roles fall behind, the short form is skipped, not passed.
+ * every 5 s; it takes and prints the same samples, drifts and NMT diff, and fails when a role dies,
+ * sampling fails or any drift reaches 35%, over twice the most it has read without a leak. It
+ * cannot hold 5%: measured on the 2-core machine, the JVMs are still warming up two minutes in
+ * (NMT: code cache +2-3.5 MB, metaspace +0.7-6 MB, compiler arenas up to +18 MB between 30 s and
+ * 120 s), which puts native drift at +5-15% with no leak, and a heap of 20 MB after a full
+ * collection moves by 2 MB with the frames in flight. When the machine is so busy that the roles
+ * fall behind, the short form is skipped, not passed.
  */
 @ExtendWith(GleanerInfrastructure.class)
 class SoakFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(SoakFaultIT.class);
-    private static final double MAX_DRIFT = 0.05;
+    /**
+     * The issue's bound, which the long form holds. The short form holds a looser one: within its
+     * 80 s the JVMs are still warming up (see the class comment), but a real leak, such as a
+     * tensor kept per batch or a store left open per model swap, grows far faster than that.
+     */
+    private static final double MAX_DRIFT = FaultScale.pick(0.35, 0.05);
     private static final Duration WARM_UP = FaultScale.pick(Duration.ofSeconds(20), Duration.ofMinutes(5));
     private static final Duration SOAK = FaultScale.pick(Duration.ofSeconds(60), Duration.ofMinutes(30));
     private static final Duration SAMPLE_EVERY = FaultScale.pick(Duration.ofSeconds(5), Duration.ofSeconds(30));
@@ -195,15 +202,12 @@ class SoakFaultIT {
                 + " the roles must keep up with the %d frames/s, or the memory figures measure a backlog, not a leak",
                 endLag, FRAMES_PER_SECOND);
         boolean keptUp = endLag <= (long) MAX_END_LAG_SECONDS * FRAMES_PER_SECOND;
-        if (!FaultScale.isLong()) {
+        if (FaultScale.isLong()) {
+            assertThat(keptUp).as(keepingUp).isTrue();
+        } else {
             // A CI machine that other jobs load can starve the scorer; that says nothing about memory.
             assumeTrue(keptUp, keepingUp + " (short form: not a failure, the machine is too busy to measure)");
-            LOG.info("SoakFaultIT short form: drift reported, not held to {}%: {} s is inside the JVMs' warm-up"
-                    + " (code cache, metaspace and compiler arenas still grow, see the NMT diff); the long form"
-                    + " (-Pchaos) holds every role to it", Math.round(100 * MAX_DRIFT), WARM_UP.plus(SOAK).toSeconds());
-            return;
         }
-        assertThat(keptUp).as(keepingUp).isTrue();
         assertThat(drifts).as("memory drift per role and measure; at most %.0f%%", 100 * MAX_DRIFT)
                 .allSatisfy((what, drift) -> assertThat(drift).as(what).isLessThan(MAX_DRIFT));
     }
