@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 
 /**
@@ -52,8 +53,22 @@ public final class TaskQueue {
      * without statistics: one query over a union of both, joined back to the table to lock it, was
      * planned as a sort of every pending task whenever the estimates were off (17 pairs/s in
      * {@code bench queue} right after the seed).
+     *
+     * <p>{@code max} is written into the text ({@link #claimStatement}), not bound: PostgreSQL
+     * costs a generic plan as if a bound {@code LIMIT} were a tenth of the table, so it never
+     * chose the cached plan and planned every claim afresh, which took twice as long as running
+     * it. With the limit in the text the prepared statement's cached plan is used.
+     *
+     * <p>The claim commits without waiting for its WAL to reach the disk ({@code
+     * synchronous_commit} off for this transaction only, set by {@code commit_mode}). A database
+     * crash can then forget a claim that the labeler was already told about: the task is pending
+     * again (or its earlier lease is back), and another labeler may get it. That is safe because
+     * a submit is durable and only records a label under a live lease that the submitter holds
+     * ({@link #submit}), so the forgotten lease's holder is refused and the task gets one label;
+     * the labeler claims again. A durable submit also flushes every earlier WAL record, so a
+     * claim is never forgotten once anything after it was acknowledged durably.
      */
-    static final String CLAIM = """
+    private static final String CLAIM_TEMPLATE = """
             WITH pending AS (
                 SELECT task_id, priority
                 FROM edge_case_tasks
@@ -62,7 +77,7 @@ public final class TaskQueue {
                                   WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
                 ORDER BY priority DESC, task_id
                 FOR UPDATE SKIP LOCKED
-                LIMIT ?
+                LIMIT %1$d
             ), lapsed AS (
                 SELECT task_id, priority
                 FROM edge_case_tasks
@@ -71,14 +86,14 @@ public final class TaskQueue {
                                   WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
                 ORDER BY priority DESC, task_id
                 FOR UPDATE SKIP LOCKED
-                LIMIT ?
+                LIMIT %1$d
             ), claimable AS (
                 SELECT task_id
                 FROM (SELECT task_id, priority FROM pending
                       UNION ALL
                       SELECT task_id, priority FROM lapsed) candidate
                 ORDER BY priority DESC, task_id
-                LIMIT ?
+                LIMIT %1$d
             ), claimed AS (
                 UPDATE edge_case_tasks t
                 SET state = 'leased',
@@ -90,9 +105,24 @@ public final class TaskQueue {
                 RETURNING t.task_id, t.frame_id, t.vehicle_id, t.image_encoding, t.image_width,
                           t.image_height, t.image_bytes, t.human_steering, t.human_accel,
                           t.model_version, t.priority, t.lease_expires_at
+            ), commit_mode AS (
+                SELECT set_config('synchronous_commit', 'off', true)
             )
-            SELECT * FROM claimed ORDER BY priority DESC, task_id
+            SELECT claimed.* FROM claimed CROSS JOIN commit_mode ORDER BY priority DESC, task_id
             """;
+
+    /** {@link #CLAIM_TEMPLATE} for 1 .. {@value #MAX_CLAIM} tasks, at index {@code max - 1}. */
+    private static final List<String> CLAIM_BY_SIZE = IntStream.rangeClosed(1, TaskQueue.MAX_CLAIM)
+            .mapToObj(CLAIM_TEMPLATE::formatted)
+            .toList();
+
+    /**
+     * The claim statement for up to {@code max} tasks (1 .. {@value #MAX_CLAIM}); bind the
+     * claimer at 1, 2 and 3 and the lease in seconds at 4.
+     */
+    static String claimStatement(int max) {
+        return CLAIM_BY_SIZE.get(max - 1);
+    }
 
     static final String LOCK_TASK = """
             SELECT state::text, lease_owner, lease_expires_at, lease_expires_at > now() AS lease_live,
@@ -136,6 +166,46 @@ public final class TaskQueue {
             SELECT label_id FROM label
             """;
 
+    /**
+     * A whole submit in one statement, for a task whose first label completes it (it needs one
+     * agreeing label): lock the task, and only if {@code labelerId} holds a live lease on it take
+     * the label-order lock shared, insert the label and mark the task labeled. It returns the task
+     * row as it was locked, and the new label's id or {@code NULL} when nothing was written: the
+     * lease was not held (the caller says why), or the task needs more labels (the caller records
+     * it in a transaction that reads the earlier labels). Bind: task, labeler, the queue's
+     * {@code labels_required}, the lock key, labeler, scene, steering, acceleration, notes.
+     *
+     * <p>Under READ COMMITTED the lock returns the newest version of the row, so a lease that
+     * lapsed and went to someone else between the statement's start and the lock is seen as theirs.
+     */
+    static final String SUBMIT_FIRST_LABEL = """
+            WITH task AS (
+                SELECT task_id, state::text AS state, lease_owner, lease_expires_at,
+                       lease_expires_at > now() AS lease_live, labels_required, max_labels
+                FROM edge_case_tasks
+                WHERE task_id = ?
+                FOR UPDATE
+            ), held AS (
+                SELECT task_id FROM task
+                WHERE state = 'leased' AND lease_owner = ? AND lease_live
+                  AND coalesce(labels_required, ?) = 1
+            ), label_order AS (
+                SELECT pg_advisory_xact_lock_shared(?) FROM held
+            ), label AS (
+                INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
+                SELECT held.task_id, ?, ?, ?, ?, ?, true FROM held, label_order
+                RETURNING label_id
+            ), ended AS (
+                UPDATE edge_case_tasks t
+                SET state = 'labeled', lease_owner = NULL, lease_expires_at = NULL
+                FROM held
+                WHERE t.task_id = held.task_id
+            )
+            SELECT task.state, task.lease_owner, task.lease_expires_at, task.lease_live,
+                   task.labels_required, task.max_labels, (SELECT label_id FROM label) AS label_id
+            FROM task
+            """;
+
     static final String TASK_LABELS = """
             SELECT scene, steering, acceleration FROM labels WHERE task_id = ?
             """;
@@ -146,9 +216,18 @@ public final class TaskQueue {
             WHERE task_id = ?
             """;
 
+    /**
+     * Extends a lease that the caller checked under its row lock. Like a claim, it commits
+     * without waiting for the disk: a crash that forgets it leaves the lease to end sooner, and
+     * the submit after it is refused rather than recorded twice (see {@link #claimStatement}).
+     */
     static final String EXTEND_LEASE = """
+            WITH commit_mode AS (
+                SELECT set_config('synchronous_commit', 'off', true)
+            )
             UPDATE edge_case_tasks
             SET lease_expires_at = now() + make_interval(secs => ?)
+            FROM commit_mode
             WHERE task_id = ?
             RETURNING lease_expires_at
             """;
@@ -255,14 +334,11 @@ public final class TaskQueue {
         }
         double leaseSeconds = leaseSeconds(lease, labelerId);
         try (Connection c = dataSource.getConnection();
-                PreparedStatement st = c.prepareStatement(CLAIM)) {
+                PreparedStatement st = c.prepareStatement(claimStatement(max))) {
             st.setString(1, labelerId);
-            st.setInt(2, max);
+            st.setString(2, labelerId);
             st.setString(3, labelerId);
-            st.setInt(4, max);
-            st.setInt(5, max);
-            st.setString(6, labelerId);
-            st.setDouble(7, leaseSeconds);
+            st.setDouble(4, leaseSeconds);
             List<Task> tasks = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
@@ -308,6 +384,13 @@ public final class TaskQueue {
      * otherwise it goes back to {@code pending} for another labeler, or is set aside as
      * {@code skipped} (reason {@code no_consensus}) when it reached its label cap.
      *
+     * <p>A task that one label completes is checked and labeled in one statement and one round
+     * trip ({@link #SUBMIT_FIRST_LABEL}); a task that needs agreement takes a second, transactional
+     * pass that reads its earlier labels. The commit is durable: when this returns the label is on
+     * disk. Because claims and heartbeats are not ({@link #claimStatement}), the lease check here
+     * is what keeps a task from two labels after a crash: it runs under the task's row lock, in the
+     * same transaction as the insert, against the lease as the database has it.
+     *
      * @throws LeaseException if the task is not leased to {@code labelerId} or the lease expired;
      *     nothing is written
      * @throws TaskNotFoundException if the task does not exist
@@ -316,7 +399,35 @@ public final class TaskQueue {
     public Submission submit(long taskId, String labelerId, Label label) {
         requireLabelerId(labelerId);
         Objects.requireNonNull(label, "label");
-        return inTransaction("label of task " + taskId + " by " + labelerId, c -> {
+        String operation = "label of task " + taskId + " by " + labelerId;
+        Long labelId;
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement st = c.prepareStatement(SUBMIT_FIRST_LABEL)) {
+            st.setLong(1, taskId);
+            st.setString(2, labelerId);
+            st.setInt(3, consensus.labelsRequired());
+            st.setLong(4, LABEL_ORDER_LOCK_KEY);
+            st.setString(5, labelerId);
+            st.setString(6, label.scene());
+            st.setFloat(7, label.steering());
+            st.setFloat(8, label.acceleration());
+            st.setString(9, label.notes());
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw new TaskNotFoundException(taskId, "act only on tasks returned by claim");
+                }
+                requireLiveLease(rs, taskId, labelerId);
+                labelId = rs.getObject(7, Long.class);
+            }
+        } catch (SQLException e) {
+            RuntimeException refusal = labelRefusal(e, taskId, labelerId);
+            throw refusal != null ? refusal : new QueueDatabaseException(operation, e);
+        }
+        if (labelId != null) {
+            return new Submission(labelId, true, "labeled");
+        }
+        // The lease is held but one label does not complete the task: weigh it against the others.
+        return inTransaction(operation, c -> {
             LeaseRow row = checkLease(c, taskId, labelerId);
             return record(c, taskId, labelerId, label, row.labelsRequired(), row.maxLabels());
         });
@@ -439,25 +550,34 @@ public final class TaskQueue {
                 if (!rs.next()) {
                     throw new TaskNotFoundException(taskId, "act only on tasks returned by claim");
                 }
-                String state = rs.getString(1);
-                String owner = rs.getString(2);
-                OffsetDateTime expires = rs.getObject(3, OffsetDateTime.class);
-                boolean live = rs.getBoolean(4);
-                if (!"leased".equals(state)) {
-                    throw new LeaseException("task " + taskId + " is " + state + ", not leased to "
-                            + labelerId + ": claim a task before labeling it");
-                }
-                if (!labelerId.equals(owner)) {
-                    throw new LeaseException("task " + taskId + " is leased to " + owner + " until "
-                            + expires.toInstant() + ", not to " + labelerId + ": claim another task");
-                }
-                if (!live) {
-                    throw new LeaseException("lease of task " + taskId + " by " + labelerId + " expired at "
-                            + expires.toInstant() + ": claim again (use a longer lease if labeling takes longer)");
-                }
-                return new LeaseRow(rs.getObject(5, Integer.class), rs.getObject(6, Integer.class));
+                return requireLiveLease(rs, taskId, labelerId);
             }
         }
+    }
+
+    /**
+     * Reads a locked task row whose first six columns are those of {@link #LOCK_TASK}.
+     *
+     * @throws LeaseException if the row shows no live lease held by {@code labelerId}
+     */
+    private static LeaseRow requireLiveLease(ResultSet rs, long taskId, String labelerId) throws SQLException {
+        String state = rs.getString(1);
+        String owner = rs.getString(2);
+        OffsetDateTime expires = rs.getObject(3, OffsetDateTime.class);
+        boolean live = rs.getBoolean(4);
+        if (!"leased".equals(state)) {
+            throw new LeaseException("task " + taskId + " is " + state + ", not leased to "
+                    + labelerId + ": claim a task before labeling it");
+        }
+        if (!labelerId.equals(owner)) {
+            throw new LeaseException("task " + taskId + " is leased to " + owner + " until "
+                    + expires.toInstant() + ", not to " + labelerId + ": claim another task");
+        }
+        if (!live) {
+            throw new LeaseException("lease of task " + taskId + " by " + labelerId + " expired at "
+                    + expires.toInstant() + ": claim again (use a longer lease if labeling takes longer)");
+        }
+        return new LeaseRow(rs.getObject(5, Integer.class), rs.getObject(6, Integer.class));
     }
 
     private static List<Label> labelsOf(Connection c, long taskId) throws SQLException {
@@ -492,16 +612,28 @@ public final class TaskQueue {
                 return rs.getLong(1);
             }
         } catch (SQLException e) {
-            if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
-                throw new IllegalArgumentException("labeler " + labelerId
-                        + " is not registered: call ensureLabeler before submitting labels", e);
-            }
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw new TaskConflictException("labeler " + labelerId + " has labeled task " + taskId
-                        + " already: a labeler labels a task once; release it for someone else");
+            RuntimeException refusal = labelRefusal(e, taskId, labelerId);
+            if (refusal != null) {
+                throw refusal;
             }
             throw e;
         }
+    }
+
+    /**
+     * What a failed label insert tells the caller: the labeler is not registered, or labeled the
+     * task already; {@code null} when the failure is the database's, not the caller's.
+     */
+    private static RuntimeException labelRefusal(SQLException e, long taskId, String labelerId) {
+        if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
+            return new IllegalArgumentException("labeler " + labelerId
+                    + " is not registered: call ensureLabeler before submitting labels", e);
+        }
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            return new TaskConflictException("labeler " + labelerId + " has labeled task " + taskId
+                    + " already: a labeler labels a task once; release it for someone else");
+        }
+        return null;
     }
 
     private static void endLease(Connection c, long taskId, String state) throws SQLException {

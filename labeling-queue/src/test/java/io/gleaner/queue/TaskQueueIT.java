@@ -9,11 +9,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -290,12 +293,126 @@ class TaskQueueIT {
         store.insert(EdgeCases.edgeCase("frame-1", 0.5));
         TaskQueue brokenRollback = new TaskQueue(rollbackFails(dataSource));
 
-        assertThatThrownBy(() -> brokenRollback.submitLabel(taskIdOfOnlyTask(), "alice", LABEL))
+        // A heartbeat runs in a transaction; a submit of a single-label task is one statement, no rollback.
+        assertThatThrownBy(() -> brokenRollback.heartbeat(taskIdOfOnlyTask(), "alice", LONG_LEASE))
                 .isInstanceOf(LeaseException.class)
                 .hasMessageContaining("not leased to alice")
                 .satisfies(e -> assertThat(e.getSuppressed())
                         .singleElement()
                         .satisfies(s -> assertThat(s).hasMessageContaining("rollback refused")));
+    }
+
+    /**
+     * Claims commit without waiting for the disk, so a database crash can forget one the labeler
+     * was told about: the row is back as it was before the claim. Then another labeler may claim
+     * the task; the first one's submit must be refused so that the task gets one label.
+     */
+    @Test
+    void aClaimForgottenInACrashIsRefusedAtSubmitAndTheTaskGetsOneLabel() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task forgotten = queue.claim("alice", 1, LONG_LEASE).get(0);
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            // What recovery leaves when the claim's commit record never reached the disk.
+            st.executeUpdate("UPDATE edge_case_tasks SET state = 'pending', lease_owner = NULL,"
+                    + " lease_expires_at = NULL, attempts = attempts - 1");
+        }
+        Task reclaimed = queue.claim("bob", 1, LONG_LEASE).get(0);
+        assertThat(reclaimed.taskId()).isEqualTo(forgotten.taskId());
+
+        assertThatThrownBy(() -> queue.submitLabel(forgotten.taskId(), "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("is leased to bob")
+                .hasMessageContaining("not to alice");
+        queue.submitLabel(reclaimed.taskId(), "bob", LABEL);
+
+        assertThat(stringValue("SELECT string_agg(labeler_id, ',') FROM labels")).isEqualTo("bob");
+        assertThat(stringValue("SELECT state::text FROM edge_case_tasks")).isEqualTo("labeled");
+    }
+
+    /**
+     * A claim and a heartbeat turn {@code synchronous_commit} off for their own transaction only:
+     * on a pooled connection the next submit must still wait for the disk.
+     */
+    @Test
+    void claimsAndHeartbeatsCommitAsynchronouslyButLeaveTheConnectionDurable() throws SQLException {
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        try (Connection shared = dataSource.getConnection(); Statement st = shared.createStatement()) {
+            st.execute("SET synchronous_commit = on");
+            TaskQueue onShared = new TaskQueue(sameConnection(shared));
+
+            shared.setAutoCommit(false);
+            Task task = onShared.claim("alice", 1, LONG_LEASE).get(0);
+            assertThat(setting(shared)).as("inside the claim's transaction").isEqualTo("off");
+            shared.commit();
+            assertThat(setting(shared)).as("after the claim").isEqualTo("on");
+
+            onShared.heartbeat(task.taskId(), "alice", LONG_LEASE);
+            assertThat(setting(shared)).as("after the heartbeat").isEqualTo("on");
+
+            shared.setAutoCommit(false);
+            onShared.submitLabel(task.taskId(), "alice", LABEL);
+            assertThat(setting(shared)).as("inside the submit's transaction").isEqualTo("on");
+            shared.commit();
+        }
+        assertThat(longValue("SELECT count(*) FROM labels")).isOne();
+    }
+
+    /**
+     * Regression: a bound LIMIT made PostgreSQL cost the claim's generic plan as if it locked a
+     * tenth of the table, so every claim was planned afresh (0.3 ms, more than running it). On a
+     * pooled connection the prepared claim and submit must run on their cached generic plans.
+     */
+    @Test
+    void claimsAndSubmitsRunOnCachedPlans() throws SQLException {
+        int rounds = 15;
+        for (int i = 0; i < rounds; i++) {
+            store.insert(EdgeCases.edgeCase("frame-" + i, i));
+        }
+        try (Connection shared = dataSource.getConnection()) {
+            TaskQueue onShared = new TaskQueue(sameConnection(shared));
+            for (int i = 0; i < rounds; i++) {
+                Task task = onShared.claim("alice", 1, LONG_LEASE).get(0);
+                onShared.submitLabel(task.taskId(), "alice", LABEL);
+            }
+            try (Statement st = shared.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT statement, generic_plans, custom_plans"
+                            + " FROM pg_prepared_statements WHERE statement LIKE 'WITH%'")) {
+                Map<String, Long> genericPlans = new HashMap<>();
+                while (rs.next()) {
+                    String statement = rs.getString(1);
+                    String name = statement.contains("claimable AS") ? "claim"
+                            : statement.contains("INSERT INTO labels") ? "submit" : statement;
+                    genericPlans.put(name, rs.getLong(2));
+                }
+                assertThat(genericPlans).as("generic plans run per prepared statement")
+                        .hasEntrySatisfying("claim", n -> assertThat(n).isPositive())
+                        .hasEntrySatisfying("submit", n -> assertThat(n).isPositive());
+            }
+        }
+    }
+
+    private static String setting(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Hands out {@code connection} every time and never closes it, as a pool hands back a used one. */
+    private static DataSource sameConnection(Connection connection) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (ds, dsMethod, dsArgs) -> {
+                    if (!dsMethod.getName().equals("getConnection")) {
+                        throw new UnsupportedOperationException(dsMethod.getName());
+                    }
+                    return Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (c, method, args) -> {
+                                if (method.getName().equals("close")) {
+                                    return null;
+                                }
+                                return invoke(connection, method, args);
+                            });
+                });
     }
 
     /**

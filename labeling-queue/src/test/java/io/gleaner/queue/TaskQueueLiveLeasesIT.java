@@ -133,14 +133,12 @@ class TaskQueueLiveLeasesIT {
     private static String explainClaim(DataSource dataSource) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement st = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + TaskQueue.CLAIM)) {
+            try (PreparedStatement st = c.prepareStatement(
+                    "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + TaskQueue.claimStatement(1))) {
                 st.setString(1, "explainer");
-                st.setInt(2, 1);
+                st.setString(2, "explainer");
                 st.setString(3, "explainer");
-                st.setInt(4, 1);
-                st.setInt(5, 1);
-                st.setString(6, "explainer");
-                st.setDouble(7, 60);
+                st.setDouble(4, 60);
                 StringBuilder plan = new StringBuilder();
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {

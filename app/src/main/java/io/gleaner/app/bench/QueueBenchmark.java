@@ -103,6 +103,11 @@ public final class QueueBenchmark implements Callable<Integer> {
             description = "Lease of the killed client's tasks (default ${DEFAULT-VALUE}).")
     int abandonedLeaseSeconds;
 
+    @Option(names = "--pool-size", defaultValue = "0",
+            description = "Database connections the clients share, as a serve process would; 0: one per client"
+                    + " plus 3 for the feeder, the killed client and the report (default ${DEFAULT-VALUE}).")
+    int poolSize;
+
     @Option(names = "--image-bytes", defaultValue = "4096",
             description = "Bytes of image per task, returned by every claim (default ${DEFAULT-VALUE}).")
     int imageBytes;
@@ -168,6 +173,7 @@ public final class QueueBenchmark implements Callable<Integer> {
         requireRange(abandonedLeases, 1, TaskQueue.MAX_CLAIM, "--abandoned-leases");
         requireRange(abandonedLeaseSeconds, 1, Math.max(1, durationSeconds / 2), "--abandoned-lease-seconds (at most half the duration)");
         requireRange(imageBytes, 1, 1 << 20, "--image-bytes");
+        requireRange(poolSize, 0, 512, "--pool-size");
         PrintWriter out = spec.commandLine().getOut();
         if (embedded) {
             Path dir = Files.createTempDirectory("gleaner-bench-queue-");
@@ -185,7 +191,7 @@ public final class QueueBenchmark implements Callable<Integer> {
         try (Connection admin = database.dataSource().getConnection(); Statement st = admin.createStatement()) {
             st.execute("CREATE SCHEMA " + schema);
         }
-        try (HikariDataSource pool = pool(database, schema, clients + 3)) {
+        try (HikariDataSource pool = pool(database, schema, connections())) {
             Migrations.migrate(pool);
             return measure(pool, where, schema, out);
         } finally {
@@ -193,6 +199,10 @@ public final class QueueBenchmark implements Callable<Integer> {
                 st.execute("DROP SCHEMA " + schema + " CASCADE");
             }
         }
+    }
+
+    private int connections() {
+        return poolSize > 0 ? poolSize : clients + 3;
     }
 
     private int measure(HikariDataSource pool, String where, String schema, PrintWriter out) throws Exception {
@@ -212,7 +222,7 @@ public final class QueueBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT, "conditions: %s, schema %s (dropped after); %d clients, each claim(1) then submit, for %d s;"
                         + " pool of %d connections; %d-byte images; feeder inserts %d tasks when under %d are left;"
                         + " at %d s one more client claims %d tasks with a %d s lease and stops%n",
-                where, schema, clients, durationSeconds, clients + 3, imageBytes, REFILL_BATCH, REFILL_BELOW,
+                where, schema, clients, durationSeconds, connections(), imageBytes, REFILL_BATCH, REFILL_BELOW,
                 durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
         out.flush();
 
