@@ -112,6 +112,35 @@ class TaskQueueIT {
     }
 
     @Test
+    void theSweepReturnsOnlyLeasesLapsedLongerThanTheGraceAndTheirHoldersAreStillRefused() throws SQLException {
+        for (int i = 1; i <= 4; i++) {
+            store.insert(EdgeCases.edgeCase("frame-" + i, 1.0 - i / 10.0));
+        }
+        List<Task> lapsing = queue.claim("alice", 3, SHORT_LEASE);
+        Task live = queue.claim("bob", 1, LONG_LEASE).get(0);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> queue.stats().pending() == 3);
+
+        assertThat(queue.returnLapsedLeases(Duration.ofMinutes(1), 100)).as("lapsed, but within the grace").isZero();
+        assertThat(longValue("SELECT count(*) FROM edge_case_tasks WHERE state = 'leased'")).isEqualTo(4);
+
+        assertThat(queue.returnLapsedLeases(Duration.ZERO, 2)).as("at most max, the oldest first").isEqualTo(2);
+        assertThat(queue.returnLapsedLeases(Duration.ZERO, 100)).isEqualTo(1);
+        assertThat(queue.returnLapsedLeases(Duration.ZERO, 100)).isZero();
+        assertThat(longValue("SELECT count(*) FROM edge_case_tasks WHERE state = 'pending' AND lease_owner IS NULL"
+                + " AND lease_expires_at IS NULL")).isEqualTo(3);
+        assertThat(stringValue("SELECT lease_owner FROM edge_case_tasks WHERE state = 'leased'")).isEqualTo("bob");
+        assertThatThrownBy(() -> queue.submitLabel(lapsing.get(0).taskId(), "alice", LABEL))
+                .isInstanceOf(LeaseException.class)
+                .hasMessageContaining("not leased to alice");
+        queue.submitLabel(live.taskId(), "bob", LABEL);
+        assertThat(queue.claim("carol", 5, LONG_LEASE)).extracting(Task::taskId)
+                .containsExactlyInAnyOrderElementsOf(lapsing.stream().map(Task::taskId).toList());
+        assertThatThrownBy(() -> queue.returnLapsedLeases(Duration.ofSeconds(-1), 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void submitByANonOwnerFailsAndWritesNothing() throws SQLException {
         store.insert(EdgeCases.edgeCase("frame-1", 0.5));
         Task task = queue.claim("alice", 1, LONG_LEASE).get(0);
@@ -192,8 +221,8 @@ class TaskQueueIT {
         long second = queue.submitLabel(tasks.get(0).taskId(), "alice", new Label("stopped_vehicle", 0f, -1f));
         long third = queue.submitLabel(tasks.get(3).taskId(), "alice", new Label("pedestrian_crossing", 0.25f, -1f));
 
-        List<LabeledExample> all = queue.labeledAfter(0);
-        List<LabeledExample> after = queue.labeledAfter(first);
+        List<LabeledExample> all = queue.labeledAfter(0, TaskQueue.MAX_LABELED_PAGE);
+        List<LabeledExample> after = queue.labeledAfter(first, TaskQueue.MAX_LABELED_PAGE);
 
         assertThat(all).extracting(LabeledExample::labelId).containsExactly(first, second, third);
         assertThat(all).extracting(LabeledExample::frameId).containsExactly("frame-3", "frame-1", "frame-4");
@@ -207,7 +236,7 @@ class TaskQueueIT {
         assertThat(example.scene()).isEqualTo("clear_road");
         assertThat(example.steering()).isEqualTo(0f);
         assertThat(example.acceleration()).isEqualTo(0.5f);
-        assertThat(queue.labeledAfter(third)).isEmpty();
+        assertThat(queue.labeledAfter(third, TaskQueue.MAX_LABELED_PAGE)).isEmpty();
     }
 
     @Test

@@ -56,6 +56,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -148,6 +149,11 @@ public final class QueueApiServer implements AutoCloseable {
             + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueApiServer.class);
+    /** How often lapsed leases are returned to pending. */
+    private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+    /** How long a lapsed lease stays leased, so a late submit still hears "lease expired". */
+    private static final Duration SWEEP_GRACE = Duration.ofMinutes(1);
+    private static final int SWEEP_BATCH = 1_000;
     private static final Pattern TASK_ID = Pattern.compile("[1-9][0-9]{0,17}");
     private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     private static final Set<String> RETRAIN_FIELDS = Set.of("model", "reason");
@@ -171,6 +177,7 @@ public final class QueueApiServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final ScheduledExecutorService leaseSweeper;
     private final DataSource dataSource;
     private final ServeConfig config;
     private final TaskQueue queue;
@@ -208,6 +215,40 @@ public final class QueueApiServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.createContext("/", this::handle);
+        this.leaseSweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "queue-lease-sweeper");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Starts answering requests and sweeping lapsed leases. */
+    private void begin() {
+        server.start();
+        leaseSweeper.scheduleWithFixedDelay(this::sweepLapsedLeases, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Returns leases that lapsed over {@link #SWEEP_GRACE} ago to pending ({@link
+     * TaskQueue#returnLapsedLeases}), a batch at a time until none is left. Any instance may
+     * sweep; a failure (the database away) is logged and the next sweep tries again.
+     */
+    private void sweepLapsedLeases() {
+        try {
+            int returned = 0;
+            int batch;
+            do {
+                batch = queue.returnLapsedLeases(SWEEP_GRACE, SWEEP_BATCH);
+                returned += batch;
+            } while (batch == SWEEP_BATCH);
+            if (returned > 0) {
+                LOG.info("returned {} tasks whose lease lapsed over {} s ago to pending", returned, SWEEP_GRACE.toSeconds());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not sweep lapsed leases (the next sweep tries again in {} s): {}", SWEEP_EVERY.toSeconds(),
+                    e.toString());
+        }
     }
 
     /** Starts serving without campaigns ({@code POST /api/v1/campaigns} answers 503); close to stop. */
@@ -215,7 +256,7 @@ public final class QueueApiServer implements AutoCloseable {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(config, "config");
         QueueApiServer api = new QueueApiServer(dataSource, config, null);
-        api.server.start();
+        api.begin();
         return api;
     }
 
@@ -226,7 +267,7 @@ public final class QueueApiServer implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(campaigns, "campaigns");
         QueueApiServer api = new QueueApiServer(dataSource, config, campaigns);
-        api.server.start();
+        api.begin();
         return api;
     }
 
@@ -238,6 +279,7 @@ public final class QueueApiServer implements AutoCloseable {
     /** Stops accepting, lets requests in flight finish for up to a second, and stops the threads. */
     @Override
     public void close() {
+        leaseSweeper.shutdownNow();
         server.stop(1);
         executor.shutdown();
         try {
