@@ -29,7 +29,7 @@ public final class PoolBenchmark implements Callable<Integer> {
     @Option(names = "--pool-size", description = "Unlabeled pool drawn from the 60k training images (default 10000).")
     Integer poolSize;
 
-    @Option(names = "--acquire", description = "Images labeled per round, B (default 100).")
+    @Option(names = "--acquire", description = "Images labeled per round, B (default 150).")
     Integer acquire;
 
     @Option(names = "--rounds", description = "Acquisition rounds (default 10).")
