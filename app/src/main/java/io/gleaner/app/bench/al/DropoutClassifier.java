@@ -50,8 +50,12 @@ final class DropoutClassifier implements AutoCloseable {
 
     /**
      * Trains a fresh network on {@code data.pixels[i]} for each {@code i} in {@code labeled}: Adam
-     * with weight decay, mini-batches drawn by reshuffling the labeled set, {@code steps} updates.
-     * The initial weights, the shuffles and the dropout masks all follow {@code seed}.
+     * with weight decay, mini-batches drawn by reshuffling the labeled set, {@code trainSteps}
+     * updates with the learning rate cosine-decayed to 0. With a fixed rate the last iterate's
+     * test accuracy swung by ±0.02 from one retraining to the next, enough to bury the gap between
+     * strategies; the decay settles the weights, and lifted every curve (random at 1,020 labels
+     * from 0.77 to 0.79). The initial weights, the shuffles and the dropout masks all follow
+     * {@code seed}.
      */
     static DropoutClassifier train(FashionMnistArrays data, int[] labeled, PoolConfig config, long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
@@ -80,7 +84,11 @@ final class DropoutClassifier implements AutoCloseable {
         DefaultTrainingConfig training = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optDevices(new Device[] {model.getNDManager().getDevice()})
                 .optOptimizer(Optimizer.adam()
-                        .optLearningRateTracker(Tracker.fixed(config.learningRate()))
+                        .optLearningRateTracker(Tracker.cosine()
+                                .setBaseValue(config.learningRate())
+                                .optFinalValue(0f)
+                                .setMaxUpdates(config.trainSteps())
+                                .build())
                         .optWeightDecays(config.weightDecay())
                         .build());
         Random shuffle = new Random(seed);

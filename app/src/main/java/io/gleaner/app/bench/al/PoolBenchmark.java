@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pool", mixinStandardHelpOptions = true,
         description = "Pool-based active learning on Fashion-MNIST (Gal et al. 2017 protocol): every strategy vs random.")
 public final class PoolBenchmark implements Callable<Integer> {
-    @Option(names = "--quick", description = "The CI size: 1 seed, bald/margin/random, 20 → 180 labels on a 3k pool.")
+    @Option(names = "--quick", description = "The CI size: 1 seed, margin and random, 20 → 300 labels on a 3k pool.")
     boolean quick;
 
     @Option(names = "--data-dir", description = "Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist).")
@@ -29,10 +29,10 @@ public final class PoolBenchmark implements Callable<Integer> {
     @Option(names = "--pool-size", description = "Unlabeled pool drawn from the 60k training images (default 10000).")
     Integer poolSize;
 
-    @Option(names = "--acquire", description = "Images labeled per round, B (default 20).")
+    @Option(names = "--acquire", description = "Images labeled per round, B (default 150).")
     Integer acquire;
 
-    @Option(names = "--rounds", description = "Acquisition rounds (default 15).")
+    @Option(names = "--rounds", description = "Acquisition rounds (default 10).")
     Integer rounds;
 
     @Option(names = "--scored-subset", description = "Unlabeled images scored per round, drawn from the pool (default 2000).")
@@ -41,11 +41,17 @@ public final class PoolBenchmark implements Callable<Integer> {
     @Option(names = "--mc-passes", description = "Dropout passes T per pool image (default 20).")
     Integer mcPasses;
 
+    @Option(names = "--train-steps", description = "Adam updates per training from scratch (default 400).")
+    Integer trainSteps;
+
+    @Option(names = "--batch-size", description = "Training mini-batch (default 64).")
+    Integer batchSize;
+
     @Option(names = "--seeds", description = "Repetitions (default 3).")
     Integer seeds;
 
     @Option(names = "--strategies", split = ",",
-            description = "Comma-separated: bald, variation-ratio, max-entropy, margin, least-confidence, core-set, random (default all).")
+            description = "Comma-separated: bald, variation-ratio, max-entropy, margin, least-confidence, core-set, margin-core-set, random (default all).")
     List<String> strategies;
 
     @Option(names = "--out", defaultValue = "gleaner-data/bench-al-pool",
@@ -57,9 +63,9 @@ public final class PoolBenchmark implements Callable<Integer> {
         PoolConfig config = config();
         System.out.println(BenchConditions.describe());
         System.out.printf(Locale.ROOT, "Fashion-MNIST pool %d, test %d, start %d balanced labels, +%d per round × %d rounds,"
-                        + " %d scored per round, T=%d dropout passes, %d seed(s), MLP 784-256-128-10 retrained from scratch (%d Adam steps)%n",
+                        + " %d scored per round, T=%d dropout passes, %d seed(s), MLP 784-256-128-10 retrained from scratch (%d Adam steps of %d, cosine-decayed rate)%n",
                 config.poolSize(), config.testSize(), config.initialLabels(), config.acquireSize(), config.rounds(),
-                config.scoredSubset(), config.mcPasses(), config.seeds(), config.trainSteps());
+                config.scoredSubset(), config.mcPasses(), config.seeds(), config.trainSteps(), config.batchSize());
         PoolExperiment.Result result = PoolExperiment.run(config, System.out::println);
         print(result);
         return 0;
@@ -72,7 +78,7 @@ public final class PoolBenchmark implements Callable<Integer> {
                 acquire != null ? acquire : base.acquireSize(), rounds != null ? rounds : base.rounds(),
                 scoredSubset != null ? scoredSubset : base.scoredSubset(),
                 mcPasses != null ? mcPasses : base.mcPasses(), seeds != null ? seeds : base.seeds(),
-                base.trainSteps(), base.batchSize(), base.learningRate(), base.weightDecay(),
+                trainSteps != null ? trainSteps : base.trainSteps(), batchSize != null ? batchSize : base.batchSize(), base.learningRate(), base.weightDecay(),
                 strategies != null ? strategies.stream().map(String::trim).map(PoolStrategy::byName).toList()
                         : base.strategies(),
                 base.seed());

@@ -1,5 +1,7 @@
 package io.gleaner.app.bench.al;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -16,6 +18,12 @@ import java.util.function.Consumer;
  * so far and measured on the test images.
  */
 final class PoolExperiment {
+    /**
+     * With one PyTorch thread the operators run on the calling thread, so its CPU time is the
+     * curve's cost whatever the machine's load; the wall time is not.
+     */
+    private static final ThreadMXBean THREAD_CPU = ManagementFactory.getThreadMXBean();
+
     private PoolExperiment() {}
 
     /**
@@ -102,12 +110,14 @@ final class PoolExperiment {
             int[] initial = balanced(pool, train.labels(), config.initialLabels());
             for (PoolStrategy strategy : config.strategies()) {
                 long curveStarted = System.nanoTime();
+                long cpuStarted = THREAD_CPU.getCurrentThreadCpuTime();
                 double[] curve = curve(strategy, config, train, test, testIndices, pool, initial, seed);
                 accuracy.get(strategy)[s] = curve;
-                progress.accept(String.format(java.util.Locale.ROOT, "  seed %d %-17s %s  (%.0f s)", seed,
+                progress.accept(String.format(java.util.Locale.ROOT, "  seed %d %-17s %s  (%.0f s, %.0f s CPU)", seed,
                         strategy.configName(), Arrays.toString(Arrays.stream(curve)
                                 .mapToObj(a -> String.format(java.util.Locale.ROOT, "%.3f", a)).toArray()),
-                        (System.nanoTime() - curveStarted) / 1e9));
+                        (System.nanoTime() - curveStarted) / 1e9,
+                        (THREAD_CPU.getCurrentThreadCpuTime() - cpuStarted) / 1e9));
             }
         }
         return new Result(config, accuracy, (System.nanoTime() - started) / 1e9);

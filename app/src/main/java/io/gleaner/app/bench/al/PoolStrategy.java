@@ -26,8 +26,17 @@ enum PoolStrategy {
     LEAST_CONFIDENCE("least-confidence"),
     /** {@link BatchDiversity#kCenterGreedy} on the classifier's penultimate-layer embeddings. */
     CORE_SET("core-set"),
+    /**
+     * Margin for informativeness, k-center for diversity: the {@value #SHORTLIST_FACTOR}·B
+     * smallest-margin images, then {@link BatchDiversity#kCenterGreedy} picks B of them that
+     * cover the shortlist away from the labeled set, so a batch does not pile up on one boundary.
+     */
+    MARGIN_CORE_SET("margin-core-set"),
     /** Uniformly at random, the baseline. */
     RANDOM("random");
+
+    /** Shortlist size of {@link #MARGIN_CORE_SET}, in multiples of the batch B. */
+    static final int SHORTLIST_FACTOR = 10;
 
     private final String configName;
 
@@ -90,6 +99,13 @@ enum PoolStrategy {
                     };
                 }
                 yield top(unlabeled, scores, budget);
+            }
+            case MARGIN_CORE_SET -> {
+                int[] shortlist = MARGIN.pick(model, data, unlabeled, labeled,
+                        Math.min(unlabeled.length, SHORTLIST_FACTOR * budget), passes, random);
+                int[] picks = BatchDiversity.kCenterGreedy(model.embeddings(data, shortlist),
+                        model.embeddings(data, labeled), budget);
+                yield Arrays.stream(picks).map(i -> shortlist[i]).toArray();
             }
             case MARGIN, LEAST_CONFIDENCE -> {
                 float[][] p = model.probabilities(data, unlabeled);

@@ -17,9 +17,9 @@ class PoolBenchmarkTest {
 
     /**
      * The --quick run on its fixed seed (deterministic: one PyTorch thread, seeded weights, draws
-     * and masks). Measured on the development machine: margin reaches random's 180-label accuracy
-     * with 144 labels, 1.25x fewer; asserting 1.15x leaves room for a different CPU's rounding but
-     * fails if active selection is no better than random.
+     * and masks). Measured on the development machine: margin reaches random's 300-label accuracy
+     * (0.766) with 174 labels, 1.73x fewer; asserting 1.4x leaves room for a different CPU's
+     * rounding but fails if active selection is no better, or only marginally better, than random.
      */
     @Test
     void quickRunBestStrategyNeedsFewerLabelsThanRandom() {
@@ -28,7 +28,7 @@ class PoolBenchmarkTest {
 
         assertThat(lines).hasSize(PoolConfig.quick().strategies().size());
         assertThat(result.best()).isNotEqualTo(PoolStrategy.RANDOM);
-        assertThat(result.labelRatio()).isGreaterThanOrEqualTo(1.15);
+        assertThat(result.labelRatio()).isGreaterThanOrEqualTo(1.4);
         double[] random = result.meanCurve(PoolStrategy.RANDOM);
         assertThat(random[random.length - 1]).isGreaterThan(random[0] + 0.05);
     }
@@ -41,7 +41,7 @@ class PoolBenchmarkTest {
         try {
             System.setOut(new java.io.PrintStream(buffer, true, java.nio.charset.StandardCharsets.UTF_8));
             exit = new CommandLine(new PoolBenchmark()).execute("--quick", "--rounds", "1", "--strategies",
-                    "least-confidence,core-set,random", "--out", out.toString());
+                    "variation-ratio,margin-core-set,random", "--out", out.toString());
         } finally {
             System.setOut(original);
         }
