@@ -25,6 +25,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        options.applyThreads();
         ImageSet images = options.images(out);
         PretrainResult result = options.pretrain(images, out);
         try (var backbone = result.backbone()) {

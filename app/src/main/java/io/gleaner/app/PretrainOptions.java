@@ -1,5 +1,7 @@
 package io.gleaner.app;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.gleaner.retrain.ssl.FashionMnistFiles;
 import io.gleaner.retrain.ssl.ImageFolder;
 import io.gleaner.retrain.ssl.ImageSet;
@@ -65,6 +67,10 @@ final class PretrainOptions {
     @Option(names = "--blocks", defaultValue = "1", description = "Residual blocks per stage, the depth (default ${DEFAULT-VALUE}).")
     int blocks;
 
+    @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads, 0 = PyTorch's default"
+            + " of one per core (default ${DEFAULT-VALUE}); 1 spends less CPU per image on a machine busy with other work.")
+    int threads;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and augmentation (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -119,6 +125,17 @@ final class PretrainOptions {
 
     Path checkpoints() {
         return checkpointDir != null ? checkpointDir : output.resolveSibling(output.getFileName() + ".checkpoint");
+    }
+
+    /** Applies {@code --threads} to PyTorch's intra-op pool, before any training or probing runs. */
+    void applyThreads() {
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads " + threads + " must be 0 (PyTorch's default) or positive");
+        }
+        if (threads > 0) {
+            Engine.getEngine("PyTorch"); // loads the native library JniUtils calls into
+            JniUtils.setNumThreads(threads);
+        }
     }
 
     /** Pretrains on {@code images}, printing progress to {@code out}. */
