@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -46,6 +47,9 @@ final class EvalCommands implements Runnable {
             description = "Linear probe on Fashion-MNIST: SSL features vs raw pixels vs a randomly initialised"
                     + " backbone, in one run.")
     static final class Probe implements Callable<Integer> {
+        /** The target: the SSL probe beats raw pixels after at most 20 minutes of pretraining. */
+        static final Duration PRETRAIN_BUDGET = Duration.ofMinutes(20);
+
         @Mixin PretrainOptions options;
         @Spec CommandSpec spec;
 
@@ -104,7 +108,7 @@ final class EvalCommands implements Runnable {
                 out.println("probing " + model + " (" + backbone.manifest().method() + ", " + backbone.manifest().data()
                         + ", " + backbone.manifest().epochs() + " epochs)");
             } else {
-                PretrainResult result = options.pretrain(train, out);
+                PretrainResult result = options.pretrain(train, out, PRETRAIN_BUDGET);
                 backbone = result.backbone();
                 pretrainSeconds = result.trainSeconds();
                 ModelArtifact artifact = options.save(result, train);
