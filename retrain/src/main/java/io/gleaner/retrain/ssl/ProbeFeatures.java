@@ -19,10 +19,11 @@ import java.util.Locale;
  * of the last stage).
  *
  * <p>Why more than the embedding: a 28 px image ends in a 4×4 last stage, and averaging it away
- * keeps what is in the image but not where, which a linear classifier of clothing needs (a sleeve
- * is a sleeve on a shirt and on a coat). Probing pooled maps of the last stages is the usual remedy
+ * keeps which patterns occur but not where, while a linear classifier tells a shirt from a
+ * pullover largely by where they occur. Probing pooled maps of the last stages is the usual remedy
  * for small backbones; the pretrained and the randomly initialised backbone are read the same way,
- * so their difference is still the pretraining's.
+ * so their difference is still the pretraining's. On Fashion-MNIST the 2×2 maps of the last two
+ * stages of a width-8 backbone (384 values) probed 0.846 where its 64-value embedding probed 0.773.
  *
  * @param stages how many stages, counted from the last, in 1..the backbone's stages
  * @param grid cells per side each stage's map is averaged to, 1..4
