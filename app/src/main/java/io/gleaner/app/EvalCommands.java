@@ -7,6 +7,7 @@ import io.gleaner.retrain.ssl.ImageSet;
 import io.gleaner.retrain.ssl.LinearProbe;
 import io.gleaner.retrain.ssl.LinearProbeEvaluation;
 import io.gleaner.retrain.ssl.PretrainResult;
+import io.gleaner.retrain.ssl.ProbeFeatures;
 import io.gleaner.retrain.ssl.ProbeReport;
 import io.gleaner.scorer.model.Backbone;
 import io.gleaner.scorer.model.ModelArtifact;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,6 +47,9 @@ final class EvalCommands implements Runnable {
             description = "Linear probe on Fashion-MNIST: SSL features vs raw pixels vs a randomly initialised"
                     + " backbone, in one run.")
     static final class Probe implements Callable<Integer> {
+        /** The target: the SSL probe beats raw pixels after at most 20 minutes of pretraining. */
+        static final Duration PRETRAIN_BUDGET = Duration.ofMinutes(20);
+
         @Mixin PretrainOptions options;
         @Spec CommandSpec spec;
 
@@ -53,6 +58,14 @@ final class EvalCommands implements Runnable {
 
         @Option(names = "--probe-epochs", defaultValue = "30", description = "Epochs of the linear probe (default ${DEFAULT-VALUE}).")
         int probeEpochs;
+
+        @Option(names = "--probe-stages", defaultValue = "2",
+                description = "Backbone stages the probe reads, counted from the last (default ${DEFAULT-VALUE}).")
+        int probeStages;
+
+        @Option(names = "--probe-grid", defaultValue = "2", description = "Cells per side each probed stage's feature map"
+                + " is averaged to; --probe-stages 1 --probe-grid 1 is the embedding (default ${DEFAULT-VALUE}).")
+        int probeGrid;
 
         @Option(names = "--quick", description = "A size that runs in well under a minute: 2,048 training and 2,000"
                 + " test images, a width-8 backbone of 3 stages, 2 epochs of batch 128, 10 probe epochs.")
@@ -74,6 +87,7 @@ final class EvalCommands implements Runnable {
                 options.batch = 128;
                 probeEpochs = 10;
             }
+            options.applyThreads();
             out.println("device: " + Engine.getInstance().defaultDevice() + ", PyTorch " + Engine.getInstance().getVersion()
                     + ", " + JniUtils.getNumThreads() + " intra-op threads, " + Runtime.getRuntime().availableProcessors()
                     + " cores, load average " + loadAverage());
@@ -94,7 +108,7 @@ final class EvalCommands implements Runnable {
                 out.println("probing " + model + " (" + backbone.manifest().method() + ", " + backbone.manifest().data()
                         + ", " + backbone.manifest().epochs() + " epochs)");
             } else {
-                PretrainResult result = options.pretrain(train, out);
+                PretrainResult result = options.pretrain(train, out, PRETRAIN_BUDGET);
                 backbone = result.backbone();
                 pretrainSeconds = result.trainSeconds();
                 ModelArtifact artifact = options.save(result, train);
@@ -106,9 +120,13 @@ final class EvalCommands implements Runnable {
                 out.printf(Locale.ROOT, "probing: %d training images, %d test images, %d probe epochs, load average %s%n",
                         train.count(), test.count(), probeEpochs, loadAverage());
                 out.flush();
+                ProbeFeatures features = new ProbeFeatures(probeStages, probeGrid);
+                out.println("probed features of both backbones: " + features.describe(backbone.spec()) + ", "
+                        + features.dimensions(backbone.spec()) + " values; raw pixels: all of them");
+                out.flush();
                 LinearProbe.Settings settings = new LinearProbe.Settings(probeEpochs, 256, 2e-3, 1e-4, 7);
                 report = LinearProbeEvaluation.run(backbone, train, trainLabels, test, testLabels,
-                        FashionMnistFiles.CLASSES, settings, options.seed + 1);
+                        FashionMnistFiles.CLASSES, features, settings, options.seed + 1);
             }
             out.println();
             out.printf(Locale.ROOT, "%-40s %9s %10s%n", "features (linear probe, frozen)", "dims", "test acc");

@@ -25,8 +25,9 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        options.applyThreads();
         ImageSet images = options.images(out);
-        PretrainResult result = options.pretrain(images, out);
+        PretrainResult result = options.pretrain(images, out, null);
         try (var backbone = result.backbone()) {
             ModelArtifact artifact = options.save(result, images);
             out.printf(Locale.ROOT, "saved %s (%s, SHA-256 %s) after %.0f s of pretraining%n", artifact.dir(),

@@ -1,5 +1,7 @@
 package io.gleaner.app;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.gleaner.retrain.ssl.FashionMnistFiles;
 import io.gleaner.retrain.ssl.ImageFolder;
 import io.gleaner.retrain.ssl.ImageSet;
@@ -13,6 +15,7 @@ import io.gleaner.scorer.model.ModelArtifact;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -47,16 +50,16 @@ final class PretrainOptions {
     @Option(names = "--epochs", defaultValue = "10", description = "Pretraining epochs (default ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "256", description = "Images per step, two views each (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "128", description = "Images per step, two views each (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", description = "Peak AdamW learning rate (default 5e-4).")
+    @Option(names = "--lr", description = "Peak AdamW learning rate (default 1e-3 for simclr, 5e-4 for vicreg).")
     Double learningRate;
 
-    @Option(names = "--temperature", description = "NT-Xent temperature for simclr (default 0.2).")
+    @Option(names = "--temperature", description = "NT-Xent temperature for simclr (default 0.5).")
     Double temperature;
 
-    @Option(names = "--width", defaultValue = "16", description = "Backbone width: stem and first-stage filters (default ${DEFAULT-VALUE}).")
+    @Option(names = "--width", defaultValue = "8", description = "Backbone width: stem and first-stage filters (default ${DEFAULT-VALUE}).")
     int width;
 
     @Option(names = "--stages", defaultValue = "4", description = "Backbone stages, each after the first halves the resolution (default ${DEFAULT-VALUE}).")
@@ -64,6 +67,14 @@ final class PretrainOptions {
 
     @Option(names = "--blocks", defaultValue = "1", description = "Residual blocks per stage, the depth (default ${DEFAULT-VALUE}).")
     int blocks;
+
+    @Option(names = "--max-minutes", paramLabel = "MINUTES", description = "Stop after the epoch after which one more"
+            + " would pass this much training time (default: no limit for pretrain, 20 for eval probe).")
+    Double maxMinutes;
+
+    @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads, 0 = PyTorch's default"
+            + " of one per core (default ${DEFAULT-VALUE}); 1 spends less CPU per image on a machine busy with other work.")
+    int threads;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and augmentation (default ${DEFAULT-VALUE}).")
     long seed;
@@ -121,18 +132,37 @@ final class PretrainOptions {
         return checkpointDir != null ? checkpointDir : output.resolveSibling(output.getFileName() + ".checkpoint");
     }
 
-    /** Pretrains on {@code images}, printing progress to {@code out}. */
-    PretrainResult pretrain(ImageSet images, PrintWriter out) {
+    /** Applies {@code --threads} to PyTorch's intra-op pool, before any training or probing runs. */
+    void applyThreads() {
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads " + threads + " must be 0 (PyTorch's default) or positive");
+        }
+        if (threads > 0) {
+            Engine.getEngine("PyTorch"); // loads the native library JniUtils calls into
+            JniUtils.setNumThreads(threads);
+        }
+    }
+
+    /**
+     * Pretrains on {@code images}, printing progress to {@code out}, within {@code --max-minutes}
+     * or else {@code defaultBudget} (null for no limit).
+     */
+    PretrainResult pretrain(ImageSet images, PrintWriter out, Duration defaultBudget) {
         if (Files.exists(output.resolve("manifest.json"))) {
             throw new IllegalArgumentException("--output " + output + " already holds an artifact; artifacts are"
                     + " immutable, choose a new folder");
         }
+        if (maxMinutes != null && !(maxMinutes > 0)) {
+            throw new IllegalArgumentException("--max-minutes " + maxMinutes + " must be positive");
+        }
+        Duration budget = maxMinutes != null ? Duration.ofMillis(Math.round(maxMinutes * 60_000)) : defaultBudget;
         PretrainConfig config = config();
         BackboneSpec spec = spec(images);
         out.printf(Locale.ROOT, "pretraining %s on %s (%d images of %dx%dx%d), backbone width %d, %d stages x %d"
-                        + " blocks (embedding %d), %d epochs of batch %d, checkpoints in %s%n", config.method().id(),
+                        + " blocks (embedding %d), %d epochs of batch %d%s, checkpoints in %s%n", config.method().id(),
                 images.name(), images.count(), images.channels(), images.size(), images.size(), spec.width(),
                 spec.stages(), spec.blocksPerStage(), spec.embeddingSize(), config.epochs(), config.batchSize(),
+                budget == null ? "" : String.format(Locale.ROOT, " within %.1f minutes", budget.toMillis() / 60_000.0),
                 checkpoints());
         out.flush();
         return Pretrainer.run(images, spec, config, checkpoints(), new PretrainListener() {
@@ -141,7 +171,7 @@ final class PretrainOptions {
                 out.println(line);
                 out.flush();
             }
-        });
+        }, budget);
     }
 
     /** Saves the pretrained backbone as an artifact with its pretraining figures. */

@@ -25,6 +25,7 @@ import io.gleaner.retrain.TrainingCheckpoint;
 import io.gleaner.scorer.model.Backbone;
 import io.gleaner.scorer.model.BackboneSpec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -78,6 +79,19 @@ public final class Pretrainer {
      */
     public static PretrainResult run(ImageSet images, BackboneSpec spec, PretrainConfig config, Path checkpointDir,
             PretrainListener listener) {
+        return run(images, spec, config, checkpointDir, listener, null);
+    }
+
+    /**
+     * Pretrains as {@link #run(ImageSet, BackboneSpec, PretrainConfig, Path, PretrainListener)}, but
+     * stops early, after a whole epoch and its checkpoint, when one more epoch as long as the last
+     * would end past {@code timeBudget} of training time (counted across resumed runs). The learning
+     * rate then has not finished its cosine decay; the result holds the epochs that ran.
+     *
+     * @param timeBudget most training time to spend; null for no limit
+     */
+    public static PretrainResult run(ImageSet images, BackboneSpec spec, PretrainConfig config, Path checkpointDir,
+            PretrainListener listener, Duration timeBudget) {
         Objects.requireNonNull(listener, "listener");
         if (images.channels() != spec.inputChannels() || images.size() != spec.inputSize()) {
             throw new IllegalArgumentException("images are " + images.channels() + "x" + images.size() + "x"
@@ -100,7 +114,8 @@ public final class Pretrainer {
 
         Backbone backbone = Backbone.create(spec, config.seed());
         try {
-            return train(images, spec, config, checkpointDir, listener, fingerprint, previous, backbone);
+            return train(images, spec, config, checkpointDir, listener, fingerprint, previous, backbone,
+                    timeBudget == null ? Double.POSITIVE_INFINITY : timeBudget.toMillis() / 1000.0);
         } catch (RuntimeException e) {
             backbone.close();
             throw e;
@@ -109,7 +124,7 @@ public final class Pretrainer {
 
     private static PretrainResult train(ImageSet images, BackboneSpec spec, PretrainConfig config, Path checkpointDir,
             PretrainListener listener, String fingerprint, Optional<Progress> previous,
-            Backbone backbone) {
+            Backbone backbone, double budgetSeconds) {
         int stepsPerEpoch = images.count() / config.batchSize();
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         Block projector = projector(config);
@@ -221,6 +236,13 @@ public final class Pretrainer {
                                 optimizer.updateCount(), trainSeconds, records), parts, optimizer.state(trainableIds));
                     }
                     listener.epochDone(record);
+                    double epochSeconds = (System.nanoTime() - started) / 1e9;
+                    if (epoch < config.epochs() && trainSeconds + epochSeconds > budgetSeconds) {
+                        listener.progress(String.format(Locale.ROOT, "stopping after epoch %d of %d: %.0f s trained,"
+                                        + " another epoch (%.0f s) would pass the time budget of %.0f s",
+                                epoch, config.epochs(), trainSeconds, epochSeconds, budgetSeconds));
+                        break;
+                    }
                 }
             }
             return new PretrainResult(backbone, records, trainSeconds, firstEpoch - 1);

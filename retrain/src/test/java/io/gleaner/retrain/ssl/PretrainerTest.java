@@ -7,6 +7,7 @@ import io.gleaner.retrain.TrainingCheckpoint;
 import io.gleaner.scorer.model.BackboneSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,6 +90,26 @@ class PretrainerTest {
             assertThat(resumed.epochs()).extracting(EpochRecord::loss)
                     .containsExactlyElementsOf(straight.epochs().stream().map(EpochRecord::loss).toList());
             assertThat(backbone.embed(probe, 8)).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void aTimeBudgetStopsAfterTheEpochWhoseSuccessorWouldOverrunIt(@TempDir Path dir) {
+        Recorder recorder = new Recorder();
+        PretrainResult result = Pretrainer.run(images, spec, config(SslMethod.SIMCLR, 3), dir, recorder,
+                Duration.ofMillis(1));
+        try (var backbone = result.backbone()) {
+            assertThat(result.epochs()).hasSize(1);
+            assertThat(recorder.lines).anyMatch(l -> l.startsWith("stopping after epoch 1 of 3: ")
+                    && l.contains("would pass the time budget of 0 s"));
+            assertThat(TrainingCheckpoint.progress(dir, Pretrainer.Progress.class).orElseThrow().completedEpochs())
+                    .isEqualTo(1);
+        }
+        Recorder unlimited = new Recorder();
+        try (var backbone = Pretrainer.run(images, spec, config(SslMethod.SIMCLR, 1), null, unlimited,
+                Duration.ofMillis(1)).backbone()) {
+            // The last epoch is never cut: nothing follows it.
+            assertThat(unlimited.lines).noneMatch(l -> l.startsWith("stopping"));
         }
     }
 
