@@ -52,6 +52,14 @@ class GleanerCommandTest {
     }
 
     @Test
+    void theThreeActiveLearningBenchmarksAreTheSubcommandsOfBenchAl() {
+        CommandLine bench = new CommandLine(new GleanerCommand()).getSubcommands().get("bench");
+        assertThat(bench.getSubcommands().keySet()).containsExactlyInAnyOrder("ingest", "queue", "al", "scorer", "loop");
+        assertThat(bench.getSubcommands().get("al").getSubcommands().keySet())
+                .containsExactlyInAnyOrder("pool", "stream", "campaign");
+    }
+
+    @Test
     void selectTakesNamedTriggersDedupAndBudgetsAndRejectsABadTriggerByName() {
         var select = (RoleCommands.Select) parsed("select", "--trigger", "novel=novelty,top=0.005",
                 "--trigger", "unsure=entropy,threshold=0.7", "--dedup-min-similarity", "0.95", "--budget-fleet", "100");

@@ -35,7 +35,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code gleaner bench campaign}: how well a "find me more like this" campaign seeded with a few
+ * {@code gleaner bench al campaign}: how well a "find me more like this" campaign seeded with a few
  * exemplar frames of one rare scenario finds that scenario in the fleet's next frames.
  *
  * <p>Offline, without Kafka: the seed model is trained the way the demo trains it

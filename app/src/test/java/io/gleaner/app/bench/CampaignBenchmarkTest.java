@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code gleaner bench campaign --quick} on a fixed seed: the campaign finds its scenario far above the base rate. */
+/** {@code gleaner bench al campaign --quick} on a fixed seed: the campaign finds its scenario far above the base rate. */
 class CampaignBenchmarkTest {
     @TempDir
     Path out;
