@@ -1,6 +1,7 @@
 package io.gleaner.scorer;
 
 import io.gleaner.scorer.model.DrivingModel;
+import io.gleaner.scorer.model.NativeHeap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -30,8 +31,9 @@ public final class ModelHolder implements AutoCloseable {
     }
 
     /**
-     * Serves {@code next} from now on and closes the previous model once no batch uses it. The
-     * holder owns {@code next} afterwards. Must not be called while the calling thread holds a lease.
+     * Serves {@code next} from now on and closes the previous model once no batch uses it, handing
+     * its native memory back to the OS ({@link NativeHeap#trim()}). The holder owns {@code next}
+     * afterwards. Must not be called while the calling thread holds a lease.
      *
      * @throws IllegalStateException when the holder is closed (and {@code next} is closed too)
      */
@@ -52,6 +54,8 @@ public final class ModelHolder implements AutoCloseable {
         // Nobody can lease the previous model any more, and the write lock proved no lease was out.
         if (previous != null && previous != next) {
             previous.close();
+            // Give its tensors' pages back, or the resident set climbs a step with each swap.
+            NativeHeap.trim();
         }
     }
 
@@ -74,6 +78,7 @@ public final class ModelHolder implements AutoCloseable {
             lock.writeLock().unlock();
         }
         failed.close();
+        NativeHeap.trim();
         return true;
     }
 
