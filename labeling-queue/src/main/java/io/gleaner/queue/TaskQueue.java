@@ -426,11 +426,7 @@ public final class TaskQueue {
             st.setString(2, labelerId);
             st.setInt(3, consensus.labelsRequired());
             st.setLong(4, LABEL_ORDER_LOCK_KEY);
-            st.setString(5, labelerId);
-            st.setString(6, label.scene());
-            st.setFloat(7, label.steering());
-            st.setFloat(8, label.acceleration());
-            st.setString(9, label.notes());
+            bindLabel(st, 5, labelerId, label);
             try (ResultSet rs = st.executeQuery()) {
                 if (!rs.next()) {
                     throw new TaskNotFoundException(taskId, "act only on tasks returned by claim");
@@ -612,17 +608,22 @@ public final class TaskQueue {
         }
     }
 
+    /** Binds the labeler, scene, steering, acceleration and notes at {@code first} .. {@code first + 4}. */
+    private static void bindLabel(PreparedStatement st, int first, String labelerId, Label label) throws SQLException {
+        st.setString(first, labelerId);
+        st.setString(first + 1, label.scene());
+        st.setFloat(first + 2, label.steering());
+        st.setFloat(first + 3, label.acceleration());
+        st.setString(first + 4, label.notes());
+    }
+
     /** Inserts the label and moves the task to {@code state}, ending the lease: see {@link #INSERT_LABEL}. */
     private static long insertLabel(Connection c, long taskId, String labelerId, Label label, boolean completes,
                                     String state) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(INSERT_LABEL)) {
             st.setLong(1, LABEL_ORDER_LOCK_KEY);
             st.setLong(2, taskId);
-            st.setString(3, labelerId);
-            st.setString(4, label.scene());
-            st.setFloat(5, label.steering());
-            st.setFloat(6, label.acceleration());
-            st.setString(7, label.notes());
+            bindLabel(st, 3, labelerId, label);
             st.setBoolean(8, completes);
             st.setString(9, state);
             st.setLong(10, taskId);
