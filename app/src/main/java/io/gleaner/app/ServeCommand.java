@@ -55,6 +55,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "Longest lease a client may ask for (default ${DEFAULT-VALUE}).")
     int maxLeaseSeconds;
 
+    @Option(names = "--lease-sweep-seconds", defaultValue = "30",
+            description = "How often leases that lapsed go back to pending, so queue depth counts them (default ${DEFAULT-VALUE}).")
+    int leaseSweepSeconds;
+
+    @Option(names = "--lease-grace-seconds", defaultValue = "60",
+            description = "How long a lapsed lease waits for that, so its holder's late submit still hears"
+                    + " 'lease expired' (default ${DEFAULT-VALUE}).")
+    int leaseGraceSeconds;
+
     @Option(names = "--threads", defaultValue = "16",
             description = "Request threads, and database connections in the pool (default ${DEFAULT-VALUE}).")
     int threads;
@@ -86,7 +95,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServeConfig config = new ServeConfig(host, port, maxRequestBytes, Duration.ofSeconds(leaseSeconds),
                 Duration.ofSeconds(maxLeaseSeconds), threads,
-                new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance));
+                new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance),
+                Duration.ofSeconds(leaseSweepSeconds), Duration.ofSeconds(leaseGraceSeconds));
         boolean campaigns = spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers")
                 || System.getenv("GLEANER_BOOTSTRAP_SERVERS") != null;
         if (feedbackRelay && !campaigns) {

@@ -149,10 +149,6 @@ public final class QueueApiServer implements AutoCloseable {
             + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueApiServer.class);
-    /** How often lapsed leases are returned to pending. */
-    private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
-    /** How long a lapsed lease stays leased, so a late submit still hears "lease expired". */
-    private static final Duration SWEEP_GRACE = Duration.ofMinutes(1);
     private static final int SWEEP_BATCH = 1_000;
     private static final Pattern TASK_ID = Pattern.compile("[1-9][0-9]{0,17}");
     private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -225,12 +221,12 @@ public final class QueueApiServer implements AutoCloseable {
     /** Starts answering requests and sweeping lapsed leases. */
     private void begin() {
         server.start();
-        leaseSweeper.scheduleWithFixedDelay(this::sweepLapsedLeases, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
-                TimeUnit.MILLISECONDS);
+        long every = config.leaseSweepEvery().toMillis();
+        leaseSweeper.scheduleWithFixedDelay(this::sweepLapsedLeases, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
-     * Returns leases that lapsed over {@link #SWEEP_GRACE} ago to pending ({@link
+     * Returns leases that lapsed over {@link ServeConfig#leaseSweepGrace} ago to pending ({@link
      * TaskQueue#returnLapsedLeases}), a batch at a time until none is left. Any instance may
      * sweep; a failure (the database away) is logged and the next sweep tries again.
      */
@@ -239,15 +235,16 @@ public final class QueueApiServer implements AutoCloseable {
             int returned = 0;
             int batch;
             do {
-                batch = queue.returnLapsedLeases(SWEEP_GRACE, SWEEP_BATCH);
+                batch = queue.returnLapsedLeases(config.leaseSweepGrace(), SWEEP_BATCH);
                 returned += batch;
             } while (batch == SWEEP_BATCH);
             if (returned > 0) {
-                LOG.info("returned {} tasks whose lease lapsed over {} s ago to pending", returned, SWEEP_GRACE.toSeconds());
+                LOG.info("returned {} tasks whose lease lapsed over {} s ago to pending", returned,
+                        config.leaseSweepGrace().toSeconds());
             }
         } catch (RuntimeException e) {
-            LOG.warn("could not sweep lapsed leases (the next sweep tries again in {} s): {}", SWEEP_EVERY.toSeconds(),
-                    e.toString());
+            LOG.warn("could not sweep lapsed leases (the next sweep tries again in {} s): {}",
+                    config.leaseSweepEvery().toSeconds(), e.toString());
         }
     }
 

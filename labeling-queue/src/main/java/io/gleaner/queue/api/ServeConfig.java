@@ -14,6 +14,10 @@ import java.util.Objects;
  * @param maxLease the longest lease a client may ask for
  * @param threads request threads (each holds at most one database connection at a time)
  * @param consensus when a task's labels are enough
+ * @param leaseSweepEvery how often leases that lapsed are returned to pending, so queue depth and
+ *     the dashboard count them as waiting (a claim takes a lapsed task either way)
+ * @param leaseSweepGrace how long a lapsed lease stays leased before a sweep returns it, so a late
+ *     submit from its holder still hears "lease expired" rather than "not leased"
  */
 public record ServeConfig(
         String host,
@@ -22,7 +26,9 @@ public record ServeConfig(
         Duration defaultLease,
         Duration maxLease,
         int threads,
-        ConsensusConfig consensus) {
+        ConsensusConfig consensus,
+        Duration leaseSweepEvery,
+        Duration leaseSweepGrace) {
     /** A label's JSON with 2,000 characters of notes is under 10 KiB; 64 KiB leaves room and stops abuse. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -51,16 +57,40 @@ public record ServeConfig(
             throw new IllegalArgumentException("serve threads is " + threads + ", must be 1 .. 256 (--threads)");
         }
         Objects.requireNonNull(consensus, "consensus");
+        Objects.requireNonNull(leaseSweepEvery, "leaseSweepEvery");
+        Objects.requireNonNull(leaseSweepGrace, "leaseSweepGrace");
+        if (leaseSweepEvery.compareTo(Duration.ofSeconds(1)) < 0 || leaseSweepEvery.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("lease sweep interval is " + leaseSweepEvery
+                    + ", must be 1 s .. 1 h (--lease-sweep-seconds)");
+        }
+        if (leaseSweepGrace.isNegative() || leaseSweepGrace.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("lease sweep grace is " + leaseSweepGrace
+                    + ", must be 0 .. 1 h (--lease-grace-seconds)");
+        }
     }
 
-    /** Local only, port 8080, 64 KiB requests, 5-minute leases (at most 1 hour), 16 threads, one label final. */
+    /** The default {@link #leaseSweepEvery}. */
+    public static final Duration DEFAULT_LEASE_SWEEP_EVERY = Duration.ofSeconds(30);
+    /** The default {@link #leaseSweepGrace}. */
+    public static final Duration DEFAULT_LEASE_SWEEP_GRACE = Duration.ofMinutes(1);
+
+    /**
+     * Local only, port 8080, 64 KiB requests, 5-minute leases (at most 1 hour), 16 threads, one label
+     * final, lapsed leases swept every 30 s after a minute's grace.
+     */
     public static ServeConfig defaults() {
         return new ServeConfig("127.0.0.1", 8080, DEFAULT_MAX_REQUEST_BYTES, Duration.ofMinutes(5),
-                Duration.ofHours(1), 16, ConsensusConfig.defaults());
+                Duration.ofHours(1), 16, ConsensusConfig.defaults(), DEFAULT_LEASE_SWEEP_EVERY, DEFAULT_LEASE_SWEEP_GRACE);
     }
 
     /** These settings on another port. */
     public ServeConfig withPort(int newPort) {
-        return new ServeConfig(host, newPort, maxRequestBytes, defaultLease, maxLease, threads, consensus);
+        return new ServeConfig(host, newPort, maxRequestBytes, defaultLease, maxLease, threads, consensus,
+                leaseSweepEvery, leaseSweepGrace);
+    }
+
+    /** These settings with another lease sweep. */
+    public ServeConfig withLeaseSweep(Duration every, Duration grace) {
+        return new ServeConfig(host, port, maxRequestBytes, defaultLease, maxLease, threads, consensus, every, grace);
     }
 }

@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -213,6 +214,34 @@ class QueueApiServerIT {
     }
 
     @Test
+    void theServerReturnsLapsedLeasesToPendingOnItsOwnOnceTheGraceIsOver() throws Exception {
+        server.close();
+        server = QueueApiServer.start(dataSource,
+                ServeConfig.defaults().withPort(0).withLeaseSweep(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        store.insert(EdgeCases.edgeCase("frame-1", 0.9));
+        store.insert(EdgeCases.edgeCase("frame-2", 0.1));
+        long lapsing = json(call("POST", "/api/v1/claims", alice, "{\"max\": 1, \"leaseSeconds\": 1}"))
+                .path("tasks").get(0).path("taskId").asLong();
+        long kept = json(call("POST", "/api/v1/claims", bob, "{\"max\": 1, \"leaseSeconds\": 600}"))
+                .path("tasks").get(0).path("taskId").asLong();
+        assertThat(json(call("GET", "/api/v1/stats", admin, null)).path("leased").asLong()).isEqualTo(2);
+
+        // Stats count a lapsed lease as pending at once; the row's state changes only when swept.
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (taskState(lapsing).equals("leased") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+
+        assertThat(taskState(lapsing)).as("swept with no request asking for it").isEqualTo("pending");
+        assertThat(taskState(kept)).as("the live lease stays").isEqualTo("leased");
+        JsonNode stats = json(call("GET", "/api/v1/stats", admin, null));
+        assertThat(stats.path("pending").asLong()).isEqualTo(1);
+        assertThat(stats.path("leased").asLong()).isEqualTo(1);
+        assertError(call("POST", "/api/v1/tasks/" + lapsing + "/labels", alice,
+                "{\"scene\": \"debris\", \"steering\": 0, \"acceleration\": -1}"), 409, "lease_conflict", "pending");
+    }
+
+    @Test
     void invalidValuesAre422MalformedJson400AndOversizedBodies413() throws Exception {
         store.insert(EdgeCases.edgeCase("frame-1", 0.9));
         long taskId = json(call("POST", "/api/v1/claims", alice, null)).path("tasks").get(0).path("taskId").asLong();
@@ -320,6 +349,10 @@ class QueueApiServerIT {
         JsonNode body = json(response);
         assertThat(body.path("error").asText()).isEqualTo(error);
         assertThat(body.path("reason").asText()).contains(reason);
+    }
+
+    private String taskState(long taskId) throws SQLException {
+        return stringValue("SELECT state FROM edge_case_tasks WHERE task_id = " + taskId);
     }
 
     private long countRows(String table) throws SQLException {

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class ServeConfigTest {
     private static ServeConfig with(String host, int port, int bytes, Duration lease, Duration max, int threads) {
-        return new ServeConfig(host, port, bytes, lease, max, threads, ConsensusConfig.defaults());
+        return new ServeConfig(host, port, bytes, lease, max, threads, ConsensusConfig.defaults(),
+                ServeConfig.DEFAULT_LEASE_SWEEP_EVERY, ServeConfig.DEFAULT_LEASE_SWEEP_GRACE);
     }
 
     @Test
@@ -31,5 +32,10 @@ class ServeConfigTest {
         assertThatThrownBy(() -> with("h", 80, 65_536, Duration.ofHours(2), hour, 4)).hasMessageContaining("--lease");
         assertThatThrownBy(() -> with("h", 80, 65_536, five, Duration.ofDays(2), 4)).hasMessageContaining("--max-lease");
         assertThatThrownBy(() -> with("h", 80, 65_536, five, hour, 0)).hasMessageContaining("--threads");
+        ServeConfig valid = ServeConfig.defaults();
+        assertThatThrownBy(() -> valid.withLeaseSweep(Duration.ofMillis(10), Duration.ZERO))
+                .hasMessageContaining("--lease-sweep-seconds");
+        assertThatThrownBy(() -> valid.withLeaseSweep(Duration.ofSeconds(30), Duration.ofSeconds(-1)))
+                .hasMessageContaining("--lease-grace-seconds");
     }
 }
