@@ -67,7 +67,7 @@ import picocli.CommandLine.Option;
  * each pair is printed too.
  *
  * <p>Warm-up: untimed repetitions of each come first, until the JIT compiler is done with the
- * code they run (it compiled for less than {@value #JIT_QUIET_FRACTION} of a repetition's wall
+ * code they run (it compiled for less than {@value JitWarmUp#QUIET_FRACTION} of a repetition's wall
  * time, by {@link CompilationMXBean}), at most {@code --max-warmups}. The broker and Kafka Streams
  * are a lot of code: on two cores the compiler threads would otherwise take CPU from the stage
  * for the first minutes and the figure would measure the JIT, not the stage.
@@ -83,8 +83,6 @@ import picocli.CommandLine.Option;
 public final class IngestBenchmark implements Callable<Integer> {
     private static final String APPLICATION_ID_PREFIX = IngestTopology.APPLICATION_ID + "-bench-";
     private static final long COMMIT_POLL_MS = 10;
-    /** Warm-up ends once JIT compilation took less than this share of a repetition's wall time. */
-    static final double JIT_QUIET_FRACTION = 0.02;
 
     @Option(names = "--frames", defaultValue = "20000", description = "Frames per repetition (default ${DEFAULT-VALUE}).")
     int frames;
@@ -147,7 +145,7 @@ public final class IngestBenchmark implements Callable<Integer> {
                 sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
                 sample.bytes() / frames, partitions, tuned ? "tuned " + tuning() : "default");
 
-        warmUp("loop", () -> {
+        JitWarmUp.untilQuiet("loop", maxWarmups, System.out, () -> {
             long started = System.nanoTime();
             runLoop(sample, config);
             return System.nanoTime() - started;
@@ -271,7 +269,7 @@ public final class IngestBenchmark implements Callable<Integer> {
             try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
                  Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers())) {
                 int[] warmups = {0};
-                warmUp("stage", () -> {
+                JitWarmUp.untilQuiet("stage", maxWarmups, System.out, () -> {
                     long started = System.nanoTime();
                     runStageOnce("stage warm-up", ++warmups[0], sample, config, tuned, kafka, offsets, producer, workDir);
                     return System.nanoTime() - started;
@@ -285,30 +283,6 @@ public final class IngestBenchmark implements Callable<Integer> {
         } finally {
             deleteQuietly(workDir);
         }
-    }
-
-    /** Something timed that the JIT compiler may still be compiling for; returns its wall nanoseconds. */
-    private interface Repetition {
-        long run() throws Exception;
-    }
-
-    /** Runs {@code repetition} until the JIT compiler is quiet during one, or {@code --max-warmups} times. */
-    private void warmUp(String what, Repetition repetition) throws Exception {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            throw new IllegalStateException("this JVM does not report JIT compilation time; run the benchmark on HotSpot");
-        }
-        for (int warmup = 1; warmup <= maxWarmups; warmup++) {
-            long jitMsBefore = jit.getTotalCompilationTime();
-            long wallNanos = repetition.run();
-            double jitFraction = (jit.getTotalCompilationTime() - jitMsBefore) * 1e6 / wallNanos;
-            System.out.printf(Locale.ROOT, "%s warm-up %d: JIT compiling %.1f%% of the time%n", what, warmup, 100 * jitFraction);
-            if (jitFraction < JIT_QUIET_FRACTION) {
-                return;
-            }
-        }
-        System.out.printf(Locale.ROOT, "%s: the JIT compiler was still busy after %d warm-ups; timing anyway"
-                + " (raise --max-warmups for steadier figures)%n", what, maxWarmups);
     }
 
     private StageRun runStageOnce(String label, int run, Sample sample, IngestConfig config, boolean tuned,

@@ -52,7 +52,9 @@ import picocli.CommandLine.Option;
  *       into the input buffer, then the forward pass;</li>
  *   <li>the scorer stage end to end: the real Kafka Streams application ({@code exactly_once_v2})
  *       on an embedded broker in this JVM, working off a backlog of the same frames in
- *       {@code frames.valid} until all are scored and committed.</li>
+ *       {@code frames.valid} until all are scored (and then committed, untimed). Untimed warm-up
+ *       runs of the stage come first, until the JIT compiler is done with the broker's and Kafka
+ *       Streams' code ({@link JitWarmUp}); timed cold, the stage shared the cores with C2.</li>
  * </ol>
  * All three use the scorer's {@link BatchPredictor} with the same options (MC-dropout samples,
  * novelty bank, intra-op threads), so they differ only in where the input comes from. (a) and (b)
@@ -78,6 +80,8 @@ public final class ScorerBenchmark implements Callable<Integer> {
     private static final long POLL_MS = 20;
     private static final int ROUNDS = 5;
     private static final int PARTIAL_ROUNDS = 4;
+    /** Frames per untimed warm-up run of the stage (fewer when {@code --frames} is smaller). */
+    private static final int WARM_UP_FRAMES = 20_000;
 
     @Option(names = "--frames", defaultValue = "100000", description = "Frames per measurement (default ${DEFAULT-VALUE}).")
     int frames;
@@ -88,6 +92,10 @@ public final class ScorerBenchmark implements Callable<Integer> {
     @Option(names = "--intra-op-threads", defaultValue = "0", description = "PyTorch intra-op threads of every"
             + " scoring thread, 0 = the engine's default (default ${DEFAULT-VALUE}).")
     int intraOpThreads;
+
+    @Option(names = "--max-warmups", defaultValue = "6", description = "Most untimed warm-up runs of the stage;"
+            + " warm-up ends earlier once the JIT compiler is quiet (default ${DEFAULT-VALUE}).")
+    int maxWarmups;
 
     @Option(names = "--quick", description = "A short run (" + QUICK_FRAMES + " frames) that checks the benchmark works.")
     boolean quick;
@@ -330,74 +338,103 @@ public final class ScorerBenchmark implements Callable<Integer> {
     /** (c) with the process's RSS when the clock started and after the last frame. */
     private record StageRun(Run run, long rssTimedStart, long rssAfter, long heapTimedStart, long heapAfter) {}
 
+    /**
+     * (c): untimed warm-up runs of the stage, each a fresh application over a backlog of its own,
+     * until the JIT compiler is quiet ({@link JitWarmUp}), then the timed run over {@code n} frames.
+     */
     private StageRun stage(ScorerConfig config, ModelArtifact artifact, List<FrameEvent> pool, int n, Path workDir)
             throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
             TopicAdmin.createMissing(kafka.bootstrapServers(), 1, (short) 1);
             try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
                  Producer<byte[], byte[]> producer = IngestBenchmark.benchProducer(kafka.bootstrapServers())) {
-                long startOffset = offsets.startAtEnd(APPLICATION_ID, Topics.FRAMES_VALID.name());
                 ModelUpdate update = ModelUpdate.newBuilder().setModelName(config.modelName())
                         .setVersion(artifact.manifest().version()).setArtifactUri(artifact.uri().toString())
                         .setArtifactSha256(artifact.sha256()).setCreatedTimeMs(System.currentTimeMillis()).build();
                 producer.send(new ProducerRecord<>(Topics.MODEL_UPDATES.name(),
                         config.modelName().getBytes(StandardCharsets.UTF_8), update.toByteArray()));
-                // A backlog, as in bench ingest: producing is the fleet's cost, not the stage's.
-                for (int i = 0; i < n; i++) {
-                    FrameEvent frame = pool.get(i % pool.size());
-                    byte[] value = frame.toBuilder().setFrameId(frame.getFrameId() + "-" + i).build().toByteArray();
-                    producer.send(new ProducerRecord<>(Topics.FRAMES_VALID.name(),
-                            frame.getVehicleId().getBytes(StandardCharsets.UTF_8), value));
+                StageContext context = new StageContext(config, pool, kafka, offsets, producer, workDir);
+                int warmFrames = Math.min(n, WARM_UP_FRAMES);
+                int[] warmups = {0};
+                JitWarmUp.untilQuiet("(c) stage", quick ? 1 : maxWarmups, out, () -> {
+                    long started = System.nanoTime();
+                    StageRun run = runStage(context, APPLICATION_ID + "-warm-up-" + ++warmups[0], warmFrames);
+                    out.printf(Locale.ROOT, "(c) warm-up %d: %.0f frames/s%n", warmups[0], run.run().framesPerSecond());
+                    return System.nanoTime() - started;
+                });
+                return runStage(context, APPLICATION_ID, n);
+            }
+        }
+    }
+
+    /** What every run of the stage shares: one broker, its clients, the frames and the settings. */
+    private record StageContext(ScorerConfig config, List<FrameEvent> pool, EmbeddedKafka kafka, GroupOffsets offsets,
+                                Producer<byte[], byte[]> producer, Path workDir) {}
+
+    /**
+     * One run of the stage as application {@code applicationId} over a backlog of {@code n} frames,
+     * timed from when it has scored the first tenth (start-up left out) until it has scored the
+     * last. The commit after the last frame is waited for, so every frame counted made it out, but
+     * not timed: it waits idle for the commit interval, and a stream has no last frame.
+     */
+    private StageRun runStage(StageContext context, String applicationId, int n) throws Exception {
+        GroupOffsets offsets = context.offsets();
+        long startOffset = offsets.startAtEnd(applicationId, Topics.FRAMES_VALID.name());
+        // A backlog, as in bench ingest: producing is the fleet's cost, not the stage's.
+        List<FrameEvent> pool = context.pool();
+        for (int i = 0; i < n; i++) {
+            FrameEvent frame = pool.get(i % pool.size());
+            byte[] value = frame.toBuilder().setFrameId(frame.getFrameId() + "-" + i).build().toByteArray();
+            context.producer().send(new ProducerRecord<>(Topics.FRAMES_VALID.name(),
+                    frame.getVehicleId().getBytes(StandardCharsets.UTF_8), value));
+        }
+        context.producer().flush();
+        Properties props = StreamsStage.properties(applicationId, context.kafka().bootstrapServers(),
+                context.workDir().resolve("state"), true);
+        props.putAll(IngestBenchmark.tuning());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        try (ModelHolder holder = new ModelHolder()) {
+            ScorerMetrics metrics = new ScorerMetrics(holder);
+            try (StreamsStage running = StreamsStage.start(applicationId, props,
+                    b -> ScorerTopology.build(b, context.config(), holder, metrics), Duration.ofMinutes(2))) {
+                long deadline = System.nanoTime() + timeout.toNanos();
+                long warm = n / 10;
+                while (metrics.framesScored() < warm) {
+                    await(running, metrics, deadline, n);
                 }
-                producer.flush();
-                Properties props = StreamsStage.properties(APPLICATION_ID, kafka.bootstrapServers(),
-                        workDir.resolve("state"), true);
-                props.putAll(IngestBenchmark.tuning());
-                props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-                try (ModelHolder holder = new ModelHolder()) {
-                    ScorerMetrics metrics = new ScorerMetrics(holder);
-                    try (StreamsStage running = StreamsStage.start(APPLICATION_ID, props,
-                            b -> ScorerTopology.build(b, config, holder, metrics), Duration.ofMinutes(2))) {
-                        long deadline = System.nanoTime() + timeout.toNanos();
-                        long warm = n / 10;
-                        while (metrics.framesScored() < warm) {
-                            await(running, metrics, deadline, n);
-                        }
-                        long scoredAtStart = metrics.framesScored();
-                        long batchesAtStart = metrics.batches();
-                        long started = System.nanoTime();
-                        long rssTimedStart = rssBytes();
-                        CpuTimes cpuAtStart = CpuTimes.now();
-                        long processCpuAtStart = processCpuNanos();
-                        long heapTimedStart = Runtime.getRuntime().totalMemory();
-                        while (metrics.framesScored() < n) {
-                            await(running, metrics, deadline, n);
-                        }
-                        while (offsets.committed(APPLICATION_ID, Topics.FRAMES_VALID.name()) < startOffset + n) {
-                            await(running, metrics, deadline, n);
-                        }
-                        long elapsed = System.nanoTime() - started;
-                        long rssAfter = rssBytes();
-                        long timedFrames = n - scoredAtStart;
-                        Map<String, Long> groups = CpuTimes.now().since(cpuAtStart,
-                                name -> IngestBenchmark.threadGroup(name, APPLICATION_ID));
-                        long streamThreadCpu = groups.getOrDefault("stream thread", 0L);
-                        long processNanos = processCpuNanos() - processCpuAtStart;
-                        double processCpu = processNanos / 1e3 / timedFrames;
-                        long javaThreads = groups.values().stream().mapToLong(Long::longValue).sum();
-                        StringBuilder split = new StringBuilder();
-                        groups.forEach((group, nanos) -> split.append(String.format(Locale.ROOT, "%s %.0f, ", group,
-                                nanos / 1e3 / timedFrames)));
-                        out.printf(Locale.ROOT, "(c) CPU µs per frame by threads: %sGC, JIT and native %.0f%n", split,
-                                Math.max(0, processNanos - javaThreads) / 1e3 / timedFrames);
-                        long heapAfter = Runtime.getRuntime().totalMemory();
-                        double[] latencies = metrics.recentBatchLatenciesMillis(
-                                (int) (metrics.batches() - batchesAtStart));
-                        return new StageRun(new Run(timedFrames / (elapsed / 1e9), latencies,
-                                streamThreadCpu / 1e3 / timedFrames, processCpu),
-                                rssTimedStart, rssAfter, heapTimedStart, heapAfter);
-                    }
+                long scoredAtStart = metrics.framesScored();
+                long batchesAtStart = metrics.batches();
+                long started = System.nanoTime();
+                long rssTimedStart = rssBytes();
+                CpuTimes cpuAtStart = CpuTimes.now();
+                long processCpuAtStart = processCpuNanos();
+                long heapTimedStart = Runtime.getRuntime().totalMemory();
+                while (metrics.framesScored() < n) {
+                    await(running, metrics, deadline, n);
                 }
+                long elapsed = System.nanoTime() - started;
+                long rssAfter = rssBytes();
+                long timedFrames = n - scoredAtStart;
+                Map<String, Long> groups = CpuTimes.now().since(cpuAtStart,
+                        name -> IngestBenchmark.threadGroup(name, applicationId));
+                long streamThreadCpu = groups.getOrDefault("stream thread", 0L);
+                long processNanos = processCpuNanos() - processCpuAtStart;
+                long heapAfter = Runtime.getRuntime().totalMemory();
+                double[] latencies = metrics.recentBatchLatenciesMillis((int) (metrics.batches() - batchesAtStart));
+                while (offsets.committed(applicationId, Topics.FRAMES_VALID.name()) < startOffset + n) {
+                    await(running, metrics, deadline, n);
+                }
+                if (applicationId.equals(APPLICATION_ID)) {
+                    long javaThreads = groups.values().stream().mapToLong(Long::longValue).sum();
+                    StringBuilder split = new StringBuilder();
+                    groups.forEach((group, nanos) -> split.append(String.format(Locale.ROOT, "%s %.0f, ", group,
+                            nanos / 1e3 / timedFrames)));
+                    out.printf(Locale.ROOT, "(c) CPU µs per frame by threads: %sGC, JIT and native %.0f%n", split,
+                            Math.max(0, processNanos - javaThreads) / 1e3 / timedFrames);
+                }
+                return new StageRun(new Run(timedFrames / (elapsed / 1e9), latencies,
+                        streamThreadCpu / 1e3 / timedFrames, processNanos / 1e3 / timedFrames),
+                        rssTimedStart, rssAfter, heapTimedStart, heapAfter);
             }
         }
     }
