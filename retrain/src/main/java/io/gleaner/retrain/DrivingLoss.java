@@ -13,8 +13,9 @@ import ai.djl.training.loss.Loss;
  * example without a scene label, which then adds nothing to the scene term. Predictions are the
  * model's outputs {@code [sceneLogits B×C, action B×2, embedding B×E]}.
  *
- * <p>Constants are arrays on the predictions' manager, never Java numbers, which DJL turns into
- * tensors it frees while autograd still needs them (see {@code ssl.SslObjective}, issue 4).
+ * <p>Constants are arrays on the predictions' manager, never Java numbers: DJL lets go of the memory
+ * behind the tensor it makes of a number while autograd still needs it (see
+ * {@code ssl.SslObjective}, issue 4).
  */
 public final class DrivingLoss extends Loss {
 
