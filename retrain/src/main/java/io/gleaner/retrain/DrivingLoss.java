@@ -2,6 +2,7 @@ package io.gleaner.retrain;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -11,6 +12,10 @@ import ai.djl.training.loss.Loss;
  * <p>Labels are {@code [action B×2, sceneOneHot B×C]}; a row of zeros in the one-hot marks an
  * example without a scene label, which then adds nothing to the scene term. Predictions are the
  * model's outputs {@code [sceneLogits B×C, action B×2, embedding B×E]}.
+ *
+ * <p>Constants are arrays on the predictions' manager, never Java numbers: DJL lets go of the memory
+ * behind the tensor it makes of a number while autograd still needs it (see
+ * {@code ssl.SslObjective}, issue 4).
  */
 public final class DrivingLoss extends Loss {
 
@@ -27,11 +32,12 @@ public final class DrivingLoss extends Loss {
         NDArray sceneLogits = predictions.get(0);
         NDArray action = predictions.get(1);
         NDArray actionTarget = labels.get(0);
+        NDManager manager = sceneLogits.getManager();
         NDArray sceneOneHot = labels.get(1);
 
         NDArray actionMse = action.sub(actionTarget).square().mean();
-        NDArray labeledRows = sceneOneHot.sum().maximum(1f);
+        NDArray labeledRows = sceneOneHot.sum().maximum(manager.create(1f));
         NDArray sceneCrossEntropy = sceneLogits.logSoftmax(1).mul(sceneOneHot).sum().neg().div(labeledRows);
-        return actionMse.add(sceneCrossEntropy.mul(sceneWeight));
+        return actionMse.add(sceneCrossEntropy.mul(manager.create(sceneWeight)));
     }
 }

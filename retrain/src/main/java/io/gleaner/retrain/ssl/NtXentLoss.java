@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
  * L2-normalised; for each one, the other view of the same image is the positive and the other
  * {@code 2N-2} are negatives: {@code loss = mean_i -log(exp(s(i,p(i))/t) / sum_{k != i} exp(s(i,k)/t))}
  * with {@code s} the cosine similarity and {@code t} the temperature.
+ *
+ * <p>Every constant is an array on the views' manager, never a Java number: see {@link SslObjective}.
  */
 public final class NtXentLoss implements SslObjective {
     private final float temperature;
@@ -26,8 +28,8 @@ public final class NtXentLoss implements SslObjective {
         NDManager manager = view1.getManager();
         int n = Math.toIntExact(view1.getShape().get(0));
         NDArray z = view1.concat(view2, 0);
-        z = z.div(z.norm(new int[] {1}, true).maximum(1e-12f));
-        NDArray similarity = z.matMul(z.transpose()).div(temperature);
+        z = z.div(z.norm(new int[] {1}, true).maximum(manager.create(1e-12f)));
+        NDArray similarity = z.matMul(z.transpose()).div(manager.create(temperature));
         float[] self = new float[4 * n * n];
         float[] positive = new float[4 * n * n];
         for (int i = 0; i < 2 * n; i++) {
@@ -36,6 +38,6 @@ public final class NtXentLoss implements SslObjective {
         }
         Shape square = new Shape(2L * n, 2L * n);
         NDArray logProbabilities = similarity.sub(manager.create(self, square)).logSoftmax(1);
-        return logProbabilities.mul(manager.create(positive, square)).sum().neg().div(2f * n);
+        return logProbabilities.mul(manager.create(positive, square)).sum().neg().div(manager.create(2f * n));
     }
 }

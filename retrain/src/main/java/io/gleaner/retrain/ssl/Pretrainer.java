@@ -52,7 +52,9 @@ import java.util.Random;
  * Another thread count or CPU may pick other kernels, whose float sums differ in the last bits.
  *
  * <p>A step whose loss is not finite is skipped (counted in the epoch line); five in a row stop
- * training as diverged. VICReg produced an occasional NaN step on a tiny backbone in the test suite.
+ * training as diverged, with an error that says what to lower. It is a safety net for a learning
+ * rate too high for the data (see {@link PretrainConfig#defaults}); the NaN steps the test suite
+ * once saw were freed loss constants (issue 4, see {@link SslObjective}).
  *
  * <p>Each batch's tensors live in their own {@code NDManager} under the trainer's, closed after the
  * step (tensors left on the trainer's manager leak about 100 MB per step).
@@ -144,8 +146,8 @@ public final class Pretrainer {
                 }
             });
 
-            // Element-wise gradient clipping keeps one extreme gradient (VICReg's variance hinge near a
-            // dead dimension) from turning Adam's moments into inf and the weights into NaN.
+            // Gradient elements above CLIP_GRADIENT are cut to it before the update. DJL's adamUpdate
+            // clamps from above only: elements below -CLIP_GRADIENT pass unchanged.
             ResumableAdam optimizer = new ResumableAdam(trainModel.getNDManager(), new LearningRateSchedule(
                     (float) config.learningRate(), 0f, Math.round(totalSteps * config.warmupFraction()),
                     Math.max(1, totalSteps)), (float) config.weightDecay(), CLIP_GRADIENT);

@@ -59,6 +59,15 @@ class PretrainerTest {
     }
 
     @Test
+    void vicregLossFallsAndTheEmbeddingsStaySpread() {
+        PretrainResult result = Pretrainer.run(images, spec, config(SslMethod.VICREG, 3), null, new Recorder());
+        try (var backbone = result.backbone()) {
+            assertThat(result.finalLoss()).isLessThan(result.epochs().get(0).loss());
+            assertThat(result.epochs()).allMatch(e -> e.effectiveRank() > 2 && e.std() > 0.01);
+        }
+    }
+
+    @Test
     void aRunInterruptedAfterEpochOneAndResumedEndsBitForBitLikeAnUninterruptedOne(@TempDir Path dir) {
         PretrainConfig config = config(SslMethod.SIMCLR, 3);
         float[] probe = new float[8 * 784];

@@ -4,15 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.gleaner.retrain.GarbageCollection;
 import io.gleaner.scorer.model.DjlRuntime;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The two losses on 2×2 inputs whose values are worked out by hand in each test. */
+/**
+ * The two losses on 2×2 inputs whose values are worked out by hand in each test, and their
+ * gradients with a garbage collection between forward and backward.
+ */
 class SslLossTest {
     private static NDManager manager;
 
@@ -85,5 +95,49 @@ class SslLossTest {
     @Test
     void temperatureMustBePositive() {
         assertThatThrownBy(() -> new NtXentLoss(0f)).hasMessageContaining("temperature 0.0");
+    }
+
+    static Stream<SslObjective> objectives() {
+        return Stream.of(new VicRegLoss(25, 25, 1), new NtXentLoss(0.5f));
+    }
+
+    /**
+     * Regression, issue 4: VICReg's weights turned NaN when it trained after other work in the same
+     * JVM. A loss that passed a Java number to {@code mul}, {@code div} or {@code maximum} left
+     * autograd holding a tensor over a direct buffer DJL had already let go of; a collection between
+     * forward and backward freed it, and backward multiplied by whatever the allocator wrote there.
+     */
+    @ParameterizedTest
+    @MethodSource("objectives")
+    void aGarbageCollectionBetweenForwardAndBackwardLeavesTheGradientAlone(SslObjective objective)
+            throws InterruptedException {
+        float[] undisturbed = gradient(objective, false);
+        float[] collected = gradient(objective, true);
+        for (float g : undisturbed) {
+            assertThat(g).isFinite();
+        }
+        assertThat(undisturbed).isNotEqualTo(new float[undisturbed.length]);
+        assertThat(collected).containsExactly(undisturbed);
+    }
+
+    /** The gradient of the loss of two 8×4 views (fixed random values) with respect to both. */
+    private static float[] gradient(SslObjective objective, boolean collectBeforeBackward) throws InterruptedException {
+        Random random = new Random(4);
+        float[] values = new float[16 * 4];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray views = batch.create(values, new Shape(16, 4));
+            views.setRequiresGradient(true);
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray loss = objective.loss(views.get("0:8"), views.get("8:"));
+                if (collectBeforeBackward) {
+                    GarbageCollection.collectAndFree();
+                }
+                collector.backward(loss);
+            }
+            return views.getGradient().toFloatArray();
+        }
     }
 }
