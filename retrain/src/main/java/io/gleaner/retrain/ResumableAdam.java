@@ -27,6 +27,9 @@ public final class ResumableAdam extends Optimizer {
     private final Map<String, NDArray> variances = new HashMap<>();
     private final Map<String, Long> updates = new HashMap<>();
 
+    /** Every gradient element is clipped to [-clip, clip] before the update; infinite for none. */
+    private final float clipGradient;
+
     /**
      * @param stateManager owns the moment arrays (close it to free them)
      * @param clipGradient every gradient element is clipped to [-clipGradient, clipGradient] before
@@ -34,7 +37,9 @@ public final class ResumableAdam extends Optimizer {
      */
     public ResumableAdam(NDManager stateManager, LearningRateSchedule schedule, float weightDecay,
             float clipGradient) {
-        super(new Builder().optClipGrad(clipGradient == Float.POSITIVE_INFINITY ? -1f : clipGradient));
+        // No clipping by adamUpdate itself: it clamps from above only, so a gradient element of -100
+        // went through a clip of 1 unchanged. update() clips both sides.
+        super(new Builder());
         if (!(clipGradient > 0)) {
             throw new IllegalArgumentException("clipGradient is " + clipGradient
                     + "; it must be > 0 (Float.POSITIVE_INFINITY for no clipping)");
@@ -45,6 +50,7 @@ public final class ResumableAdam extends Optimizer {
         this.stateManager = stateManager;
         this.schedule = schedule;
         this.weightDecay = weightDecay;
+        this.clipGradient = clipGradient;
     }
 
     @Override
@@ -56,8 +62,19 @@ public final class ResumableAdam extends Optimizer {
         float corrected = (float) (rate * Math.sqrt(correction2) / correction1);
         NDArray mean = means.computeIfAbsent(parameterId, id -> stateManager.zeros(weight.getShape()));
         NDArray variance = variances.computeIfAbsent(parameterId, id -> stateManager.zeros(weight.getShape()));
+        if (clipGradient == Float.POSITIVE_INFINITY) {
+            adamUpdate(weight, grad, mean, variance, rate, corrected);
+            return;
+        }
+        // A new array on the gradient's (long-lived) manager: closed here, after the update.
+        try (NDArray clipped = grad.clip(-clipGradient, clipGradient)) {
+            adamUpdate(weight, clipped, mean, variance, rate, corrected);
+        }
+    }
+
+    private void adamUpdate(NDArray weight, NDArray grad, NDArray mean, NDArray variance, float rate, float corrected) {
         weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, mean, variance), new NDList(weight), rate,
-                corrected, weightDecay, rescaleGrad, clipGrad, BETA1, BETA2, EPSILON, true, true);
+                corrected, weightDecay, rescaleGrad, -1f, BETA1, BETA2, EPSILON, true, true);
     }
 
     /** The moments of {@code parameterIds}, in that order: mean, variance, mean, variance, ... */

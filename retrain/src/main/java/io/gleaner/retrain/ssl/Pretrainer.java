@@ -146,8 +146,7 @@ public final class Pretrainer {
                 }
             });
 
-            // Gradient elements above CLIP_GRADIENT are cut to it before the update. DJL's adamUpdate
-            // clamps from above only: elements below -CLIP_GRADIENT pass unchanged.
+            // Gradient elements are clipped to [-CLIP_GRADIENT, CLIP_GRADIENT] before the update.
             ResumableAdam optimizer = new ResumableAdam(trainModel.getNDManager(), new LearningRateSchedule(
                     (float) config.learningRate(), 0f, Math.round(totalSteps * config.warmupFraction()),
                     Math.max(1, totalSteps)), (float) config.weightDecay(), CLIP_GRADIENT);
