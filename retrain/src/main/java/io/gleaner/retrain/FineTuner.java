@@ -61,22 +61,29 @@ public final class FineTuner {
     }
 
     /**
-     * As {@link #fineTuneReporting}, returning only the model; skipped labels are logged.
+     * As {@link #fineTuneReporting}, on the parent loaded from {@code parentArtifact} (its parameters
+     * checked against {@code expectedSha256}, or only against its manifest when that is null) and
+     * closed again, without checkpoints; returns only the model, skipped labels are logged.
      */
     public static DrivingModel fineTune(Path parentArtifact, String expectedSha256, List<LabeledExample> examples,
             List<FrameEvent> replay, TrainingConfig config) {
-        return fineTuneReporting(parentArtifact, expectedSha256, examples, replay, config, null).model();
+        try (DrivingModel parent = DrivingModel.load(parentArtifact, expectedSha256)) {
+            return fineTuneReporting(parent, examples, replay, config, null).model();
+        }
     }
 
     /**
-     * Loads the parent artifact (its parameters checked against {@code expectedSha256}, or only
-     * against its manifest when that is null) and trains it on the examples that are not held out.
-     * Returns the trained, unsaved model with what it trained on; the caller owns and closes the model.
+     * Trains a {@link DrivingModel#copy() copy} of {@code parent} on the examples that are not held
+     * out. Returns the trained, unsaved copy with what it trained on; the caller owns and closes it.
+     * {@code parent} stays the caller's, open and unchanged (training unfreezes and updates only the
+     * copy's parameters), so the caller can judge the candidate against it: a retrain loads the live
+     * model once, for both.
      *
      * <p>Harvested frames are by design not what the fleet usually sees; trained on them alone, the
      * model forgets ordinary driving. So {@link #REPLAY_PER_LABEL} {@code replay} frames per training
      * label, at least {@link #MIN_REPLAYED} (a seeded random sample, all of them if there are fewer),
-     * are mixed in, with the human's action as the target and no scene.
+     * are mixed in, with the human's action as the target and no scene. The trained weights are then
+     * averaged with the parent's ({@link #TUNED_WEIGHT_SHARE}).
      *
      * <p>A label that cannot be trained on (its scene is not one of the parent's classes, its image
      * cannot be decoded, its action is out of range) is skipped with a WARN naming it and counted
@@ -88,42 +95,43 @@ public final class FineTuner {
      * config (see {@link TrainingLoop}). A fine-tune that crashed goes on where it stopped when it
      * is run again on the same labels; the caller deletes the folder once the result is recorded.
      *
+     * @param parent the model to start from, as loaded (and checked) by the caller
      * @param replay unlabeled frames of ordinary driving, e.g. those the seed was cloned from; may be empty
      * @param checkpointDir this model's fine-tune checkpoint folder, or null for none
      *
      * @throws IllegalArgumentException when every example is held out, or no training label is left
      *     once the bad ones are skipped (the message names the first reasons)
      */
-    public static FineTuneResult fineTuneReporting(Path parentArtifact, String expectedSha256,
-            List<LabeledExample> examples, List<FrameEvent> replay, TrainingConfig config, Path checkpointDir) {
+    public static FineTuneResult fineTuneReporting(DrivingModel parent, List<LabeledExample> examples,
+            List<FrameEvent> replay, TrainingConfig config, Path checkpointDir) {
         HeldOutSplit split = HeldOutSplit.of(examples, config.heldOutEvery());
         if (split.training().isEmpty()) {
             throw new IllegalArgumentException("all " + examples.size() + " labeled examples are held out (one frame in "
                     + config.heldOutEvery() + " is); collect more labels before fine-tuning");
         }
-        DrivingModel model = DrivingModel.load(parentArtifact, expectedSha256);
+        Screened screened = screen(parent, split.training());
+        if (screened.examples().isEmpty()) {
+            throw new IllegalArgumentException("none of the " + split.training().size() + " training labels can be"
+                    + " trained on: " + summary(screened.skipped()) + "; fix or relabel them");
+        }
+        List<TrainingExample> training = new ArrayList<>(screened.examples());
+        List<FrameEvent> replayed = sample(replay,
+                Math.max(MIN_REPLAYED, screened.examples().size() * REPLAY_PER_LABEL), config.seed());
+        int replaySkipped = 0;
+        for (FrameEvent frame : replayed) {
+            try {
+                training.addAll(SeedTrainer.behaviourCloningExamples(parent, List.of(frame)));
+            } catch (IllegalArgumentException e) {
+                replaySkipped++;
+                LOG.warn("skipping replayed frame {}: {}", frame.getFrameId(), e.getMessage());
+            }
+        }
+        TrainingLoop.Checkpoints checkpoints = checkpointDir == null ? null : new TrainingLoop.Checkpoints(
+                checkpointDir, fingerprint(parent.manifest(), screened, replayed, config));
+        DrivingModel model = parent.copy();
         try {
-            Screened screened = screen(model, split.training());
-            if (screened.examples().isEmpty()) {
-                throw new IllegalArgumentException("none of the " + split.training().size() + " training labels can be"
-                        + " trained on: " + summary(screened.skipped()) + "; fix or relabel them");
-            }
-            List<TrainingExample> training = new ArrayList<>(screened.examples());
-            List<FrameEvent> replayed = sample(replay,
-                    Math.max(MIN_REPLAYED, screened.examples().size() * REPLAY_PER_LABEL), config.seed());
-            int replaySkipped = 0;
-            for (FrameEvent frame : replayed) {
-                try {
-                    training.addAll(SeedTrainer.behaviourCloningExamples(model, List.of(frame)));
-                } catch (IllegalArgumentException e) {
-                    replaySkipped++;
-                    LOG.warn("skipping replayed frame {}: {}", frame.getFrameId(), e.getMessage());
-                }
-            }
-            TrainingLoop.Checkpoints checkpoints = checkpointDir == null ? null : new TrainingLoop.Checkpoints(
-                    checkpointDir, fingerprint(model.manifest(), screened, replayed, config));
             TrainingReport report = TrainingLoop.fit(model, training, config, checkpoints);
-            averageWithParent(model, parentArtifact, expectedSha256, TUNED_WEIGHT_SHARE);
+            shortenStep(model, parent, TUNED_WEIGHT_SHARE);
             LOG.info(String.format("fine-tuned %s from v%s on %d labels (%d held out, %d skipped) + %d replayed frames"
                             + " (%d skipped): loss %.4f -> %.4f, %.1f images/s",
                     model.manifest().modelName(), model.version(), screened.examples().size(), split.heldOut().size(),
@@ -133,16 +141,6 @@ public final class FineTuner {
         } catch (RuntimeException e) {
             model.close();
             throw e;
-        }
-    }
-
-    /**
-     * Sets every weight of {@code tuned} to {@code share} of its own value plus {@code 1 − share} of
-     * the parent's, which is loaded again (checked against {@code expectedSha256}) and closed.
-     */
-    static void averageWithParent(DrivingModel tuned, Path parentArtifact, String expectedSha256, float share) {
-        try (DrivingModel parent = DrivingModel.load(parentArtifact, expectedSha256)) {
-            shortenStep(tuned, parent, share);
         }
     }
 

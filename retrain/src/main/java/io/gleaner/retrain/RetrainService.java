@@ -319,42 +319,43 @@ public final class RetrainService {
 
     private RetrainRun retrain(long runId, RegisteredModel base, List<LabeledExample> examples, HeldOutSplit split,
             RunProgress progress, RetrainLock.Held held) {
-        Path baseDir = artifacts.open(base.artifactUri());
         int candidateVersion = registry.nextVersion();
-        FineTuneResult tuned = FineTuner.fineTuneReporting(baseDir, base.artifactSha256(), examples, replay,
-                config.fineTune(), config.fineTuneCheckpointDir());
-        try (DrivingModel candidate = tuned.model();
-                DrivingModel liveModel = DrivingModel.load(baseDir, base.artifactSha256())) {
-            GateDecision decision = judge(liveModel, candidate, split.heldOut());
-            ModelArtifact artifact = store(candidateVersion, candidate.save(
-                    artifacts.stage(artifactKey(candidateVersion)), Integer.toString(candidateVersion),
-                    base.versionString(), FineTuner.METHOD, decision.candidateMetrics()));
-            // Fine-tuning took minutes: make sure no other instance could have started meanwhile.
-            held.requireHeld();
-            registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact,
-                    trainedLabelIds(liveModel, split.training(), tuned), labelIds(split.heldOut()));
-            progress.registeredCandidate = candidateVersion;
-            RetrainOutcome outcome;
-            if (decision.promote()) {
-                registry.promote(candidateVersion, "retrain", "run " + runId + ": " + decision.reason());
-                // Should this fail, the version is live but unannounced; the next runIfDue announces it.
-                publisher.publish(artifact, decision.candidateMetrics());
-                announcedVersion = candidateVersion;
-                outcome = RetrainOutcome.PROMOTED;
-            } else {
-                registry.reject(candidateVersion, decision.candidateMetrics());
-                outcome = RetrainOutcome.REJECTED;
+        // Loaded once: the fine-tune trains its own copy of it, and the gate judges the candidate against it.
+        try (DrivingModel liveModel = DrivingModel.load(artifacts.open(base.artifactUri()), base.artifactSha256())) {
+            FineTuneResult tuned = FineTuner.fineTuneReporting(liveModel, examples, replay, config.fineTune(),
+                    config.fineTuneCheckpointDir());
+            try (DrivingModel candidate = tuned.model()) {
+                GateDecision decision = judge(liveModel, candidate, split.heldOut());
+                ModelArtifact artifact = store(candidateVersion, candidate.save(
+                        artifacts.stage(artifactKey(candidateVersion)), Integer.toString(candidateVersion),
+                        base.versionString(), FineTuner.METHOD, decision.candidateMetrics()));
+                // Fine-tuning took minutes: make sure no other instance could have started meanwhile.
+                held.requireHeld();
+                registry.registerCandidate(candidateVersion, OptionalInt.of(base.version()), artifact,
+                        trainedLabelIds(liveModel, split.training(), tuned), labelIds(split.heldOut()));
+                progress.registeredCandidate = candidateVersion;
+                RetrainOutcome outcome;
+                if (decision.promote()) {
+                    registry.promote(candidateVersion, "retrain", "run " + runId + ": " + decision.reason());
+                    // Should this fail, the version is live but unannounced; the next runIfDue announces it.
+                    publisher.publish(artifact, decision.candidateMetrics());
+                    announcedVersion = candidateVersion;
+                    outcome = RetrainOutcome.PROMOTED;
+                } else {
+                    registry.reject(candidateVersion, decision.candidateMetrics());
+                    outcome = RetrainOutcome.REJECTED;
+                }
+                String reason = decision.reason();
+                if (tuned.resumedAfterEpoch() > 0) {
+                    reason += "; fine-tune resumed from its checkpoint after epoch " + tuned.resumedAfterEpoch();
+                }
+                if (!tuned.skipped().isEmpty()) {
+                    reason += "; skipped " + tuned.skipped().size() + " labels that cannot be trained on (first: "
+                            + tuned.skipped().get(0) + ")";
+                }
+                return new RetrainRun(runId, base.version(), candidateVersion, tuned.labelsUsed(), outcome,
+                        decision.candidateMetrics(), reason);
             }
-            String reason = decision.reason();
-            if (tuned.resumedAfterEpoch() > 0) {
-                reason += "; fine-tune resumed from its checkpoint after epoch " + tuned.resumedAfterEpoch();
-            }
-            if (!tuned.skipped().isEmpty()) {
-                reason += "; skipped " + tuned.skipped().size() + " labels that cannot be trained on (first: "
-                        + tuned.skipped().get(0) + ")";
-            }
-            return new RetrainRun(runId, base.version(), candidateVersion, tuned.labelsUsed(), outcome,
-                    decision.candidateMetrics(), reason);
         }
     }
 

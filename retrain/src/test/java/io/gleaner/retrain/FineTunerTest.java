@@ -23,6 +23,11 @@ class FineTunerTest {
         }
     }
 
+    private static DrivingModel loadedParent(Path dir) {
+        ModelArtifact parent = savedParent(dir);
+        return DrivingModel.load(parent.dir(), parent.sha256());
+    }
+
     private static LabeledExample trainable(List<LabeledExample> examples) {
         return examples.stream()
                 .filter(e -> !HeldOutSplit.isHeldOut(e.frameId(), ONE_EPOCH.heldOutEvery()))
@@ -32,25 +37,23 @@ class FineTunerTest {
 
     @Test
     void aFineTuneRunAgainOnTheSameLabelsGoesOnFromItsCheckpointAndOneOnOtherLabelsStartsOver(@TempDir Path dir) {
-        ModelArtifact parent = savedParent(dir);
         TrainingConfig twoEpochs = ONE_EPOCH.withEpochs(2);
         Path checkpoints = dir.resolve("checkpoint");
         List<LabeledExample> labels = DrivingScenes.labeled("fine", 16, 2L);
-        FineTuneResult first = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), labels, List.of(), twoEpochs,
-                checkpoints);
-        first.model().close();
+        try (DrivingModel parent = loadedParent(dir)) {
+            FineTuneResult first = FineTuner.fineTuneReporting(parent, labels, List.of(), twoEpochs, checkpoints);
+            first.model().close();
 
-        FineTuneResult again = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), labels, List.of(), twoEpochs,
-                checkpoints);
-        again.model().close();
-        List<LabeledExample> moreLabels = DrivingScenes.labeled("fine", 20, 2L);
-        FineTuneResult other = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), moreLabels, List.of(),
-                twoEpochs, checkpoints);
-        other.model().close();
+            FineTuneResult again = FineTuner.fineTuneReporting(parent, labels, List.of(), twoEpochs, checkpoints);
+            again.model().close();
+            List<LabeledExample> moreLabels = DrivingScenes.labeled("fine", 20, 2L);
+            FineTuneResult other = FineTuner.fineTuneReporting(parent, moreLabels, List.of(), twoEpochs, checkpoints);
+            other.model().close();
 
-        assertThat(first.resumedAfterEpoch()).isZero();
-        assertThat(again.resumedAfterEpoch()).as("same parent, labels and config").isEqualTo(2);
-        assertThat(other.resumedAfterEpoch()).as("other labels").isZero();
+            assertThat(first.resumedAfterEpoch()).isZero();
+            assertThat(again.resumedAfterEpoch()).as("same parent, labels and config").isEqualTo(2);
+            assertThat(other.resumedAfterEpoch()).as("other labels").isZero();
+        }
     }
 
     @Test
@@ -79,14 +82,16 @@ class FineTunerTest {
     /** Regression: one label with a scene the model does not know used to fail every later fine-tune. */
     @Test
     void aLabelWithAnUnknownSceneIsSkippedAndCountedNotFatal(@TempDir Path dir) {
-        ModelArtifact parent = savedParent(dir);
         List<LabeledExample> examples = new ArrayList<>(DrivingScenes.labeled("fine", 8, 2L));
         int good = HeldOutSplit.of(examples, ONE_EPOCH.heldOutEvery()).training().size();
         LabeledExample valid = trainable(examples);
         examples.add(new LabeledExample(99, 99, valid.frameId(), valid.imageEncoding(), valid.width(), valid.height(),
                 valid.imageBytes(), "fog", 0f, 0f));
 
-        FineTuneResult result = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH, null);
+        FineTuneResult result;
+        try (DrivingModel parent = loadedParent(dir)) {
+            result = FineTuner.fineTuneReporting(parent, examples, List.of(), ONE_EPOCH, null);
+        }
         result.model().close();
 
         assertThat(result.labelsUsed()).isEqualTo(good);
@@ -99,7 +104,6 @@ class FineTunerTest {
     /** Regression: an undecodable image used to fail every later fine-tune. */
     @Test
     void aLabelWhoseImageCannotBeDecodedIsSkipped(@TempDir Path dir) {
-        ModelArtifact parent = savedParent(dir);
         List<LabeledExample> examples = new ArrayList<>(DrivingScenes.labeled("fine", 8, 2L));
         LabeledExample valid = trainable(examples);
         examples.add(new LabeledExample(98, 98, valid.frameId(), "IMAGE_ENCODING_PNG", 64, 64,
@@ -107,7 +111,10 @@ class FineTunerTest {
         examples.add(new LabeledExample(97, 97, valid.frameId(), valid.imageEncoding(), 64, 64,
                 null, valid.scene(), 0f, 0f));
 
-        FineTuneResult result = FineTuner.fineTuneReporting(parent.dir(), parent.sha256(), examples, List.of(), ONE_EPOCH, null);
+        FineTuneResult result;
+        try (DrivingModel parent = loadedParent(dir)) {
+            result = FineTuner.fineTuneReporting(parent, examples, List.of(), ONE_EPOCH, null);
+        }
         result.model().close();
 
         assertThat(result.skipped()).hasSize(2);
@@ -158,27 +165,28 @@ class FineTunerTest {
         }
     }
 
+    /**
+     * The retrain judges the candidate against the parent it was fine-tuned from, loaded once: the
+     * fine-tune must train a copy, never the parent's own parameters.
+     */
     @Test
-    void averagingWithTheParentSetsEveryWeightToTheShareOfEach(@TempDir Path dir) {
-        ModelArtifact parent = savedParent(dir);
+    void fineTuningLeavesTheParentItStartedFromUnchanged(@TempDir Path dir) {
+        List<LabeledExample> examples = DrivingScenes.labeled("tune", 16, 4L);
+        try (DrivingModel parent = loadedParent(dir)) {
+            List<float[]> before = new ArrayList<>();
+            parent.djlModel().getBlock().getParameters().forEach(p -> before.add(p.getValue().getArray().toFloatArray()));
 
-        try (DrivingModel other = DrivingModel.create(DrivingScenes.spec(), 2L);
-                DrivingModel original = DrivingModel.load(parent.dir(), parent.sha256())) {
-            var otherParameters = other.djlModel().getBlock().getParameters();
-            var parentParameters = original.djlModel().getBlock().getParameters();
-            String name = otherParameters.keys().get(0);
-            float[] before = otherParameters.get(name).getArray().toFloatArray();
-            float[] parentWeights = parentParameters.get(name).getArray().toFloatArray();
-
-            FineTuner.averageWithParent(other, parent.dir(), parent.sha256(), 0.25f);
-
-            float[] after = otherParameters.get(name).getArray().toFloatArray();
-            assertThat(after).hasSameSizeAs(before);
-            for (int i = 0; i < after.length; i++) {
-                assertThat(after[i]).as("%s[%d]", name, i)
-                        .isCloseTo(0.25f * before[i] + 0.75f * parentWeights[i], within(1e-6f));
+            try (DrivingModel tuned = FineTuner.fineTuneReporting(parent, examples, List.of(), ONE_EPOCH, null).model()) {
+                var parentParameters = parent.djlModel().getBlock().getParameters();
+                var tunedParameters = tuned.djlModel().getBlock().getParameters();
+                for (int k = 0; k < parentParameters.size(); k++) {
+                    assertThat(parentParameters.get(k).getValue().getArray().toFloatArray())
+                            .as(parentParameters.get(k).getKey()).containsExactly(before.get(k));
+                }
+                assertThat(tunedParameters.get(0).getValue().getArray().toFloatArray())
+                        .as("the candidate did train").isNotEqualTo(before.get(0));
             }
-            assertThat(after).isNotEqualTo(before);
+            assertThat(parent.predict(List.of(new float[3 * 64 * 64]))).as("still open").hasSize(1);
         }
     }
 }

@@ -18,6 +18,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.XavierInitializer;
 import io.gleaner.schema.v1.Image;
 import java.awt.Graphics2D;
@@ -174,6 +175,37 @@ public final class DrivingModel implements AutoCloseable {
                     + manifest.paramsFile() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A new model with this one's manifest and a copy of each of its parameters, in its own DJL
+     * {@link Model}: training the copy (which unfreezes and updates its parameters in place) leaves
+     * this model as it is. A retrain fine-tunes such a copy of the live model it loaded, and
+     * compares the two, without reading and hashing the artifact again. The caller owns the copy
+     * and closes it.
+     */
+    public synchronized DrivingModel copy() {
+        ensureOpen();
+        ModelManifest m = manifest;
+        Model copy = Model.newInstance(m.modelName(), ENGINE);
+        try {
+            Block copyBlock = buildBlock(m.sceneClasses().size(), m.embeddingSize());
+            // Zeros, not Xavier: random draws here would interleave with a concurrent create's
+            // seeded ones, and every value is overwritten below anyway.
+            copyBlock.setInitializer(Initializer.ZEROS, Parameter.Type.WEIGHT);
+            copy.setBlock(copyBlock);
+            copyBlock.initialize(copy.getNDManager(), DataType.FLOAT32,
+                    new Shape(1, m.inputChannels(), m.inputHeight(), m.inputWidth()));
+            var own = block.getParameters();
+            for (var pair : copyBlock.getParameters()) {
+                NDArray source = own.get(pair.getKey()).getArray();
+                pair.getValue().getArray().set(FloatBuffer.wrap(source.toFloatArray()));
+            }
+            return new DrivingModel(copy, m);
+        } catch (RuntimeException e) {
+            copy.close();
             throw e;
         }
     }

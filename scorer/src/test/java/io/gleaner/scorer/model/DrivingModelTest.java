@@ -95,6 +95,36 @@ class DrivingModelTest {
         }
     }
 
+    /** A retrain trains a copy of the live model it loaded and then compares the two: they must share nothing. */
+    @Test
+    void aCopyHasTheSameWeightsAndTrainingItLeavesTheOriginalAsItWas(@TempDir Path tmp) {
+        List<float[]> inputs = randomInputs(4, 3);
+        ModelArtifact first = model.save(tmp.resolve("v1"), "v1", "", "seed-behavior-cloning", Map.of());
+        try (DrivingModel original = DrivingModel.load(first.dir(), first.sha256())) {
+            Prediction before = original.predict(inputs).get(0);
+            try (DrivingModel copy = original.copy()) {
+                assertThat(copy.manifest()).isSameAs(original.manifest());
+                assertThat(copy.predict(inputs).get(0).embedding()).containsExactly(before.embedding());
+                assertThat(copy.save(tmp.resolve("copy"), "v1", "", "seed-behavior-cloning", Map.of()).sha256())
+                        .as("same weights, same bytes").isEqualTo(first.sha256());
+
+                try (Trainer trainer = copy.djlModel().newTrainer(new DefaultTrainingConfig(Loss.l2Loss())
+                                .optOptimizer(Optimizer.adam().build()));
+                        NDManager m = trainer.getManager().newSubManager();
+                        GradientCollector collector = trainer.newGradientCollector()) {
+                    NDList out = trainer.forward(new NDList(m.create(inputs.get(0), new Shape(1, 3, 64, 64))));
+                    collector.backward(out.get(1).sub(m.ones(new Shape(1, 2))).square().mean());
+                    trainer.step();
+                }
+                assertThat(copy.predict(inputs).get(0).steering()).as("the copy trained")
+                        .isNotEqualTo(before.steering());
+            }
+            Prediction after = original.predict(inputs).get(0);
+            assertThat(after.steering()).as("the original neither trained nor closed").isEqualTo(before.steering());
+            assertThat(after.embedding()).containsExactly(before.embedding());
+        }
+    }
+
     @Test
     void tamperedParametersAreRefused(@TempDir Path tmp) throws IOException {
         ModelArtifact artifact = model.save(tmp.resolve("v1"), "v1", "", "fine-tune", Map.of());

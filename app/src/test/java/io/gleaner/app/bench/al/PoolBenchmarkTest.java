@@ -49,6 +49,9 @@ class PoolBenchmarkTest {
         assertThat(exit).isZero();
         String[] lines = printed.strip().split("\n");
         assertThat(lines[lines.length - 1]).matches("RESULT bench-al-pool label_ratio=\\S+ best=\\S+ seeds=1");
+        // Regression: random's entry compared random with itself ("(1.25x fewer than random)").
+        assertThat(printed).containsPattern("(?m)^  random +\\d+  \\(baseline\\)$")
+                .doesNotContainPattern("(?m)^  random .*than random");
         assertThat(Files.readAllLines(out.resolve("curves.csv")))
                 .first().isEqualTo("strategy,seed,labels,accuracy");
         assertThat(Files.readAllLines(out.resolve("curves.csv"))).hasSize(1 + 3 * 2);
