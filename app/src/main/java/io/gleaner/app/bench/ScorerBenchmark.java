@@ -118,6 +118,9 @@ public final class ScorerBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int n = quick ? Math.min(frames, QUICK_FRAMES) : frames;
+        if (maxWarmups < 1) {
+            throw new IllegalArgumentException("--max-warmups is " + maxWarmups + "; use at least 1");
+        }
         if (n < 10 * batchSize) {
             throw new IllegalArgumentException("--frames is " + n + "; use at least 10 batches (" + 10 * batchSize
                     + ") so a tenth can warm up");
