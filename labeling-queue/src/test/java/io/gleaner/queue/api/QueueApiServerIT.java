@@ -1,6 +1,7 @@
 package io.gleaner.queue.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -227,12 +228,10 @@ class QueueApiServerIT {
         assertThat(json(call("GET", "/api/v1/stats", admin, null)).path("leased").asLong()).isEqualTo(2);
 
         // Stats count a lapsed lease as pending at once; the row's state changes only when swept.
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (taskState(lapsing).equals("leased") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        await("the sweep, with no request asking for it").atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertThat(taskState(lapsing)).isEqualTo("pending"));
 
-        assertThat(taskState(lapsing)).as("swept with no request asking for it").isEqualTo("pending");
         assertThat(taskState(kept)).as("the live lease stays").isEqualTo("leased");
         JsonNode stats = json(call("GET", "/api/v1/stats", admin, null));
         assertThat(stats.path("pending").asLong()).isEqualTo(1);
