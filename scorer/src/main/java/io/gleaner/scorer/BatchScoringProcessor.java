@@ -12,6 +12,7 @@ import io.gleaner.scorer.model.BatchPredictor;
 import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.FrameScore;
 import io.gleaner.scorer.model.FramePredictor;
+import io.gleaner.scorer.model.PendingScores;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,6 +47,19 @@ import org.slf4j.LoggerFactory;
  * the frame is in the restored store or already scored, or it aborted, and the frame is read again
  * from {@code frames.valid}. On restart {@link #init} counts what the restored store holds and
  * scores it first, in arrival order, continuing the sequence after the last buffered number.
+ * A batch whose forward pass runs while the stream thread goes on (below) is no exception: its
+ * frames are in the store until the transaction that forwards their scores, so a crash, or a task
+ * closed at a rebalance (which waits for the pass and drops its scores), leaves them to be scored
+ * again, once.
+ *
+ * <p>Decode overlaps the forward pass: when a batch fills up, its frames are decoded into the
+ * predictor's free input while the batch before it is still in the predictor's forward thread
+ * ({@link FramePredictor#submit}); then that batch's scores are forwarded and the new one handed
+ * over, and {@link #process} returns. The batch in flight keeps its model's lease until it is
+ * forwarded: by the next full batch, by the next record after its pass ends, or by the punctuator,
+ * which leaves nothing in flight. It lets the lease go first when a newer model waits to be loaded
+ * or another thread waits to swap or retire the model. Frames stay in arrival order: one batch at
+ * most is in flight.
  *
  * <p>Scoring uses the stream thread's own {@link FramePredictor} of the leased model (made by the
  * {@link PredictorFactory}; in production the model's {@link io.gleaner.scorer.model.BatchPredictor}):
@@ -107,7 +121,12 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     // from here with a range rather than all(): RocksDB keeps the tombstones of scored frames until
     // compaction, and an iterator from the start would step over every one of them each batch.
     private long firstBuffered;
+    // Buffered frames not taken into a batch yet.
     private long waiting;
+    // The batch whose forward pass may still run, and the lease that pins its model: held from a
+    // flush to the next while a batch is in flight, otherwise only during a flush.
+    private Taken inFlight;
+    private ModelHolder.Lease lease;
     private boolean warnedNoModel;
     private long nextBufferWarningMs = Long.MIN_VALUE;
     // The model this task scores with, the thread its predictor belongs to, and how it paces batches.
@@ -148,7 +167,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         if (waiting > 0) {
             LOG.info("task {}: {} frames buffered before the restart wait to be scored", context.taskId(), waiting);
         }
-        context.schedule(config.maxBatchDelay(), PunctuationType.WALL_CLOCK_TIME, now -> scoreBuffered());
+        context.schedule(config.maxBatchDelay(), PunctuationType.WALL_CLOCK_TIME, now -> scoreBuffered(false));
     }
 
     @Override
@@ -166,12 +185,26 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         metrics.waitingChanged(1);
         warnIfOverLimit();
         if (waiting >= (pacing == null ? config.batchSize() : pacing.framesPerBatch())) {
-            scoreBuffered();
+            scoreBuffered(true);
+        } else if (inFlight != null && inFlight.pending.isDone()) {
+            drainInFlight();
         }
     }
 
     @Override
     public void close() {
+        if (inFlight != null) {
+            // Its frames stay in the buffer store, to be scored by whoever runs the task next; its
+            // scores are not forwarded. Wait for the forward pass only so the predictor is idle.
+            try {
+                inFlight.pending.await();
+            } catch (RuntimeException e) {
+                LOG.debug("task {}: the batch in flight at close failed: {}", context.taskId(), e.toString());
+            }
+            metrics.waitingChanged(-inFlight.entries.size());
+            inFlight = null;
+        }
+        releaseLease();
         metrics.waitingChanged(-waiting);
         waiting = 0;
     }
@@ -193,67 +226,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 + "last model load error: {}), or add scorer instances.", context.taskId(), waiting,
                 ScorerTopology.BATCH_BUFFER_STORE, config.maxBufferedFrames(), serving, config.modelName(),
                 metrics.lastModelLoadError().isEmpty() ? "none" : metrics.lastModelLoadError());
-    }
-
-    /** Scores the oldest buffered frames, a bounded number of batches, with the latest model; none without one. */
-    private void scoreBuffered() {
-        if (waiting == 0) {
-            return;
-        }
-        follower.catchUp(latestUpdate(), context.currentSystemTimeMs());
-        Optional<ModelHolder.Lease> lease = holder.acquire();
-        if (lease.isEmpty()) {
-            if (!warnedNoModel) {
-                warnedNoModel = true;
-                LOG.warn("task {}: no {} model is served (none was published yet, or the latest was refused: {}); "
-                        + "{} frames wait in {} until one is", context.taskId(), config.modelName(),
-                        metrics.lastModelLoadError().isEmpty() ? "no error" : metrics.lastModelLoadError(), waiting,
-                        ScorerTopology.BATCH_BUFFER_STORE);
-            }
-            return;
-        }
-        warnedNoModel = false;
-        DrivingModel failedModel = null;
-        RuntimeException failure = null;
-        long started = System.nanoTime();
-        long flushBudget = config.maxBatchTime().multipliedBy(2).toNanos();
-        // One lease for all batches: a swap waits until this flush is done, never splits a batch.
-        try (ModelHolder.Lease pinned = lease.get()) {
-            try {
-                pace(pinned.model());
-                for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
-                    int frames = pacing.framesPerBatch();
-                    List<KeyValue<Long, BufferedFrame>> batch = nextBatch(frames);
-                    score(batch, pinned.model());
-                    long elapsed = System.nanoTime() - started;
-                    if (batch.size() < frames
-                            || elapsed + pacing.expectedNanos(pacing.framesPerBatch()) > flushBudget) {
-                        break;
-                    }
-                }
-            } catch (PredictionFailed e) {
-                failedModel = pinned.model();
-                failure = e.failure;
-            }
-        }
-        // Outside the lease: retiring the model waits for every lease, this thread's included.
-        if (failure != null) {
-            follower.batchFailed(failedModel, failure);
-        }
-        if (System.nanoTime() - started > config.maxBatchTime().toNanos()) {
-            // A slow flush: commit now, so the next one starts a new transaction rather than add to this.
-            context.commit();
-        }
-    }
-
-    private List<KeyValue<Long, BufferedFrame>> nextBatch(int frames) {
-        List<KeyValue<Long, BufferedFrame>> batch = new ArrayList<>(frames);
-        try (KeyValueIterator<Long, BufferedFrame> entries = buffer.range(firstBuffered, Long.MAX_VALUE)) {
-            while (entries.hasNext() && batch.size() < frames) {
-                batch.add(entries.next());
-            }
-        }
-        return batch;
     }
 
     /**
@@ -314,101 +286,279 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     }
 
     /**
-     * Scores one batch and removes it from the buffer, forwarding a score or a dead letter per frame
-     * in arrival order. When the prediction fails, nothing is forwarded or removed.
+     * Scores the oldest buffered frames, a bounded number of batches, with the latest model; none
+     * without one. With {@code keepLastInFlight} the last batch may still be in its forward pass when
+     * this returns, and is forwarded by a later call (or {@link #drainInFlight}); otherwise every batch
+     * taken is forwarded before it returns.
      */
-    private void score(List<KeyValue<Long, BufferedFrame>> batch, DrivingModel model) throws PredictionFailed {
-        if (batch.isEmpty()) {
+    private void scoreBuffered(boolean keepLastInFlight) {
+        if (waiting == 0 && inFlight == null) {
             return;
         }
-        long start = System.nanoTime();
-        FrameEvent[] events = new FrameEvent[batch.size()];
-        Record<String, ScorerOutput>[] deadLetters = newRecordArray(batch.size());
-        String[] details = new String[batch.size()];
-        // Batch index of each decoded frame, in slot order.
-        int[] decodedAt = new int[batch.size()];
-        int decoded = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            BufferedFrame buffered = batch.get(i).value;
-            FrameEvent event;
-            try {
-                event = FrameEvent.parseFrom(buffered.frame());
-            } catch (InvalidProtocolBufferException e) {
-                details[i] = "buffered frame " + batch.get(i).key + " (" + buffered.frame().length
-                        + " bytes) is not a FrameEvent: " + e.getMessage();
-                deadLetters[i] = deadLetter(buffered, REASON_UNPARSEABLE_PROTOBUF, details[i], e);
-                continue;
+        DrivingModel failedModel = null;
+        RuntimeException failure = null;
+        long started = System.nanoTime();
+        try {
+            if (inFlight != null && !(waiting > 0 && mayKeepModel())) {
+                finishInFlight();
+                releaseLease();
             }
-            try {
-                predictor.decode(decoded, event);
-                decodedAt[decoded++] = i;
-                events[i] = event;
-            } catch (IllegalArgumentException e) {
-                // Ingest decoded and bounded every image before frames.valid, so this means ingest
-                // and scorer disagree about a format; the frame goes to the DLQ, the stream goes on.
-                details[i] = "frame " + event.getFrameId() + ": model " + model.version()
-                        + " cannot preprocess its image: " + e.getMessage();
-                deadLetters[i] = deadLetter(buffered, REASON_UNSCORABLE_IMAGE, details[i], e);
+            if (waiting > 0 && leaseModel()) {
+                flush(started, keepLastInFlight);
+            }
+        } catch (PredictionFailed e) {
+            failedModel = lease.model();
+            failure = e.failure;
+        } finally {
+            if (inFlight == null) {
+                releaseLease();
             }
         }
-        FrameScore[] scores = decoded == 0 ? new FrameScore[batch.size()]
-                : isolateFailures(model, batch, events, decodedAt, decoded, deadLetters, details);
-        long scoredAt = context.currentSystemTimeMs();
-        int scoredFrames = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            BufferedFrame buffered = batch.get(i).value;
-            if (deadLetters[i] == null) {
-                ScoredFrame scored = scored(events[i], scores[i], model, predictor.device(), scoredAt);
-                context.forward(new Record<>(buffered.key(), new ScorerOutput.Scored(scored), buffered.timestamp()));
-                scoredFrames++;
-            } else {
-                metrics.frameSkipped();
-                LOG.warn("task {}: buffered frame {} (key {}) sent to {}: {}", context.taskId(), batch.get(i).key,
-                        buffered.key(), Topics.FRAMES_DLQ.name(), details[i]);
-                context.forward(deadLetters[i]);
-            }
+        // Outside the lease: retiring the model waits for every lease, this thread's included.
+        if (failure != null) {
+            follower.batchFailed(failedModel, failure);
         }
-        for (KeyValue<Long, BufferedFrame> entry : batch) {
-            buffer.delete(entry.key);
+        if (System.nanoTime() - started > config.maxBatchTime().toNanos()) {
+            // A slow flush: commit now, so the next one starts a new transaction rather than add to this.
+            context.commit();
         }
-        firstBuffered = batch.get(batch.size() - 1).key + 1;
-        waiting -= batch.size();
-        metrics.waitingChanged(-batch.size());
-        if (decoded > 0) {
-            metrics.batchScored(scoredFrames, System.nanoTime() - start);
+    }
+
+    /** Forwards the batch in flight once its forward pass is done, so that a quiet stream does not wait for the punctuator. */
+    private void drainInFlight() {
+        DrivingModel model = lease.model();
+        RuntimeException failure = null;
+        try {
+            finishInFlight();
+        } catch (PredictionFailed e) {
+            failure = e.failure;
+        } finally {
+            releaseLease();
+        }
+        if (failure != null) {
+            follower.batchFailed(model, failure);
         }
     }
 
     /**
-     * Scores the {@code decoded} frames in the predictor's slots, finding the frames the model throws
-     * on or gives non-finite outputs for: their dead letters and details are filled in. Measures the
-     * batch for pacing when it scored whole.
+     * Whether the batch in flight may keep its lease for the next batch: its model is still the one
+     * served, no newer update waits to be loaded and no other thread waits to swap or retire it. The
+     * next batch then decodes while the batch in flight runs. Otherwise the batch in flight is
+     * finished and the lease let go before {@link ModelFollower#catchUp}, which may swap the model.
+     */
+    private boolean mayKeepModel() {
+        DrivingModel model = lease.model();
+        return holder.currentVersion().equals(model.version()) && !holder.swapWaiting()
+                && !follower.wouldLoad(latestUpdate(), context.currentSystemTimeMs());
+    }
+
+    /** Takes a lease on the latest model unless this thread holds one; false when there is no model. */
+    private boolean leaseModel() {
+        if (lease != null) {
+            return true;
+        }
+        follower.catchUp(latestUpdate(), context.currentSystemTimeMs());
+        Optional<ModelHolder.Lease> acquired = holder.acquire();
+        if (acquired.isEmpty()) {
+            if (!warnedNoModel) {
+                warnedNoModel = true;
+                LOG.warn("task {}: no {} model is served (none was published yet, or the latest was refused: {}); "
+                        + "{} frames wait in {} until one is", context.taskId(), config.modelName(),
+                        metrics.lastModelLoadError().isEmpty() ? "no error" : metrics.lastModelLoadError(), waiting,
+                        ScorerTopology.BATCH_BUFFER_STORE);
+            }
+            return false;
+        }
+        warnedNoModel = false;
+        lease = acquired.get();
+        return true;
+    }
+
+    private void releaseLease() {
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
+    }
+
+    /**
+     * Takes batch after batch and hands each to the predictor, forwarding the one before it once
+     * the new one is decoded: the predictor's forward thread runs a batch while this thread decodes
+     * the next.
+     */
+    private void flush(long started, boolean keepLastInFlight) throws PredictionFailed {
+        DrivingModel model = lease.model();
+        pace(model);
+        long flushBudget = config.maxBatchTime().multipliedBy(2).toNanos();
+        for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
+            int frames = pacing.framesPerBatch();
+            Taken next = take(frames, model);
+            boolean slotsReused;
+            try {
+                slotsReused = finishInFlight();
+            } catch (PredictionFailed e) {
+                untake(next.entries);
+                throw e;
+            }
+            if (slotsReused) {
+                // Finding the failed frames of the batch before it decoded over this one's slots.
+                untake(next.entries);
+                continue;
+            }
+            start(next);
+            long elapsed = System.nanoTime() - started;
+            if (next.entries.size() < frames || elapsed + pacing.expectedNanos(pacing.framesPerBatch()) > flushBudget) {
+                break;
+            }
+        }
+        if (!keepLastInFlight || (inFlight != null && inFlight.pending.isDone())) {
+            finishInFlight();
+        }
+    }
+
+    /** Takes the next {@code frames} buffered frames (or fewer) and decodes them into the predictor's slots. */
+    private Taken take(int frames, DrivingModel model) {
+        List<KeyValue<Long, BufferedFrame>> entries = new ArrayList<>(frames);
+        try (KeyValueIterator<Long, BufferedFrame> all = buffer.range(firstBuffered, Long.MAX_VALUE)) {
+            while (all.hasNext() && entries.size() < frames) {
+                entries.add(all.next());
+            }
+        }
+        Taken batch = new Taken(entries, model);
+        if (entries.isEmpty()) {
+            return batch;
+        }
+        firstBuffered = entries.get(entries.size() - 1).key + 1;
+        waiting -= entries.size();
+        for (int i = 0; i < entries.size(); i++) {
+            BufferedFrame buffered = entries.get(i).value;
+            FrameEvent event;
+            try {
+                event = FrameEvent.parseFrom(buffered.frame());
+            } catch (InvalidProtocolBufferException e) {
+                batch.details[i] = "buffered frame " + entries.get(i).key + " (" + buffered.frame().length
+                        + " bytes) is not a FrameEvent: " + e.getMessage();
+                batch.deadLetters[i] = deadLetter(buffered, REASON_UNPARSEABLE_PROTOBUF, batch.details[i], e);
+                continue;
+            }
+            try {
+                predictor.decode(batch.decoded, event);
+                batch.decodedAt[batch.decoded++] = i;
+                batch.events[i] = event;
+            } catch (IllegalArgumentException e) {
+                // Ingest decoded and bounded every image before frames.valid, so this means ingest
+                // and scorer disagree about a format; the frame goes to the DLQ, the stream goes on.
+                batch.details[i] = "frame " + event.getFrameId() + ": model " + model.version()
+                        + " cannot preprocess its image: " + e.getMessage();
+                batch.deadLetters[i] = deadLetter(buffered, REASON_UNSCORABLE_IMAGE, batch.details[i], e);
+            }
+        }
+        return batch;
+    }
+
+    /** Puts frames taken but not forwarded back in line, to be taken (and decoded) again. */
+    private void untake(List<KeyValue<Long, BufferedFrame>> entries) {
+        if (!entries.isEmpty()) {
+            firstBuffered = Math.min(firstBuffered, entries.get(0).key);
+            waiting += entries.size();
+        }
+    }
+
+    /** Hands {@code batch}'s decoded frames to the predictor; a batch of dead letters only is forwarded now. */
+    private void start(Taken batch) throws PredictionFailed {
+        if (batch.entries.isEmpty()) {
+            return;
+        }
+        if (batch.decoded > 0) {
+            try {
+                batch.pending = predictor.submit(batch.decoded);
+            } catch (RuntimeException e) {
+                // A model that cannot take the batch (closed under it, say) is judged like one that fails it.
+                batch.pending = PendingScores.failed(e);
+            }
+        }
+        inFlight = batch;
+        if (batch.decoded == 0) {
+            finishInFlight();
+        }
+    }
+
+    /**
+     * Waits for the batch in flight, if any, and forwards a score or a dead letter per frame in
+     * arrival order, then removes its frames from the buffer. When the model fails, nothing of the
+     * batch is forwarded or removed, and its frames are put back in line.
+     *
+     * @return whether finding frames the model fails on re-used the predictor's slots, so that a
+     *     batch decoded since must be decoded again
+     */
+    private boolean finishInFlight() throws PredictionFailed {
+        Taken batch = inFlight;
+        if (batch == null) {
+            return false;
+        }
+        inFlight = null;
+        FrameScore[] scores;
+        try {
+            scores = batch.decoded == 0 ? new FrameScore[batch.entries.size()] : isolateFailures(batch);
+        } catch (PredictionFailed e) {
+            untake(batch.entries);
+            throw e;
+        }
+        long scoredAt = context.currentSystemTimeMs();
+        int scoredFrames = 0;
+        for (int i = 0; i < batch.entries.size(); i++) {
+            BufferedFrame buffered = batch.entries.get(i).value;
+            if (batch.deadLetters[i] == null) {
+                ScoredFrame scored = scored(batch.events[i], scores[i], batch.model, predictor.device(), scoredAt);
+                context.forward(new Record<>(buffered.key(), new ScorerOutput.Scored(scored), buffered.timestamp()));
+                scoredFrames++;
+            } else {
+                metrics.frameSkipped();
+                LOG.warn("task {}: buffered frame {} (key {}) sent to {}: {}", context.taskId(), batch.entries.get(i).key,
+                        buffered.key(), Topics.FRAMES_DLQ.name(), batch.details[i]);
+                context.forward(batch.deadLetters[i]);
+            }
+        }
+        for (KeyValue<Long, BufferedFrame> entry : batch.entries) {
+            buffer.delete(entry.key);
+        }
+        metrics.waitingChanged(-batch.entries.size());
+        if (batch.decoded > 0) {
+            metrics.batchScored(scoredFrames, System.nanoTime() - batch.takenNanos);
+        }
+        return batch.slotsReused;
+    }
+
+    /**
+     * The scores of {@code batch}'s decoded frames, finding the frames the model throws on or gives
+     * non-finite outputs for: their dead letters and details are filled in. The first attempt is the
+     * forward pass the batch was submitted to; when it fails, the search scores parts of the batch
+     * on this thread, decoding their frames into the predictor's slots again. Measures the batch for
+     * pacing when it scored whole.
      *
      * @return per batch index, the frame's score; null for a frame that goes to the DLQ
      *
      * @throws PredictionFailed when it is the model that fails, not some frames: nothing is forwarded
      */
-    private FrameScore[] isolateFailures(DrivingModel model, List<KeyValue<Long, BufferedFrame>> batch, FrameEvent[] events,
-            int[] decodedAt, int decoded, Record<String, ScorerOutput>[] deadLetters, String[] details)
-            throws PredictionFailed {
-        FrameScore[] scores = new FrameScore[batch.size()];
-        // Whether the slots still hold every decoded frame in order, as decoded above.
-        boolean[] slotsHoldBatch = {true};
+    private FrameScore[] isolateFailures(Taken batch) throws PredictionFailed {
+        int decoded = batch.decoded;
+        boolean[] submitted = {true};
         PoisonFrameSearch.Attempt<FrameScore> attempt = frames -> {
-            if (!slotsHoldBatch[0] || frames.size() != decoded) {
-                slotsHoldBatch[0] = false;
-                for (int slot = 0; slot < frames.size(); slot++) {
-                    predictor.decode(slot, events[decodedAt[frames.get(slot)]]);
-                }
+            if (submitted[0]) {
+                submitted[0] = false;
+                return batch.pending.await();
+            }
+            batch.slotsReused = true;
+            for (int slot = 0; slot < frames.size(); slot++) {
+                predictor.decode(slot, batch.events[batch.decodedAt[frames.get(slot)]]);
             }
             return predictor.score(frames.size());
         };
         Runnable trial = () -> {
-            slotsHoldBatch[0] = false;
+            batch.slotsReused = true;
             checkedTrial(predictor, 1);
         };
         int maxFailures = decoded < MIN_FRAMES_TO_BLAME_MODEL ? decoded : decoded / 2;
-        long started = System.nanoTime();
         PoisonFrameSearch.Outcome<FrameScore> outcome;
         try {
             outcome = PoisonFrameSearch.search(decoded, attempt, trial, maxFailures);
@@ -416,8 +566,9 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             metrics.batchFailed();
             throw new PredictionFailed(e);
         }
+        DrivingModel model = batch.model;
         if (outcome.passedWhole()) {
-            pacing.measured(decoded, System.nanoTime() - started);
+            pacing.measured(decoded, batch.pending.forwardNanos());
             warnIfOverBudget();
         } else {
             metrics.batchFailed();
@@ -426,14 +577,16 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                     config.modelName(), model.version(), decoded, outcome.firstFailure().toString(), outcome.calls(),
                     outcome.poison().size(), Topics.FRAMES_DLQ.name());
         }
+        FrameScore[] scores = new FrameScore[batch.entries.size()];
         for (int d = 0; d < decoded; d++) {
-            int i = decodedAt[d];
-            BufferedFrame buffered = batch.get(i).value;
+            int i = batch.decodedAt[d];
+            BufferedFrame buffered = batch.entries.get(i).value;
             RuntimeException thrown = outcome.poison().get(d);
             if (thrown != null) {
-                details[i] = "frame " + events[i].getFrameId() + ": model " + model.version() + " failed on it "
-                        + "alone, while it scored the other frames of its batch and a trial input: " + thrown;
-                deadLetters[i] = deadLetter(buffered, REASON_MODEL_FAILED, details[i], thrown);
+                batch.details[i] = "frame " + batch.events[i].getFrameId() + ": model " + model.version()
+                        + " failed on it alone, while it scored the other frames of its batch and a trial input: "
+                        + thrown;
+                batch.deadLetters[i] = deadLetter(buffered, REASON_MODEL_FAILED, batch.details[i], thrown);
                 metrics.modelFailedOnFrame();
                 recentFailures.record(true);
                 continue;
@@ -441,9 +594,9 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             FrameScore score = outcome.scores().get(d);
             Optional<String> nonFinite = score.nonFiniteOutput();
             if (nonFinite.isPresent()) {
-                details[i] = "frame " + events[i].getFrameId() + ": model " + model.version()
+                batch.details[i] = "frame " + batch.events[i].getFrameId() + ": model " + model.version()
                         + " gave a non-finite output, " + nonFinite.get();
-                deadLetters[i] = deadLetter(buffered, REASON_NON_FINITE_OUTPUT, details[i], null);
+                batch.deadLetters[i] = deadLetter(buffered, REASON_NON_FINITE_OUTPUT, batch.details[i], null);
                 metrics.nonFiniteOutput();
             } else {
                 scores[i] = score;
@@ -527,7 +680,32 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         return stored instanceof ModelUpdate update ? update : null;
     }
 
-    /** The model threw on a batch; carries the failure out of {@link #score} to the flush. */
+    /** Frames taken from the buffer for one forward pass, and what becomes of each. */
+    private static final class Taken {
+        final List<KeyValue<Long, BufferedFrame>> entries;
+        final DrivingModel model;
+        final FrameEvent[] events;
+        final Record<String, ScorerOutput>[] deadLetters;
+        final String[] details;
+        // Batch index of each decoded frame, in slot order.
+        final int[] decodedAt;
+        final long takenNanos = System.nanoTime();
+        int decoded;
+        PendingScores pending;
+        // Whether finding failed frames decoded into the predictor's slots after this batch was submitted.
+        boolean slotsReused;
+
+        Taken(List<KeyValue<Long, BufferedFrame>> entries, DrivingModel model) {
+            this.entries = entries;
+            this.model = model;
+            this.events = new FrameEvent[entries.size()];
+            this.deadLetters = newRecordArray(entries.size());
+            this.details = new String[entries.size()];
+            this.decodedAt = new int[entries.size()];
+        }
+    }
+
+    /** The model threw on a batch; carries the failure out of {@link #isolateFailures} to the flush. */
     private static final class PredictionFailed extends Exception {
         private static final long serialVersionUID = 1L;
         private final transient RuntimeException failure;

@@ -58,17 +58,11 @@ final class ModelFollower {
      * moment ago and is not due for another try at {@code nowMs} (wall clock, epoch ms).
      */
     synchronized void catchUp(ModelUpdate latest, long nowMs) {
-        if (latest == null || latest.getVersion().equals(holder.currentVersion())) {
+        if (!wouldLoad(latest, nowMs)) {
             return;
         }
         String attempt = attemptOf(latest);
-        if (refused.contains(attempt)) {
-            return;
-        }
         Retry retry = retries.get(attempt);
-        if (retry != null && nowMs < retry.notBeforeMs()) {
-            return;
-        }
         String serving = serving();
         DrivingModel model;
         try {
@@ -101,6 +95,22 @@ final class ModelFollower {
         LOG.info("model {}: now serving version {} (parent '{}') from {} on device {}, was {}", modelName,
                 latest.getVersion(), latest.getParentVersion(), latest.getArtifactUri(),
                 model.djlModel().getNDManager().getDevice(), serving);
+    }
+
+    /**
+     * Whether {@link #catchUp} would load {@code latest} at {@code nowMs}; when it would not, a
+     * stream thread that holds a lease may go on with its model without calling it.
+     */
+    synchronized boolean wouldLoad(ModelUpdate latest, long nowMs) {
+        if (latest == null || latest.getVersion().equals(holder.currentVersion())) {
+            return false;
+        }
+        String attempt = attemptOf(latest);
+        if (refused.contains(attempt)) {
+            return false;
+        }
+        Retry retry = retries.get(attempt);
+        return retry == null || nowMs >= retry.notBeforeMs();
     }
 
     /**

@@ -96,6 +96,14 @@ public final class ModelHolder implements AutoCloseable {
         return Optional.of(new Lease(model));
     }
 
+    /**
+     * Whether a thread waits to swap or retire the model: a stream thread that holds a lease from
+     * batch to batch lets go of it then, or the swap would wait for as long as frames keep coming.
+     */
+    boolean swapWaiting() {
+        return lock.hasQueuedThreads();
+    }
+
     /** Stops serving and closes the current model once no batch uses it. */
     @Override
     public void close() {

@@ -19,14 +19,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Scores fixed-size batches of frames with one {@link DrivingModel} on one thread: the scorer's
  * {@code Predictor}. Each stream thread gets its own from {@link DrivingModel#predictor}, so threads
  * never wait for each other and none shares native buffers.
  *
- * <p>Frames are decoded straight into slots of one direct input buffer ({@link #decode}), which
- * becomes the input tensor of a batch without another copy on the host. A batch of {@code n} frames
+ * <p>Frames are decoded straight into slots of a direct input buffer ({@link #decode}), which
+ * becomes the input tensor of a batch without another copy on the host. There are two such
+ * buffers: {@link #submit} hands the filled one to the predictor's forward thread and decodes go
+ * to the other, so the stream thread decodes (and reads and writes Kafka) while the forward pass
+ * runs, on a second core where there is one. Forward passes, through {@link #submit} or
+ * {@link #score}, never overlap each other: one batch at most is pending. A batch of {@code n} frames
  * runs with {@link #paddedRows paddedRows(n, batchSize)} rows, the next power of two (at most
  * {@code batchSize}), the rows past the frames zero: the network sees a handful of shapes (7 for
  * batches of 64), so a backend that prepares per shape (TorchScript's profiling executor, oneDNN's
@@ -44,12 +50,17 @@ import java.util.SplittableRandom;
  * novelty measures the distance to what this model has been shown on this thread since it started
  * serving; it starts empty (novelty 0) and is not kept across restarts or versions.
  *
- * <p>Not thread-safe: use it on the thread that {@link DrivingModel#predictor} gave it to.
+ * <p>Not thread-safe: use it on the thread that {@link DrivingModel#predictor} gave it to. Its
+ * forward thread is its own, started by the first {@link #submit}, named after the thread that
+ * submits with {@value #FORWARD_THREAD_SUFFIX} appended, and stopped by {@link #close}.
  */
 public final class BatchPredictor implements FramePredictor, AutoCloseable {
     static {
         DjlRuntime.ensureOffline();
     }
+
+    /** Appended to the submitting thread's name to name the forward thread. */
+    public static final String FORWARD_THREAD_SUFFIX = "-forward";
 
     private final DrivingModel model;
     private final ModelManifest manifest;
@@ -59,9 +70,9 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     private final Block sceneHead;
     private final Block actionHead;
     private final int frameFloats;
-    private final ByteBuffer input;
-    private final FloatBuffer inputFloats;
-    private final boolean[] filled;
+    // The input being filled by decode and put, and the one a pending batch's forward pass reads.
+    private Input filling;
+    private Input spare;
     private final float[] zeroFrame;
     private final PngRaster png = new PngRaster();
     private final NDManager bankManager;
@@ -71,6 +82,8 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     private long bankSeen;
     private NDArray bankOnDevice;
     private boolean bankChanged;
+    private ExecutorService forwardThread;
+    private PendingScores pending;
     private boolean closed;
 
     BatchPredictor(DrivingModel model, int batchSize, InferenceOptions options) {
@@ -87,10 +100,8 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         this.sceneHead = heads.get(0);
         this.actionHead = heads.get(1);
         this.frameFloats = manifest.inputChannels() * manifest.inputHeight() * manifest.inputWidth();
-        this.input = ByteBuffer.allocateDirect(Math.multiplyExact(batchSize, frameFloats) * Float.BYTES)
-                .order(ByteOrder.nativeOrder());
-        this.inputFloats = input.asFloatBuffer();
-        this.filled = new boolean[batchSize];
+        this.filling = new Input(batchSize, frameFloats);
+        this.spare = new Input(batchSize, frameFloats);
         this.zeroFrame = new float[frameFloats];
         this.bankManager = model.djlModel().getNDManager().newSubManager();
         this.bank = new float[options.referenceBankSize() * manifest.embeddingSize()];
@@ -143,9 +154,9 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
      */
     public void decode(int slot, Image image) {
         checkSlot(slot);
-        filled[slot] = false;
-        model.preprocessInto(image, inputFloats, slot * frameFloats, png);
-        filled[slot] = true;
+        filling.filled[slot] = false;
+        model.preprocessInto(image, filling.floats, slot * frameFloats, png);
+        filling.filled[slot] = true;
     }
 
     @Override
@@ -169,8 +180,8 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         if (preprocessed.length != frameFloats) {
             throw new IllegalArgumentException("input has " + preprocessed.length + " floats, expected " + frameFloats);
         }
-        inputFloats.put(slot * frameFloats, preprocessed);
-        filled[slot] = true;
+        filling.floats.put(slot * frameFloats, preprocessed);
+        filling.filled[slot] = true;
     }
 
     /**
@@ -184,41 +195,88 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         return score(count, true);
     }
 
+    /**
+     * Hands slots {@code 0 .. count-1} to this predictor's forward thread and returns at once; decodes
+     * go to the other input buffer meanwhile. The handed-over slots are empty afterwards.
+     *
+     * @throws IllegalStateException when a batch is still pending (await it first), or the predictor is closed
+     */
+    @Override
+    public PendingScores submit(int count) {
+        Input taken = prepare(count);
+        filling = spare;
+        spare = taken;
+        if (forwardThread == null) {
+            String name = Thread.currentThread().getName() + FORWARD_THREAD_SUFFIX;
+            forwardThread = Executors.newSingleThreadExecutor(work -> {
+                Thread thread = new Thread(() -> {
+                    if (options.intraOpThreads() > 0) {
+                        JniUtils.setNumThreads(options.intraOpThreads());
+                    }
+                    work.run();
+                }, name);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        pending = PendingScores.on(forwardThread, () -> {
+            try {
+                return forward(taken, count, true);
+            } finally {
+                Arrays.fill(taken.filled, false);
+            }
+        });
+        return pending;
+    }
+
     private void checkCount(int count) {
         if (count < 1 || count > batchSize) {
             throw new IllegalArgumentException("count is " + count + "; a batch holds 1.." + batchSize + " frames");
         }
     }
 
-    /** Scores slots {@code 0 .. count-1}; {@code remember} puts their embeddings into the reference bank. */
+    /** Scores slots {@code 0 .. count-1} on this thread; {@code remember} puts their embeddings into the reference bank. */
     private List<FrameScore> score(int count, boolean remember) {
+        return forward(prepare(count), count, remember);
+    }
+
+    /**
+     * Checks that slots {@code 0 .. count-1} of the filling input hold frames and zeroes the padding
+     * rows after them, so that no earlier frame is scored again as padding; a slot past this batch's
+     * rows is emptied too, so a later batch cannot count it as a frame.
+     */
+    private Input prepare(int count) {
         if (closed) {
             throw new IllegalStateException("predictor of " + model + " is closed");
         }
+        if (pending != null && !pending.isDone()) {
+            throw new IllegalStateException("a submitted batch is still being scored; await it first");
+        }
         checkCount(count);
-        int rows = paddedRows(count, batchSize);
         for (int i = 0; i < batchSize; i++) {
-            if (i < count && !filled[i]) {
+            if (i < count && !filling.filled[i]) {
                 throw new IllegalArgumentException("slot " + i + " holds no frame; decode or put one first");
             }
-            if (i >= count && filled[i]) {
-                // Padding rows are zero, so that no earlier frame is scored again as padding; a slot
-                // past this batch's rows is emptied too, so a later batch cannot count it as a frame.
-                inputFloats.put(i * frameFloats, zeroFrame);
-                filled[i] = false;
+            if (i >= count && filling.filled[i]) {
+                filling.floats.put(i * frameFloats, zeroFrame);
+                filling.filled[i] = false;
             }
         }
+        return filling;
+    }
+
+    private List<FrameScore> forward(Input input, int count, boolean remember) {
         boolean gradMode = JniUtils.isGradMode();
         // DJL turns autograd off only on the thread that started the engine.
         JniUtils.setGradMode(false);
         try (NDManager batch = model.djlModel().getNDManager().newSubManager()) {
-            return run(batch, rows, count, remember);
+            return run(batch, input.bytes, paddedRows(count, batchSize), count, remember);
         } finally {
             JniUtils.setGradMode(gradMode);
         }
     }
 
-    private List<FrameScore> run(NDManager batch, int rows, int count, boolean remember) {
+    private List<FrameScore> run(NDManager batch, ByteBuffer input, int rows, int count, boolean remember) {
         ParameterStore parameters = new ParameterStore(batch, false);
         // The tensor is the first rows of the buffer: DJL wants exactly its bytes between position and limit.
         input.limit(rows * frameFloats * Float.BYTES).rewind();
@@ -364,13 +422,38 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         }
     }
 
-    /** Frees the reference bank and the decoder. Idempotent. */
+    /** Waits for a pending batch, then stops the forward thread and frees the reference bank and the decoder. Idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            bankManager.close();
-            png.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (pending != null) {
+            try {
+                pending.await();
+            } catch (RuntimeException e) {
+                // its scores are not wanted any more; only its end, before the bank is freed
+            }
+        }
+        if (forwardThread != null) {
+            forwardThread.shutdown();
+        }
+        bankManager.close();
+        png.close();
+    }
+
+    /** One input buffer: {@code batchSize} slots of a frame's floats, and which of them hold a frame. */
+    private static final class Input {
+        final ByteBuffer bytes;
+        final FloatBuffer floats;
+        final boolean[] filled;
+
+        Input(int batchSize, int frameFloats) {
+            bytes = ByteBuffer.allocateDirect(Math.multiplyExact(batchSize, frameFloats) * Float.BYTES)
+                    .order(ByteOrder.nativeOrder());
+            floats = bytes.asFloatBuffer();
+            filled = new boolean[batchSize];
         }
     }
 }

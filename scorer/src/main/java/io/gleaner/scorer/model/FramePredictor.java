@@ -10,7 +10,8 @@ import java.util.List;
  * production one; tests wrap it to inject faults (a model that throws on some frames, returns NaN,
  * or is slow) without touching Kafka or the database.
  *
- * <p>Not thread-safe: one per stream thread, like the predictor it wraps.
+ * <p>Not thread-safe: one per stream thread, like the predictor it wraps (which may run its forward
+ * passes on a thread of its own, see {@link #submit}).
  */
 public interface FramePredictor {
     /** The most frames one batch holds (its slots). */
@@ -33,6 +34,18 @@ public interface FramePredictor {
      * @throws RuntimeException when the model fails on this batch
      */
     List<FrameScore> score(int count);
+
+    /**
+     * Scores slots {@code 0 .. count-1} as {@link #score} does, but may return before the forward
+     * pass ends: a predictor with a forward thread of its own ({@link BatchPredictor}) hands the
+     * batch's input over to it and gives the caller fresh slots, so the next batch decodes while this
+     * one runs. The handed-over slots count as empty afterwards. One batch at most is pending:
+     * {@link PendingScores#await await} it before the next {@code submit}, {@link #score} or
+     * {@link #trial}. This default scores on the calling thread before it returns.
+     */
+    default PendingScores submit(int count) {
+        return PendingScores.now(() -> score(count));
+    }
 
     /**
      * Scores {@code count} copies of an input every working model can score: zeros of the model's

@@ -224,6 +224,55 @@ class BatchPredictorTest {
     }
 
     @Test
+    void aSubmittedBatchScoresOnTheForwardThreadAsScoreDoesWhileTheNextOneFillsTheOtherInput() {
+        InferenceOptions options = new InferenceOptions(0, 0.2f, 0, 1, 0);
+        BatchPredictor predictor = model.predictor(4, options);
+        List<FrameScore> direct = predictor.score(fill(predictor, 4, 21));
+        List<float[]> second = inputs(4, 22);
+
+        PendingScores pending = predictor.submit(fill(predictor, 4, 21));
+        // Written while the first batch may still be in its forward pass: the other input buffer.
+        for (int i = 0; i < 4; i++) {
+            predictor.put(i, second.get(i));
+        }
+        List<FrameScore> submitted = pending.await();
+        List<FrameScore> next = predictor.submit(4).await();
+
+        List<Prediction> expected = model.predict(second);
+        for (int i = 0; i < 4; i++) {
+            assertThat(submitted.get(i).embedding()).containsExactly(direct.get(i).embedding(), within(1e-5f));
+            assertThat(next.get(i).embedding()).containsExactly(expected.get(i).embedding(), within(1e-5f));
+        }
+        assertThat(pending.forwardNanos()).isPositive();
+        assertThatThrownBy(() -> predictor.score(1)).as("submitted slots are empty afterwards")
+                .hasMessageContaining("slot 0 holds no frame");
+    }
+
+    @Test
+    void oneBatchAtMostIsPendingAndAFailedPassThrowsFromAwait() {
+        BatchPredictor predictor = model.predictor(2, new InferenceOptions(0, 0.2f, 0, 1, 0));
+        PendingScores pending = predictor.submit(fill(predictor, 2, 5));
+        fill(predictor, 2, 6);
+        if (!pending.isDone()) {
+            assertThatThrownBy(() -> predictor.submit(2)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("await it first");
+        }
+        pending.await();
+        assertThat(predictor.submit(2).await()).hasSize(2);
+        model.close();
+        assertThatThrownBy(() -> predictor.submit(1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+
+        IllegalStateException broken = new IllegalStateException("broken");
+        PendingScores failed = PendingScores.on(Runnable::run, () -> {
+            throw broken;
+        });
+        assertThat(failed.isDone()).isTrue();
+        assertThatThrownBy(failed::await).isSameAs(broken);
+        assertThatThrownBy(PendingScores.failed(broken)::await).isSameAs(broken);
+    }
+
+    @Test
     void decodingAPngIntoASlotGivesWhatPreprocessGives() throws IOException {
         Image png = png(new Random(4), BufferedImage.TYPE_3BYTE_BGR);
         BatchPredictor decoded = model.predictor(2, new InferenceOptions(0, 0.2f, 0, 1, 0));
