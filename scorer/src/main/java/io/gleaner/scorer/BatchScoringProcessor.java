@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Decode overlaps the forward pass: when a batch fills up, its frames are decoded into the
  * predictor's free input while the batch before it is still in the predictor's forward thread
- * ({@link FramePredictor#submit}); then that batch's scores are forwarded and the new one handed
- * over, and {@link #process} returns. The batch in flight keeps its model's lease until it is
+ * ({@link FramePredictor#submit}); then the new one is handed over as soon as that batch's pass
+ * ends, that batch's scores are forwarded while the new pass runs, and {@link #process} returns. The batch in flight keeps its model's lease until it is
  * forwarded: by the next full batch, by the next record after its pass ends, or by the punctuator,
  * which leaves nothing in flight. It lets the lease go first when a newer model waits to be loaded
  * or another thread waits to swap or retire the model. Frames stay in arrival order: one batch at
@@ -393,19 +393,31 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
             int frames = pacing.framesPerBatch();
             Taken next = take(frames, model);
-            boolean slotsReused;
-            try {
-                slotsReused = finishInFlight();
-            } catch (PredictionFailed e) {
-                untake(next.entries);
-                throw e;
+            Taken done = inFlight;
+            inFlight = null;
+            FrameScore[] scores = null;
+            if (done != null) {
+                try {
+                    scores = collect(done);
+                } catch (PredictionFailed e) {
+                    untake(next.entries);
+                    throw e;
+                }
             }
-            if (slotsReused) {
-                // Finding the failed frames of the batch before it decoded over this one's slots.
+            if (done != null && done.slotsReused) {
+                // Finding the failed frames of the batch before decoded over this one's slots.
+                forward(done, scores);
                 untake(next.entries);
                 continue;
             }
+            // The next pass starts before this thread forwards the scores of the last one.
             start(next);
+            if (done != null) {
+                forward(done, scores);
+            }
+            if (inFlight != null && inFlight.decoded == 0) {
+                finishInFlight();
+            }
             long elapsed = System.nanoTime() - started;
             if (next.entries.size() < frames || elapsed + pacing.expectedNanos(pacing.framesPerBatch()) > flushBudget) {
                 break;
@@ -464,7 +476,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         }
     }
 
-    /** Hands {@code batch}'s decoded frames to the predictor; a batch of dead letters only is forwarded now. */
+    /** Hands {@code batch}'s decoded frames to the predictor and makes it the batch in flight. */
     private void start(Taken batch) throws PredictionFailed {
         if (batch.entries.isEmpty()) {
             return;
@@ -478,9 +490,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             }
         }
         inFlight = batch;
-        if (batch.decoded == 0) {
-            finishInFlight();
-        }
     }
 
     /**
@@ -497,13 +506,25 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             return false;
         }
         inFlight = null;
-        FrameScore[] scores;
+        forward(batch, collect(batch));
+        return batch.slotsReused;
+    }
+
+    /**
+     * Waits for {@code batch}'s forward pass and finds the frames the model fails on; when it is the
+     * model that fails, puts the batch's frames back in line.
+     */
+    private FrameScore[] collect(Taken batch) throws PredictionFailed {
         try {
-            scores = batch.decoded == 0 ? new FrameScore[batch.entries.size()] : isolateFailures(batch);
+            return batch.decoded == 0 ? new FrameScore[batch.entries.size()] : isolateFailures(batch);
         } catch (PredictionFailed e) {
             untake(batch.entries);
             throw e;
         }
+    }
+
+    /** Forwards a score or a dead letter per frame of {@code batch} in arrival order, then removes its frames from the buffer. */
+    private void forward(Taken batch, FrameScore[] scores) {
         long scoredAt = context.currentSystemTimeMs();
         int scoredFrames = 0;
         for (int i = 0; i < batch.entries.size(); i++) {
@@ -526,7 +547,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         if (batch.decoded > 0) {
             metrics.batchScored(scoredFrames, System.nanoTime() - batch.takenNanos);
         }
-        return batch.slotsReused;
     }
 
     /**

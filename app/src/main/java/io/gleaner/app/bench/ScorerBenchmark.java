@@ -22,6 +22,7 @@ import io.gleaner.scorer.model.DrivingModel;
 import io.gleaner.scorer.model.InferenceOptions;
 import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelSpec;
+import io.gleaner.scorer.model.PendingScores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,8 +50,9 @@ import picocli.CommandLine.Option;
  * run, with the same model, batch size and device, it measures
  * <ol type="a">
  *   <li>forward passes alone, over input tensors made before the clock starts;</li>
- *   <li>the same passes fed from encoded frames: {@code FrameEvent} bytes parsed, images decoded
- *       into the input buffer, then the forward pass;</li>
+ *   <li>the same passes fed from encoded frames: {@code FrameEvent} bytes parsed and images decoded
+ *       into the input buffer, as the stage does it: each batch decodes while the predictor's
+ *       forward thread runs the batch before it ({@link BatchPredictor#submit});</li>
  *   <li>the scorer stage end to end: the real Kafka Streams application ({@code exactly_once_v2})
  *       on an embedded broker in this JVM, working off a backlog of the same frames in
  *       {@code frames.valid} until all are scored (and then committed, untimed). Untimed warm-up
@@ -61,7 +64,9 @@ import picocli.CommandLine.Option;
  * run in alternating rounds, side by side, so that load from other processes on the machine falls
  * on both alike. Each figure is frames per second over the frames after the first tenth (warm-up:
  * JIT, native allocator, Streams start-up). The decode share is the part of (b)'s time that (a)
- * does not spend: {@code 1 - (b)/(a)}. RSS (resident memory of the whole process, from
+ * does not spend: {@code 1 - (b)/(a)}, what decoding adds to the forward passes where it does not
+ * overlap them. CPU per frame counts the scoring threads: the one that calls the predictor and its
+ * forward thread. RSS (resident memory of the whole process, from
  * {@code /proc/self/status}) is read when the stage's clock starts and after its last frame; its
  * drift over the run shows whether native memory leaks per batch. Between (b) and (c) it prints the
  * forward pass's CPU time per frame for batches of 1, 8 and the batch size: what a flush costs when
@@ -82,6 +87,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
     private static final int PARTIAL_ROUNDS = 4;
     /** Frames per untimed warm-up run of the stage (fewer when {@code --frames} is smaller). */
     private static final int WARM_UP_FRAMES = 20_000;
+    private static final String FORWARD_THREAD_GROUP = "forward thread";
 
     @Option(names = "--frames", defaultValue = "100000", description = "Frames per measurement (default ${DEFAULT-VALUE}).")
     int frames;
@@ -188,7 +194,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
             print("(c) scorer stage (Kafka Streams, EOS v2)", stage.run());
             out.printf(Locale.ROOT, "ratios: (c)/(a) %.3f (target >= 0.90), (b)/(a) %.3f; decode share %.1f%%"
                     + " (target <= 15%%)%n", stageRatio, decodeRatio, 100 * decodeShare);
-            out.printf(Locale.ROOT, "CPU per frame of the scoring thread (load-independent): (c)/(a) %.3f, (b)/(a) %.3f;"
+            out.printf(Locale.ROOT, "CPU per frame of the scoring threads (load-independent): (c)/(a) %.3f, (b)/(a) %.3f;"
                             + " decode share %.1f%%; the stage's whole process (broker included) %.0f µs against (a)'s %.0f%n",
                     raw.threadCpuMicros() / stage.run().threadCpuMicros(),
                     raw.threadCpuMicros() / decoded.threadCpuMicros(),
@@ -228,6 +234,17 @@ public final class ScorerBenchmark implements Callable<Integer> {
         return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
+    /** CPU time of the live thread named {@code name}; 0 when there is none. */
+    private static long threadCpuNanos(String name) {
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals(name)) {
+                return Math.max(0, java.lang.management.ManagementFactory.getThreadMXBean()
+                        .getThreadCpuTime(thread.getId()));
+            }
+        }
+        return 0;
+    }
+
     private static long processCpuNanos() {
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os) {
@@ -253,22 +270,39 @@ public final class ScorerBenchmark implements Callable<Integer> {
         Timer raw = new Timer();
         Timer decoded = new Timer();
         int[] frame = {0};
-        Batch fromFrames = count -> {
+        PendingScores[] pending = {null};
+        Batch decodeNext = count -> {
             for (int i = 0; i < count; i++) {
                 predictor.decode(i, FrameEvent.parseFrom(encoded[frame[0]++ % encoded.length]).getImage());
             }
-            predictor.score(count);
+        };
+        Batch fromFrames = count -> {
+            decodeNext.run(count);
+            awaitPending(pending);
+            pending[0] = predictor.submit(count);
         };
         for (int b = 0; b < untimed; b++) {
             fromFrames.run(batchSize);
         }
+        awaitPending(pending);
+        LongSupplier callerCpu = ScorerBenchmark::threadCpuNanos;
+        String forwardThread = Thread.currentThread().getName() + BatchPredictor.FORWARD_THREAD_SUFFIX;
+        LongSupplier scoringThreadsCpu = () -> threadCpuNanos() + threadCpuNanos(forwardThread);
         for (int timed = 0; timed < batches - untimed; timed += perRound) {
             int rounds = Math.min(perRound, batches - untimed - timed);
-            // The buffer holds the last decoded batch: (a) scores it again and again.
-            raw.time(rounds, batchSize, predictor::score);
-            decoded.time(rounds, batchSize, fromFrames);
+            // One batch decoded before the clock starts: (a) scores it again and again.
+            decodeNext.run(batchSize);
+            raw.time(rounds, batchSize, predictor::score, () -> { }, callerCpu);
+            decoded.time(rounds, batchSize, fromFrames, () -> awaitPending(pending), scoringThreadsCpu);
         }
         return new Run[] {raw.run(), decoded.run()};
+    }
+
+    private static void awaitPending(PendingScores[] pending) {
+        if (pending[0] != null) {
+            pending[0].await();
+            pending[0] = null;
+        }
     }
 
     /**
@@ -317,8 +351,13 @@ public final class ScorerBenchmark implements Callable<Integer> {
         private long processCpu;
         private long frames;
 
-        void time(int batches, int batchSize, Batch batch) throws IOException {
-            long thread0 = threadCpuNanos();
+        /**
+         * Times {@code batches} runs of {@code batch}, then {@code drain} (the wait for a batch still in
+         * flight, which counts in the time but is no batch of its own); {@code cpu} reads the CPU time
+         * of the threads that score.
+         */
+        void time(int batches, int batchSize, Batch batch, Runnable drain, LongSupplier cpu) throws IOException {
+            long thread0 = cpu.getAsLong();
             long process0 = processCpuNanos();
             for (int b = 0; b < batches; b++) {
                 long t0 = System.nanoTime();
@@ -328,7 +367,10 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 frames += batchSize;
                 millis.add(t / 1e6);
             }
-            threadCpu += threadCpuNanos() - thread0;
+            long t0 = System.nanoTime();
+            drain.run();
+            nanos += System.nanoTime() - t0;
+            threadCpu += cpu.getAsLong() - thread0;
             processCpu += processCpuNanos() - process0;
         }
 
@@ -418,9 +460,9 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 long elapsed = System.nanoTime() - started;
                 long rssAfter = rssBytes();
                 long timedFrames = n - scoredAtStart;
-                Map<String, Long> groups = CpuTimes.now().since(cpuAtStart,
-                        name -> IngestBenchmark.threadGroup(name, applicationId));
-                long streamThreadCpu = groups.getOrDefault("stream thread", 0L);
+                Map<String, Long> groups = CpuTimes.now().since(cpuAtStart, name -> threadGroup(name, applicationId));
+                long scoringThreadsCpu = groups.getOrDefault("stream thread", 0L)
+                        + groups.getOrDefault(FORWARD_THREAD_GROUP, 0L);
                 long processNanos = processCpuNanos() - processCpuAtStart;
                 long heapAfter = Runtime.getRuntime().totalMemory();
                 double[] latencies = metrics.recentBatchLatenciesMillis((int) (metrics.batches() - batchesAtStart));
@@ -436,10 +478,18 @@ public final class ScorerBenchmark implements Callable<Integer> {
                             Math.max(0, processNanos - javaThreads) / 1e3 / timedFrames);
                 }
                 return new StageRun(new Run(timedFrames / (elapsed / 1e9), latencies,
-                        streamThreadCpu / 1e3 / timedFrames, processNanos / 1e3 / timedFrames),
+                        scoringThreadsCpu / 1e3 / timedFrames, processNanos / 1e3 / timedFrames),
                         rssTimedStart, rssAfter, heapTimedStart, heapAfter);
             }
         }
+    }
+
+    /** {@link IngestBenchmark#threadGroup}'s groups, and the stream thread's forward thread on its own. */
+    private static String threadGroup(String threadName, String applicationId) {
+        if (threadName.contains(applicationId + "-") && threadName.endsWith(BatchPredictor.FORWARD_THREAD_SUFFIX)) {
+            return FORWARD_THREAD_GROUP;
+        }
+        return IngestBenchmark.threadGroup(threadName, applicationId);
     }
 
     private void await(StreamsStage stage, ScorerMetrics metrics, long deadline, int n) throws InterruptedException {
