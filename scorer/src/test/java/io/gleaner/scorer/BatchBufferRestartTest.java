@@ -88,6 +88,60 @@ class BatchBufferRestartTest {
         }
     }
 
+    @Test
+    void aBatchStillInItsForwardPassWhenTheTaskClosesIsScoredOnceAfterTheRestart(@TempDir Path dir) {
+        KeyValueStore<Long, BufferedFrame> buffer = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(ScorerTopology.BATCH_BUFFER_STORE), Serdes.Long(),
+                        BufferedFrame.serde())
+                .withLoggingDisabled().build();
+        KeyValueStore<String, ModelUpdate> updates = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(ScorerTopology.MODEL_UPDATES_STORE), Serdes.String(),
+                        Topics.MODEL_UPDATES.valueSerde())
+                .withLoggingDisabled().build();
+        List<FrameEvent> sent = new ArrayList<>();
+        try (ModelHolder holder = new ModelHolder()) {
+            ScorerMetrics metrics = new ScorerMetrics(holder);
+            MockProcessorContext<String, ScorerOutput> before = context(buffer, updates, true);
+            try (DrivingModel model = DrivingModel.create(ModelSpec.defaults(List.of("a", "b")), 1)) {
+                ModelArtifact v1 = model.save(dir.resolve("v1"), "v1", "", "seed-behavior-cloning", Map.of());
+                updates.put(ModelSpec.DEFAULT_MODEL_NAME, ModelUpdate.newBuilder().setModelName(v1.manifest()
+                        .modelName()).setVersion("v1").setArtifactUri(v1.uri().toString())
+                        .setArtifactSha256(v1.sha256()).build());
+            }
+            BatchScoringProcessor first = processor(holder, metrics);
+            first.init(before);
+            // Two full batches: the first is forwarded when the second is handed over, and the
+            // second is (almost always) still in its forward pass when the task closes.
+            for (int i = 0; i < 8; i++) {
+                sent.add(pipe(first, before, i));
+            }
+            first.close();
+            List<FrameEvent> scoredBefore = scoredFrames(before);
+            assertThat(scoredBefore).as("the first batch went out before the second was handed over")
+                    .hasSizeGreaterThanOrEqualTo(4);
+
+            MockProcessorContext<String, ScorerOutput> after = context(buffer, updates, false);
+            BatchScoringProcessor second = processor(holder, metrics);
+            second.init(after);
+            assertThat(metrics.framesWaiting()).as("what was in flight is still buffered")
+                    .isEqualTo(8 - scoredBefore.size());
+            after.scheduledPunctuators().get(0).getPunctuator().punctuate(after.currentSystemTimeMs());
+
+            List<FrameEvent> scored = new ArrayList<>(scoredBefore);
+            scored.addAll(scoredFrames(after));
+            assertThat(scored).as("every frame once, in arrival order, across the close").containsExactlyElementsOf(sent);
+            assertThat(buffer.approximateNumEntries()).isZero();
+            assertThat(metrics.framesWaiting()).isZero();
+            second.close();
+        }
+    }
+
+    private static List<FrameEvent> scoredFrames(MockProcessorContext<String, ScorerOutput> context) {
+        return context.forwarded().stream()
+                .map(f -> ((ScorerOutput.Scored) f.record().value()).frame().getFrame())
+                .toList();
+    }
+
     private static BatchScoringProcessor processor(ModelHolder holder, ScorerMetrics metrics) {
         return new BatchScoringProcessor(CONFIG, holder,
                 new ModelFollower(CONFIG.modelName(), holder, metrics), metrics,
