@@ -208,16 +208,23 @@ final class RoleCommands {
                         + " for a slow model (default ${DEFAULT-VALUE}).")
         Duration transactionTimeout;
 
+        @Option(names = "--intra-op-threads", defaultValue = "0", description = "PyTorch intra-op threads of the"
+                + " forward passes, 0 = one less than the cores, at least 1: the stream thread decodes the next batch"
+                + " on a core of its own meanwhile. With more stream threads: (cores - threads) / threads"
+                + " (default ${DEFAULT-VALUE}).")
+        int intraOpThreads;
+
         /** The scorer's configuration from the flags; a value it refuses is a usage error naming the flags. */
         ScorerConfig scorerConfig() {
             ScorerConfig defaults = ScorerConfig.defaults();
             try {
                 return new ScorerConfig(defaults.modelName(), batchSize, defaults.maxBatchDelay(),
-                        defaults.maxBufferedFrames(), defaults.inference(), maxBatchTime, transactionTimeout);
+                        defaults.maxBufferedFrames(), defaults.inference().withIntraOpThreads(intraOpThreads),
+                        maxBatchTime, transactionTimeout);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size " + batchSize
                         + " --max-batch-time " + maxBatchTime + " --transaction-timeout " + transactionTimeout
-                        + ": " + e.getMessage());
+                        + " --intra-op-threads " + intraOpThreads + ": " + e.getMessage());
             }
         }
 

@@ -58,6 +58,18 @@ class ScoreCommandTest {
     }
 
     @Test
+    void intraOpThreadsDefaultToOneLessThanTheCoresAndAreRefusedOutOfRange() {
+        assertThat(parsed("score").scorerConfig().inference().resolvedIntraOpThreads())
+                .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+        assertThat(parsed("score", "--intra-op-threads", "3").scorerConfig().inference().resolvedIntraOpThreads())
+                .isEqualTo(3);
+        assertThatThrownBy(() -> parsed("score", "--intra-op-threads", "-1").scorerConfig())
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--intra-op-threads -1")
+                .hasMessageContaining("0..256");
+    }
+
+    @Test
     void aDurationThatIsNotIso8601IsRefusedByTheParser() {
         assertThatThrownBy(() -> parsed("score", "--max-batch-time", "500ms"))
                 .isInstanceOf(CommandLine.ParameterException.class)

@@ -194,11 +194,13 @@ class ScorerTopologyTest {
     void anUpdateWithTheWrongDigestIsRefusedAndTheOldModelKeepsServing() {
         publish(v1, v1.sha256());
         pipeFrames("car-1", BATCH);
+        driver.advanceWallClockTime(DELAY);
         scored.readValuesToList();
 
         publish(v2, v1.sha256());
         pipeFrames("car-1", BATCH);
         pipeFrames("car-1", BATCH);
+        driver.advanceWallClockTime(DELAY);
 
         assertThat(scored.readValuesToList()).hasSize(2 * BATCH)
                 .allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("v1"));
@@ -408,6 +410,7 @@ class ScorerTopologyTest {
             throws IOException {
         publish(v1, v1.sha256());
         pipeFrames("car-1", BATCH);
+        driver.advanceWallClockTime(DELAY);
         scored.readValuesToList();
 
         copyArtifact(v2.dir(), dir.resolve("v3"));
@@ -419,6 +422,7 @@ class ScorerTopologyTest {
         publish(new ModelArtifact(dir.resolve("v3"), wrongShape, v2.sha256(), dir.resolve("v3").toUri()), v2.sha256());
         pipeFrames("car-1", BATCH);
         pipeFrames("car-1", BATCH);
+        driver.advanceWallClockTime(DELAY);
 
         assertThat(scored.readValuesToList()).hasSize(2 * BATCH)
                 .allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("v1"));

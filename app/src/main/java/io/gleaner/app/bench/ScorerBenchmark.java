@@ -95,8 +95,9 @@ public final class ScorerBenchmark implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "Frames per forward pass (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--intra-op-threads", defaultValue = "0", description = "PyTorch intra-op threads of every"
-            + " scoring thread, 0 = the engine's default (default ${DEFAULT-VALUE}).")
+    @Option(names = "--intra-op-threads", defaultValue = "0", description = "PyTorch intra-op threads of the"
+            + " forward passes, 0 = as the scorer picks them: one less than the cores, at least 1"
+            + " (default ${DEFAULT-VALUE}).")
     int intraOpThreads;
 
     @Option(names = "--max-warmups", defaultValue = "6", description = "Most untimed warm-up runs of the stage;"
@@ -131,8 +132,8 @@ public final class ScorerBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--frames is " + n + "; use at least 10 batches (" + 10 * batchSize
                     + ") so a tenth can warm up");
         }
-        // The same thread count on every scoring thread: 0 means the engine's default, read here.
-        int threads = intraOpThreads > 0 ? intraOpThreads : BatchPredictor.intraOpThreads();
+        // The same thread count for every measurement: 0 means the scorer's automatic count.
+        int threads = intraOpThreads > 0 ? intraOpThreads : InferenceOptions.automaticIntraOpThreads();
         InferenceOptions defaults = InferenceOptions.defaults();
         InferenceOptions inference = new InferenceOptions(defaults.mcSamples(), defaults.dropoutRate(),
                 defaults.referenceBankSize(), defaults.neighbours(), threads);

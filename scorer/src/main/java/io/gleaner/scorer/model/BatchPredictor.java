@@ -105,9 +105,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         this.zeroFrame = new float[frameFloats];
         this.bankManager = model.djlModel().getNDManager().newSubManager();
         this.bank = new float[options.referenceBankSize() * manifest.embeddingSize()];
-        if (options.intraOpThreads() > 0) {
-            JniUtils.setNumThreads(options.intraOpThreads());
-        }
+        JniUtils.setNumThreads(options.resolvedIntraOpThreads());
     }
 
     @Override
@@ -210,9 +208,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
             String name = Thread.currentThread().getName() + FORWARD_THREAD_SUFFIX;
             forwardThread = Executors.newSingleThreadExecutor(work -> {
                 Thread thread = new Thread(() -> {
-                    if (options.intraOpThreads() > 0) {
-                        JniUtils.setNumThreads(options.intraOpThreads());
-                    }
+                    JniUtils.setNumThreads(options.resolvedIntraOpThreads());
                     work.run();
                 }, name);
                 thread.setDaemon(true);
