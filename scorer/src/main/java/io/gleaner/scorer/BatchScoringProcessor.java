@@ -442,6 +442,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         }
         firstBuffered = entries.get(entries.size() - 1).key + 1;
         waiting -= entries.size();
+        long started = System.nanoTime();
         for (int i = 0; i < entries.size(); i++) {
             BufferedFrame buffered = entries.get(i).value;
             FrameEvent event;
@@ -465,6 +466,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 batch.deadLetters[i] = deadLetter(buffered, REASON_UNSCORABLE_IMAGE, batch.details[i], e);
             }
         }
+        metrics.batchDecoded(System.nanoTime() - started);
         return batch;
     }
 
@@ -586,6 +588,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             metrics.batchFailed();
             throw new PredictionFailed(e);
         }
+        metrics.forwardPassed(batch.pending.forwardNanos());
         DrivingModel model = batch.model;
         if (outcome.passedWhole()) {
             pacing.measured(decoded, batch.pending.forwardNanos());

@@ -23,6 +23,8 @@ public final class ScorerMetrics {
     private final AtomicLong modelLoadFailures = new AtomicLong();
     private final AtomicLong batchFailures = new AtomicLong();
     private final AtomicLong bufferLimitWarnings = new AtomicLong();
+    private final AtomicLong decodeNanos = new AtomicLong();
+    private final AtomicLong forwardNanos = new AtomicLong();
     private final AtomicReference<String> lastModelLoadError = new AtomicReference<>("");
     // The latest batch latencies, oldest overwritten first, for percentiles.
     private final long[] latencyRing = new long[LATENCY_RING];
@@ -121,6 +123,28 @@ public final class ScorerMetrics {
             out[i] = latencyRing[(int) ((latenciesRecorded - n + i) % LATENCY_RING)] / 1e6;
         }
         return out;
+    }
+
+    /**
+     * Seconds the stream threads spent parsing frames and decoding their images into batches. With
+     * {@link #forwardSeconds()} it tells which side bounds the stage: the one whose total grows by
+     * about a second a second (per stream thread) is the one to give a core, or a GPU.
+     */
+    public double decodeSeconds() {
+        return decodeNanos.get() / 1e9;
+    }
+
+    /** Seconds of forward passes over batches of frames (on the predictors' forward threads). */
+    public double forwardSeconds() {
+        return forwardNanos.get() / 1e9;
+    }
+
+    void batchDecoded(long nanos) {
+        decodeNanos.addAndGet(nanos);
+    }
+
+    void forwardPassed(long nanos) {
+        forwardNanos.addAndGet(nanos);
     }
 
     void batchScored(int scored, long nanos) {

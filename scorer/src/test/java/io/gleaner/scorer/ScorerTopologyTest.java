@@ -167,6 +167,8 @@ class ScorerTopologyTest {
         assertThat(scored.readValuesToList()).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sent);
         assertThat(metrics.batches()).isEqualTo(2);
         assertThat(metrics.framesWaiting()).isZero();
+        assertThat(metrics.decodeSeconds()).as("decoding two batches took time").isPositive();
+        assertThat(metrics.forwardSeconds()).as("two forward passes took time").isPositive();
     }
 
     @Test

@@ -35,6 +35,12 @@ public final class ScorerMeters implements MeterBinder, HealthCheck {
                 .register(registry);
         FunctionCounter.builder("gleaner.scorer.batches", metrics, ScorerMetrics::batches)
                 .description("Inference batches run").register(registry);
+        FunctionCounter.builder("gleaner.scorer.decode.time", metrics, ScorerMetrics::decodeSeconds)
+                .description("Time the stream threads spent parsing frames and decoding their images into batches")
+                .baseUnit("seconds").register(registry);
+        FunctionCounter.builder("gleaner.scorer.forward.time", metrics, ScorerMetrics::forwardSeconds)
+                .description("Time of forward passes, on the predictors' forward threads; the side whose rate nears"
+                        + " 1 per thread bounds the stage").baseUnit("seconds").register(registry);
         FunctionCounter.builder("gleaner.scorer.batch.failures", metrics, ScorerMetrics::batchFailures)
                 .description("Batch predictions that threw; each retires the model that made it").register(registry);
         FunctionCounter.builder("gleaner.scorer.model.load.failures", metrics, ScorerMetrics::modelLoadFailures)
