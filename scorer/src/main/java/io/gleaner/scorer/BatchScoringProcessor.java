@@ -55,11 +55,13 @@ import org.slf4j.LoggerFactory;
  * <p>Decode overlaps the forward pass: when a batch fills up, its frames are decoded into the
  * predictor's free input while the batch before it is still in the predictor's forward thread
  * ({@link FramePredictor#submit}); then the new one is handed over as soon as that batch's pass
- * ends, that batch's scores are forwarded while the new pass runs, and {@link #process} returns. The batch in flight keeps its model's lease until it is
- * forwarded: by the next full batch, by the next record after its pass ends, or by the punctuator,
- * which leaves nothing in flight. It lets the lease go first when a newer model waits to be loaded
- * or another thread waits to swap or retire the model. Frames stay in arrival order: one batch at
- * most is in flight.
+ * ends, that batch's scores are forwarded while the new pass runs, and {@link #process} returns.
+ * The batch in flight keeps its model's lease until it is forwarded: by the next full batch, by
+ * the next record after its pass ends, or by the punctuator,
+ * which leaves nothing in flight. It is finished first when a newer model waits to be loaded or
+ * another task retired the model. Frames stay in arrival order: one batch at most is in flight per
+ * task, and one per stream thread reaches the predictor's forward thread at a time, the tasks of a
+ * thread sharing its predictor.
  *
  * <p>Scoring uses the stream thread's own {@link FramePredictor} of the leased model (made by the
  * {@link PredictorFactory}; in production the model's {@link io.gleaner.scorer.model.BatchPredictor}):
@@ -121,8 +123,10 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
     // from here with a range rather than all(): RocksDB keeps the tombstones of scored frames until
     // compaction, and an iterator from the start would step over every one of them each batch.
     private long firstBuffered;
-    // Buffered frames not taken into a batch yet.
+    // Buffered frames not taken into a batch yet, and all buffered frames (taken or not): what
+    // this task adds to the frames-waiting gauge, given back when it closes.
     private long waiting;
+    private long buffered;
     // The batch whose forward pass may still run, and the lease that pins its model: held from a
     // flush to the next while a batch is in flight, otherwise only during a flush.
     private Taken inFlight;
@@ -163,7 +167,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 waiting++;
             }
         }
-        metrics.waitingChanged(waiting);
+        buffered = waiting;
+        metrics.waitingChanged(buffered);
         if (waiting > 0) {
             LOG.info("task {}: {} frames buffered before the restart wait to be scored", context.taskId(), waiting);
         }
@@ -182,6 +187,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 source.map(RecordMetadata::partition).orElse(-1), source.map(RecordMetadata::offset).orElse(-1L),
                 record.value()));
         waiting++;
+        buffered++;
         metrics.waitingChanged(1);
         warnIfOverLimit();
         if (waiting >= (pacing == null ? config.batchSize() : pacing.framesPerBatch())) {
@@ -201,11 +207,11 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             } catch (RuntimeException e) {
                 LOG.debug("task {}: the batch in flight at close failed: {}", context.taskId(), e.toString());
             }
-            metrics.waitingChanged(-inFlight.entries.size());
             inFlight = null;
         }
         releaseLease();
-        metrics.waitingChanged(-waiting);
+        metrics.waitingChanged(-buffered);
+        buffered = 0;
         waiting = 0;
     }
 
@@ -314,7 +320,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 releaseLease();
             }
         }
-        // Outside the lease: retiring the model waits for every lease, this thread's included.
         if (failure != null) {
             follower.batchFailed(failedModel, failure);
         }
@@ -342,13 +347,13 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
 
     /**
      * Whether the batch in flight may keep its lease for the next batch: its model is still the one
-     * served, no newer update waits to be loaded and no other thread waits to swap or retire it. The
-     * next batch then decodes while the batch in flight runs. Otherwise the batch in flight is
-     * finished and the lease let go before {@link ModelFollower#catchUp}, which may swap the model.
+     * served and no newer update waits to be loaded. The next batch then decodes while the batch in
+     * flight runs. Otherwise the batch in flight is finished and its lease let go, and the next
+     * batch takes a lease on what {@link ModelFollower#catchUp} serves.
      */
     private boolean mayKeepModel() {
         DrivingModel model = lease.model();
-        return holder.currentVersion().equals(model.version()) && !holder.swapWaiting()
+        return holder.currentVersion().equals(model.version())
                 && !follower.wouldLoad(latestUpdate(), context.currentSystemTimeMs());
     }
 
@@ -498,18 +503,13 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
      * Waits for the batch in flight, if any, and forwards a score or a dead letter per frame in
      * arrival order, then removes its frames from the buffer. When the model fails, nothing of the
      * batch is forwarded or removed, and its frames are put back in line.
-     *
-     * @return whether finding frames the model fails on re-used the predictor's slots, so that a
-     *     batch decoded since must be decoded again
      */
-    private boolean finishInFlight() throws PredictionFailed {
+    private void finishInFlight() throws PredictionFailed {
         Taken batch = inFlight;
-        if (batch == null) {
-            return false;
+        if (batch != null) {
+            inFlight = null;
+            forward(batch, collect(batch));
         }
-        inFlight = null;
-        forward(batch, collect(batch));
-        return batch.slotsReused;
     }
 
     /**
@@ -545,6 +545,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         for (KeyValue<Long, BufferedFrame> entry : batch.entries) {
             buffer.delete(entry.key);
         }
+        buffered -= batch.entries.size();
         metrics.waitingChanged(-batch.entries.size());
         if (batch.decoded > 0) {
             metrics.batchScored(scoredFrames, System.nanoTime() - batch.takenNanos);
@@ -587,8 +588,9 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         } catch (PoisonFrameSearch.ModelCannotRun e) {
             metrics.batchFailed();
             throw new PredictionFailed(e);
+        } finally {
+            metrics.forwardPassed(batch.pending.forwardNanos());
         }
-        metrics.forwardPassed(batch.pending.forwardNanos());
         DrivingModel model = batch.model;
         if (outcome.passedWhole()) {
             pacing.measured(decoded, batch.pending.forwardNanos());

@@ -116,7 +116,6 @@ final class ModelFollower {
     /**
      * Stops serving {@code model}, which cannot run ({@code failure} says why), and refuses its
      * update, so frames wait for the next version rather than fail the stream again and again.
-     * Must not be called while the calling thread holds a lease.
      */
     synchronized void batchFailed(DrivingModel model, RuntimeException failure) {
         if (!holder.retire(model)) {

@@ -47,7 +47,8 @@ public final class ScorerMeters implements MeterBinder, HealthCheck {
                 .description("Model updates that failed to load or were refused").register(registry);
         for (double quantile : new double[] {0.5, 0.99}) {
             Gauge.builder("gleaner.scorer.batch.latency", metrics, m -> latencySeconds(m, quantile))
-                    .description("Batch latency quantile, preprocessing to last output, over the last "
+                    .description("Batch latency quantile, from decoding to the last output forwarded (the wait in flight"
+                            + " included), over the last "
                             + LATENCY_WINDOW + " batches (NaN before the first)")
                     .tag("quantile", Double.toString(quantile))
                     .baseUnit("seconds")

@@ -23,16 +23,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Scores fixed-size batches of frames with one {@link DrivingModel} on one thread: the scorer's
- * {@code Predictor}. Each stream thread gets its own from {@link DrivingModel#predictor}, so threads
- * never wait for each other and none shares native buffers.
+ * Scores fixed-size batches of frames with one {@link DrivingModel} for one stream thread: the
+ * scorer's {@code Predictor}. Each stream thread gets its own from {@link DrivingModel#predictor}, so
+ * threads never wait for each other and none shares native buffers.
  *
  * <p>Frames are decoded straight into slots of a direct input buffer ({@link #decode}), which
  * becomes the input tensor of a batch without another copy on the host. There are two such
  * buffers: {@link #submit} hands the filled one to the predictor's forward thread and decodes go
  * to the other, so the stream thread decodes (and reads and writes Kafka) while the forward pass
  * runs, on a second core where there is one. Forward passes, through {@link #submit} or
- * {@link #score}, never overlap each other: one batch at most is pending. A batch of {@code n} frames
+ * {@link #score}, never overlap each other: one batch at most is pending, and the next submit,
+ * score or trial waits for it to end. Its scores stay with its {@link PendingScores}: the stream
+ * tasks of one thread share the predictor, and each collects its own batch's scores. A batch of {@code n} frames
  * runs with {@link #paddedRows paddedRows(n, batchSize)} rows, the next power of two (at most
  * {@code batchSize}), the rows past the frames zero: the network sees a handful of shapes (7 for
  * batches of 64), so a backend that prepares per shape (TorchScript's profiling executor, oneDNN's
@@ -194,10 +196,11 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     }
 
     /**
-     * Hands slots {@code 0 .. count-1} to this predictor's forward thread and returns at once; decodes
-     * go to the other input buffer meanwhile. The handed-over slots are empty afterwards.
+     * Hands slots {@code 0 .. count-1} to this predictor's forward thread and returns once the batch
+     * before it (if any) has left that thread; decodes go to the other input buffer meanwhile. The
+     * handed-over slots are empty afterwards.
      *
-     * @throws IllegalStateException when a batch is still pending (await it first), or the predictor is closed
+     * @throws IllegalStateException when the predictor is closed
      */
     @Override
     public PendingScores submit(int count) {
@@ -237,24 +240,28 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
     }
 
     /**
-     * Checks that slots {@code 0 .. count-1} of the filling input hold frames and zeroes the padding
-     * rows after them, so that no earlier frame is scored again as padding; a slot past this batch's
-     * rows is emptied too, so a later batch cannot count it as a frame.
+     * Waits for the pending batch to leave the forward thread, checks that slots {@code 0 .. count-1}
+     * of the filling input hold frames and zeroes the padding rows after them, so that no earlier
+     * frame is scored again as padding (a handed-over input keeps its old frames, marked empty); a
+     * slot past this batch's rows is emptied too, so a later batch cannot count it as a frame.
      */
     private Input prepare(int count) {
         if (closed) {
             throw new IllegalStateException("predictor of " + model + " is closed");
         }
-        if (pending != null && !pending.isDone()) {
-            throw new IllegalStateException("a submitted batch is still being scored; await it first");
-        }
         checkCount(count);
+        if (pending != null) {
+            pending.join();
+        }
+        int rows = paddedRows(count, batchSize);
         for (int i = 0; i < batchSize; i++) {
             if (i < count && !filling.filled[i]) {
                 throw new IllegalArgumentException("slot " + i + " holds no frame; decode or put one first");
             }
-            if (i >= count && filling.filled[i]) {
+            if (i >= count && i < rows) {
                 filling.floats.put(i * frameFloats, zeroFrame);
+            }
+            if (i >= count) {
                 filling.filled[i] = false;
             }
         }
@@ -426,11 +433,7 @@ public final class BatchPredictor implements FramePredictor, AutoCloseable {
         }
         closed = true;
         if (pending != null) {
-            try {
-                pending.await();
-            } catch (RuntimeException e) {
-                // its scores are not wanted any more; only its end, before the bank is freed
-            }
+            pending.join();
         }
         if (forwardThread != null) {
             forwardThread.shutdown();

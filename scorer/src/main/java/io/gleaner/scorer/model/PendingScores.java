@@ -87,6 +87,23 @@ public final class PendingScores {
         }
     }
 
+    /** Waits for the forward pass to end, whatever its outcome, which stays for {@link #await}. */
+    void join() {
+        boolean interrupted = false;
+        while (!scores.isDone()) {
+            try {
+                scores.get();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                // the failure stays for await(), to whoever collects this batch
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** How long the forward pass took, once {@link #isDone}: what batch pacing measures. */
     public long forwardNanos() {
         return forwardNanos;

@@ -249,16 +249,23 @@ class BatchPredictorTest {
     }
 
     @Test
-    void oneBatchAtMostIsPendingAndAFailedPassThrowsFromAwait() {
+    void theNextSubmitWaitsForThePendingBatchWhoseScoresStayForWhoeverCollectsThem() {
         BatchPredictor predictor = model.predictor(2, new InferenceOptions(0, 0.2f, 0, 1, 0));
-        PendingScores pending = predictor.submit(fill(predictor, 2, 5));
-        fill(predictor, 2, 6);
-        if (!pending.isDone()) {
-            assertThatThrownBy(() -> predictor.submit(2)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("await it first");
-        }
-        pending.await();
-        assertThat(predictor.submit(2).await()).hasSize(2);
+        List<float[]> first = inputs(2, 5);
+        List<float[]> second = inputs(2, 6);
+        predictor.put(0, first.get(0));
+        predictor.put(1, first.get(1));
+        PendingScores pending = predictor.submit(2);
+        predictor.put(0, second.get(0));
+        predictor.put(1, second.get(1));
+        // Another task of the same stream thread submits before the first collects its scores.
+        PendingScores next = predictor.submit(2);
+
+        assertThat(pending.isDone()).isTrue();
+        assertThat(pending.await().get(1).embedding())
+                .containsExactly(model.predict(first).get(1).embedding(), within(1e-5f));
+        assertThat(next.await().get(0).embedding())
+                .containsExactly(model.predict(second).get(0).embedding(), within(1e-5f));
         model.close();
         assertThatThrownBy(() -> predictor.submit(1)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
