@@ -65,7 +65,8 @@ import picocli.CommandLine.Option;
  * on both alike. Each figure is frames per second over the frames after the first tenth (warm-up:
  * JIT, native allocator, Streams start-up). The decode share is the part of (b)'s time that (a)
  * does not spend: {@code 1 - (b)/(a)}, what decoding adds to the forward passes where it does not
- * overlap them. CPU per frame counts the scoring threads: the one that calls the predictor and its
+ * overlap them. (b)'s batch times are the intervals between hand-overs (decoding a batch, then
+ * waiting for the one before), (a)'s the forward passes themselves. CPU per frame counts the scoring threads: the one that calls the predictor and its
  * forward thread. RSS (resident memory of the whole process, from
  * {@code /proc/self/status}) is read when the stage's clock starts and after its last frame; its
  * drift over the run shows whether native memory leaks per batch. Between (b) and (c) it prints the

@@ -39,9 +39,10 @@ public interface FramePredictor {
      * Scores slots {@code 0 .. count-1} as {@link #score} does, but may return before the forward
      * pass ends: a predictor with a forward thread of its own ({@link BatchPredictor}) hands the
      * batch's input over to it and gives the caller fresh slots, so the next batch decodes while this
-     * one runs. The handed-over slots count as empty afterwards. One batch at most is pending:
-     * {@link PendingScores#await await} it before the next {@code submit}, {@link #score} or
-     * {@link #trial}. This default scores on the calling thread before it returns.
+     * one runs. The handed-over slots count as empty afterwards. One batch at most is pending: the
+     * next {@code submit}, {@link #score} or {@link #trial} waits for it, and its scores stay with
+     * its {@link PendingScores} for whoever collects them. This default scores on the calling
+     * thread before it returns.
      */
     default PendingScores submit(int count) {
         return PendingScores.now(() -> score(count));
