@@ -2,26 +2,16 @@ package io.gleaner.scorer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
-import io.gleaner.schema.v1.Image;
-import io.gleaner.schema.v1.ImageEncoding;
 import io.gleaner.schema.v1.ModelUpdate;
-import io.gleaner.scorer.model.DrivingModel;
-import io.gleaner.scorer.model.ModelArtifact;
+import io.gleaner.schema.v1.ScoredFrame;
 import io.gleaner.scorer.model.ModelSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,14 +32,8 @@ class BatchBufferRestartTest {
             @TempDir Path dir) {
         // Regression guard: a sequence counter that restarted at 0 would overwrite the frames still
         // buffered under 0, 1, ... and lose them.
-        KeyValueStore<Long, BufferedFrame> buffer = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ScorerTopology.BATCH_BUFFER_STORE), Serdes.Long(),
-                        BufferedFrame.serde())
-                .withLoggingDisabled().build();
-        KeyValueStore<String, ModelUpdate> updates = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ScorerTopology.MODEL_UPDATES_STORE), Serdes.String(),
-                        Topics.MODEL_UPDATES.valueSerde())
-                .withLoggingDisabled().build();
+        KeyValueStore<Long, BufferedFrame> buffer = ProcessorFixtures.bufferStore();
+        KeyValueStore<String, ModelUpdate> updates = ProcessorFixtures.updatesStore();
         List<FrameEvent> sent = new ArrayList<>();
         try (ModelHolder holder = new ModelHolder()) {
             ScorerMetrics metrics = new ScorerMetrics(holder);
@@ -70,17 +54,10 @@ class BatchBufferRestartTest {
             sent.add(pipe(second, after, 4));
             assertThat(buffer.approximateNumEntries()).as("no buffered frame was overwritten").isEqualTo(5);
 
-            try (DrivingModel model = DrivingModel.create(ModelSpec.defaults(List.of("a", "b")), 1)) {
-                ModelArtifact v1 = model.save(dir.resolve("v1"), "v1", "", "seed-behavior-cloning", Map.of());
-                updates.put(ModelSpec.DEFAULT_MODEL_NAME, ModelUpdate.newBuilder().setModelName(v1.manifest()
-                        .modelName()).setVersion("v1").setArtifactUri(v1.uri().toString())
-                        .setArtifactSha256(v1.sha256()).build());
-            }
+            ProcessorFixtures.publish(updates, dir, "v1", 1);
             after.scheduledPunctuators().get(0).getPunctuator().punctuate(after.currentSystemTimeMs());
 
-            List<FrameEvent> scored = after.forwarded().stream()
-                    .map(f -> ((ScorerOutput.Scored) f.record().value()).frame().getFrame())
-                    .toList();
+            List<FrameEvent> scored = scoredFrames(after);
             assertThat(scored).as("every frame once, in arrival order").containsExactlyElementsOf(sent);
             assertThat(buffer.approximateNumEntries()).isZero();
             assertThat(metrics.framesWaiting()).isZero();
@@ -90,24 +67,13 @@ class BatchBufferRestartTest {
 
     @Test
     void aBatchStillInItsForwardPassWhenTheTaskClosesIsScoredOnceAfterTheRestart(@TempDir Path dir) {
-        KeyValueStore<Long, BufferedFrame> buffer = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ScorerTopology.BATCH_BUFFER_STORE), Serdes.Long(),
-                        BufferedFrame.serde())
-                .withLoggingDisabled().build();
-        KeyValueStore<String, ModelUpdate> updates = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ScorerTopology.MODEL_UPDATES_STORE), Serdes.String(),
-                        Topics.MODEL_UPDATES.valueSerde())
-                .withLoggingDisabled().build();
+        KeyValueStore<Long, BufferedFrame> buffer = ProcessorFixtures.bufferStore();
+        KeyValueStore<String, ModelUpdate> updates = ProcessorFixtures.updatesStore();
         List<FrameEvent> sent = new ArrayList<>();
         try (ModelHolder holder = new ModelHolder()) {
             ScorerMetrics metrics = new ScorerMetrics(holder);
             MockProcessorContext<String, ScorerOutput> before = context(buffer, updates, true);
-            try (DrivingModel model = DrivingModel.create(ModelSpec.defaults(List.of("a", "b")), 1)) {
-                ModelArtifact v1 = model.save(dir.resolve("v1"), "v1", "", "seed-behavior-cloning", Map.of());
-                updates.put(ModelSpec.DEFAULT_MODEL_NAME, ModelUpdate.newBuilder().setModelName(v1.manifest()
-                        .modelName()).setVersion("v1").setArtifactUri(v1.uri().toString())
-                        .setArtifactSha256(v1.sha256()).build());
-            }
+            ProcessorFixtures.publish(updates, dir, "v1", 1);
             BatchScoringProcessor first = processor(holder, metrics);
             first.init(before);
             // Two full batches: the first is forwarded when the second is handed over, and the
@@ -137,9 +103,7 @@ class BatchBufferRestartTest {
     }
 
     private static List<FrameEvent> scoredFrames(MockProcessorContext<String, ScorerOutput> context) {
-        return context.forwarded().stream()
-                .map(f -> ((ScorerOutput.Scored) f.record().value()).frame().getFrame())
-                .toList();
+        return ProcessorFixtures.scored(context).stream().map(ScoredFrame::getFrame).toList();
     }
 
     private static BatchScoringProcessor processor(ModelHolder holder, ScorerMetrics metrics) {
@@ -163,14 +127,6 @@ class BatchBufferRestartTest {
 
     private static FrameEvent pipe(BatchScoringProcessor processor, MockProcessorContext<String, ScorerOutput> context,
             int n) {
-        byte[] pixels = new byte[64 * 64 * 3];
-        new Random(n).nextBytes(pixels);
-        FrameEvent frame = FrameEvent.newBuilder().setFrameId("car-1-" + n).setVehicleId("car-1")
-                .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_RAW).setWidth(64).setHeight(64)
-                        .setChannels(3).setData(ByteString.copyFrom(pixels)))
-                .build();
-        context.setRecordMetadata(Topics.FRAMES_VALID.name(), 0, n);
-        processor.process(new Record<>("car-1", frame.toByteArray(), 1_000L + n));
-        return frame;
+        return ProcessorFixtures.pipe(processor, context, "car-1", n);
     }
 }

@@ -3,27 +3,16 @@ package io.gleaner.scorer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import com.google.protobuf.ByteString;
-import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
-import io.gleaner.schema.v1.Image;
-import io.gleaner.schema.v1.ImageEncoding;
 import io.gleaner.schema.v1.ModelUpdate;
 import io.gleaner.schema.v1.ScoredFrame;
-import io.gleaner.scorer.model.DrivingModel;
-import io.gleaner.scorer.model.ModelArtifact;
 import io.gleaner.scorer.model.ModelSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,16 +30,13 @@ class TasksSharingAStreamThreadTest {
     @Test
     void eachTaskScoresItsOwnFramesOnceInOrderAcrossASwapWhileTheOtherHasABatchInFlight(@TempDir Path dir) {
         assertTimeoutPreemptively(Duration.ofMinutes(2), () -> {
-            KeyValueStore<String, ModelUpdate> updates = Stores.keyValueStoreBuilder(
-                            Stores.inMemoryKeyValueStore(ScorerTopology.MODEL_UPDATES_STORE), Serdes.String(),
-                            Topics.MODEL_UPDATES.valueSerde())
-                    .withLoggingDisabled().build();
+            KeyValueStore<String, ModelUpdate> updates = ProcessorFixtures.updatesStore();
             try (ModelHolder holder = new ModelHolder()) {
                 ScorerMetrics metrics = new ScorerMetrics(holder);
                 ModelFollower follower = new ModelFollower(CONFIG.modelName(), holder, metrics);
                 MockProcessorContext<String, ScorerOutput> x = context(updates, true);
                 MockProcessorContext<String, ScorerOutput> y = context(updates, false);
-                publish(updates, dir, "v1", 1);
+                ProcessorFixtures.publish(updates, dir, "v1", 1);
                 BatchScoringProcessor taskX = processor(holder, follower, metrics);
                 BatchScoringProcessor taskY = processor(holder, follower, metrics);
                 taskX.init(x);
@@ -59,22 +45,22 @@ class TasksSharingAStreamThreadTest {
                 List<FrameEvent> sentX = new ArrayList<>();
                 List<FrameEvent> sentY = new ArrayList<>();
                 for (int i = 0; i < BATCH; i++) {
-                    sentX.add(pipe(taskX, x, "x", i));
+                    sentX.add(ProcessorFixtures.pipe(taskX, x, "x", i));
                 }
                 // X's batch is (almost always) still in the forward thread: Y's waits for it, not fails.
                 for (int i = 0; i < BATCH; i++) {
-                    sentY.add(pipe(taskY, y, "y", i));
+                    sentY.add(ProcessorFixtures.pipe(taskY, y, "y", i));
                 }
                 // Y's batch holds a lease on v1 while X loads and swaps in v2 on the same thread.
-                publish(updates, dir, "v2", 2);
+                ProcessorFixtures.publish(updates, dir, "v2", 2);
                 for (int i = BATCH; i < 2 * BATCH; i++) {
-                    sentX.add(pipe(taskX, x, "x", i));
+                    sentX.add(ProcessorFixtures.pipe(taskX, x, "x", i));
                 }
                 x.scheduledPunctuators().get(0).getPunctuator().punctuate(x.currentSystemTimeMs());
                 y.scheduledPunctuators().get(0).getPunctuator().punctuate(y.currentSystemTimeMs());
 
-                List<ScoredFrame> outX = scored(x);
-                List<ScoredFrame> outY = scored(y);
+                List<ScoredFrame> outX = ProcessorFixtures.scored(x);
+                List<ScoredFrame> outY = ProcessorFixtures.scored(y);
                 assertThat(outX).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sentX);
                 assertThat(outY).extracting(ScoredFrame::getFrame).containsExactlyElementsOf(sentY);
                 assertThat(outX.subList(0, BATCH)).allSatisfy(s -> assertThat(s.getModelVersion()).isEqualTo("v1"));
@@ -91,15 +77,6 @@ class TasksSharingAStreamThreadTest {
         });
     }
 
-    private static void publish(KeyValueStore<String, ModelUpdate> updates, Path dir, String version, long seed) {
-        try (DrivingModel model = DrivingModel.create(ModelSpec.defaults(List.of("a", "b")), seed)) {
-            ModelArtifact artifact = model.save(dir.resolve(version), version, "", "seed-behavior-cloning", Map.of());
-            updates.put(ModelSpec.DEFAULT_MODEL_NAME, ModelUpdate.newBuilder().setModelName(artifact.manifest()
-                    .modelName()).setVersion(version).setArtifactUri(artifact.uri().toString())
-                    .setArtifactSha256(artifact.sha256()).build());
-        }
-    }
-
     private static BatchScoringProcessor processor(ModelHolder holder, ModelFollower follower, ScorerMetrics metrics) {
         return new BatchScoringProcessor(CONFIG, holder, follower, metrics, PredictorFactory.BATCH_PREDICTOR);
     }
@@ -107,10 +84,7 @@ class TasksSharingAStreamThreadTest {
     private static MockProcessorContext<String, ScorerOutput> context(KeyValueStore<String, ModelUpdate> updates,
             boolean initUpdates) {
         MockProcessorContext<String, ScorerOutput> context = new MockProcessorContext<>();
-        KeyValueStore<Long, BufferedFrame> buffer = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(ScorerTopology.BATCH_BUFFER_STORE), Serdes.Long(),
-                        BufferedFrame.serde())
-                .withLoggingDisabled().build();
+        KeyValueStore<Long, BufferedFrame> buffer = ProcessorFixtures.bufferStore();
         buffer.init(context.getStateStoreContext(), buffer);
         if (initUpdates) {
             updates.init(context.getStateStoreContext(), updates);
@@ -119,22 +93,5 @@ class TasksSharingAStreamThreadTest {
         context.addStateStore(updates);
         context.setCurrentSystemTimeMs(1_000_000);
         return context;
-    }
-
-    private static FrameEvent pipe(BatchScoringProcessor processor, MockProcessorContext<String, ScorerOutput> context,
-            String vehicle, int n) {
-        byte[] pixels = new byte[64 * 64 * 3];
-        new Random(vehicle.hashCode() * 31L + n).nextBytes(pixels);
-        FrameEvent frame = FrameEvent.newBuilder().setFrameId(vehicle + "-" + n).setVehicleId(vehicle)
-                .setImage(Image.newBuilder().setEncoding(ImageEncoding.IMAGE_ENCODING_RAW).setWidth(64).setHeight(64)
-                        .setChannels(3).setData(ByteString.copyFrom(pixels)))
-                .build();
-        context.setRecordMetadata(Topics.FRAMES_VALID.name(), 0, n);
-        processor.process(new Record<>(vehicle, frame.toByteArray(), 1_000L + n));
-        return frame;
-    }
-
-    private static List<ScoredFrame> scored(MockProcessorContext<String, ScorerOutput> context) {
-        return context.forwarded().stream().map(f -> ((ScorerOutput.Scored) f.record().value()).frame()).toList();
     }
 }
