@@ -192,23 +192,17 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         warnIfOverLimit();
         if (waiting >= (pacing == null ? config.batchSize() : pacing.framesPerBatch())) {
             scoreBuffered(true);
-        } else if (inFlight != null && inFlight.pending.isDone()) {
+        } else if (inFlight != null && inFlight.passEnded()) {
             drainInFlight();
         }
     }
 
     @Override
     public void close() {
-        if (inFlight != null) {
-            // Its frames stay in the buffer store, to be scored by whoever runs the task next; its
-            // scores are not forwarded. Wait for the forward pass only so the predictor is idle.
-            try {
-                inFlight.pending.await();
-            } catch (RuntimeException e) {
-                LOG.debug("task {}: the batch in flight at close failed: {}", context.taskId(), e.toString());
-            }
-            inFlight = null;
-        }
+        // The batch in flight, if any, is dropped: its frames stay in the buffer store, to be scored
+        // by whoever runs the task next. The predictor waits for its pass before it runs another or
+        // closes.
+        inFlight = null;
         releaseLease();
         metrics.waitingChanged(-buffered);
         buffered = 0;
@@ -428,7 +422,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 break;
             }
         }
-        if (!keepLastInFlight || (inFlight != null && inFlight.pending.isDone())) {
+        if (!keepLastInFlight || (inFlight != null && inFlight.passEnded())) {
             finishInFlight();
         }
     }
@@ -727,6 +721,11 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             this.deadLetters = newRecordArray(entries.size());
             this.details = new String[entries.size()];
             this.decodedAt = new int[entries.size()];
+        }
+
+        /** Whether its forward pass is over (a batch of dead letters only has none). */
+        boolean passEnded() {
+            return pending == null || pending.isDone();
         }
     }
 
