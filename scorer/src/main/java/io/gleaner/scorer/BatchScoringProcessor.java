@@ -192,7 +192,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         warnIfOverLimit();
         if (waiting >= (pacing == null ? config.batchSize() : pacing.framesPerBatch())) {
             scoreBuffered(true);
-        } else if (inFlight != null && inFlight.passEnded()) {
+        } else if (inFlight != null && inFlight.pending.isDone()) {
             drainInFlight();
         }
     }
@@ -392,6 +392,9 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         for (int batches = 0; batches < MAX_BATCHES_PER_FLUSH && waiting > 0; batches++) {
             int frames = pacing.framesPerBatch();
             Taken next = take(frames, model);
+            if (next.entries.isEmpty()) {
+                break;
+            }
             Taken done = inFlight;
             inFlight = null;
             FrameScore[] scores = null;
@@ -410,19 +413,21 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 continue;
             }
             // The next pass starts before this thread forwards the scores of the last one.
-            start(next);
+            submit(next);
             if (done != null) {
                 forward(done, scores);
             }
-            if (inFlight != null && inFlight.decoded == 0) {
-                finishInFlight();
+            if (next.decoded > 0) {
+                inFlight = next;
+            } else {
+                forward(next, new FrameScore[next.entries.size()]); // dead letters only: nothing to score
             }
             long elapsed = System.nanoTime() - started;
             if (next.entries.size() < frames || elapsed + pacing.expectedNanos(pacing.framesPerBatch()) > flushBudget) {
                 break;
             }
         }
-        if (!keepLastInFlight || (inFlight != null && inFlight.passEnded())) {
+        if (!keepLastInFlight || (inFlight != null && inFlight.pending.isDone())) {
             finishInFlight();
         }
     }
@@ -477,11 +482,8 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         }
     }
 
-    /** Hands {@code batch}'s decoded frames to the predictor and makes it the batch in flight. */
-    private void start(Taken batch) throws PredictionFailed {
-        if (batch.entries.isEmpty()) {
-            return;
-        }
+    /** Hands {@code batch}'s decoded frames, if any, to the predictor. */
+    private void submit(Taken batch) {
         if (batch.decoded > 0) {
             try {
                 batch.pending = predictor.submit(batch.decoded);
@@ -490,7 +492,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
                 batch.pending = PendingScores.failed(e);
             }
         }
-        inFlight = batch;
     }
 
     /**
@@ -512,7 +513,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
      */
     private FrameScore[] collect(Taken batch) throws PredictionFailed {
         try {
-            return batch.decoded == 0 ? new FrameScore[batch.entries.size()] : isolateFailures(batch);
+            return isolateFailures(batch);
         } catch (PredictionFailed e) {
             untake(batch.entries);
             throw e;
@@ -710,6 +711,7 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
         final int[] decodedAt;
         final long takenNanos = System.nanoTime();
         int decoded;
+        // Its forward pass; a batch of dead letters only has none and is never in flight.
         PendingScores pending;
         // Whether finding failed frames decoded into the predictor's slots after this batch was submitted.
         boolean slotsReused;
@@ -723,10 +725,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             this.decodedAt = new int[entries.size()];
         }
 
-        /** Whether its forward pass is over (a batch of dead letters only has none). */
-        boolean passEnded() {
-            return pending == null || pending.isDone();
-        }
     }
 
     /** The model threw on a batch; carries the failure out of {@link #isolateFailures} to the flush. */
