@@ -34,9 +34,10 @@ import java.util.concurrent.Executors;
  * runs, on a second core where there is one. Forward passes, through {@link #submit} or
  * {@link #score}, never overlap each other: one batch at most is pending, and the next submit,
  * score or trial waits for it to end. Its scores stay with its {@link PendingScores}: the stream
- * tasks of one thread share the predictor, and each collects its own batch's scores. A batch of {@code n} frames
- * runs with {@link #paddedRows paddedRows(n, batchSize)} rows, the next power of two (at most
- * {@code batchSize}), the rows past the frames zero: the network sees a handful of shapes (7 for
+ * tasks of one thread share the predictor, and each collects its own batch's scores.
+ *
+ * <p>A batch of {@code n} frames runs with {@link #paddedRows paddedRows(n, batchSize)} rows, the
+ * next power of two (at most {@code batchSize}), the rows past the frames zero: the network sees a handful of shapes (7 for
  * batches of 64), so a backend that prepares per shape (TorchScript's profiling executor, oneDNN's
  * primitive cache) does so a handful of times, while a flush of one frame costs one row's forward
  * pass, not a full batch's. Rows never mix: the network has no batch normalisation and every output
