@@ -59,11 +59,11 @@ final class EvalCommands implements Runnable {
         @Option(names = "--probe-epochs", defaultValue = "30", description = "Epochs of the linear probe (default ${DEFAULT-VALUE}).")
         int probeEpochs;
 
-        @Option(names = "--probe-stages", defaultValue = "2",
-                description = "Backbone stages the probe reads, counted from the last (default ${DEFAULT-VALUE}).")
+        @Option(names = "--probe-stages", defaultValue = "0",
+                description = "Backbone stages the probe reads, counted from the last; 0 = all of them (default ${DEFAULT-VALUE}).")
         int probeStages;
 
-        @Option(names = "--probe-grid", defaultValue = "2", description = "Cells per side each probed stage's feature map"
+        @Option(names = "--probe-grid", defaultValue = "4", description = "Cells per side each probed stage's feature map"
                 + " is averaged to; --probe-stages 1 --probe-grid 1 is the embedding (default ${DEFAULT-VALUE}).")
         int probeGrid;
 
@@ -79,6 +79,11 @@ final class EvalCommands implements Runnable {
                         + " drop --source " + options.source + " (pretrain on a folder with `gleaner pretrain`)");
             }
             options.requireDataDir();
+            if (probeStages < 0 || probeGrid < 1 || probeGrid > 4) {
+                // Checked before a pretraining of up to 20 minutes, not after it.
+                throw new IllegalArgumentException("--probe-stages " + probeStages + " must be 0 (all) or positive and"
+                        + " --probe-grid " + probeGrid + " in 1..4");
+            }
             if (quick) {
                 options.limit = 2048;
                 options.width = 8;
@@ -102,14 +107,17 @@ final class EvalCommands implements Runnable {
 
             Backbone backbone;
             double pretrainSeconds;
+            String method;
             if (model != null) {
                 backbone = Backbone.load(model, null);
+                method = backbone.manifest().method();
                 pretrainSeconds = backbone.manifest().metrics().getOrDefault("pretrain_seconds", Double.NaN);
                 out.println("probing " + model + " (" + backbone.manifest().method() + ", " + backbone.manifest().data()
                         + ", " + backbone.manifest().epochs() + " epochs)");
             } else {
                 PretrainResult result = options.pretrain(train, out, PRETRAIN_BUDGET);
                 backbone = result.backbone();
+                method = options.config().method().id();
                 pretrainSeconds = result.trainSeconds();
                 ModelArtifact artifact = options.save(result, train);
                 out.printf(Locale.ROOT, "saved %s (SHA-256 %s); loss %.4f -> %.4f over %d epochs%n", artifact.dir(),
@@ -120,7 +128,8 @@ final class EvalCommands implements Runnable {
                 out.printf(Locale.ROOT, "probing: %d training images, %d test images, %d probe epochs, load average %s%n",
                         train.count(), test.count(), probeEpochs, loadAverage());
                 out.flush();
-                ProbeFeatures features = new ProbeFeatures(probeStages, probeGrid);
+                ProbeFeatures features = new ProbeFeatures(
+                        probeStages == 0 ? backbone.spec().stages() : probeStages, probeGrid);
                 out.println("probed features of both backbones: " + features.describe(backbone.spec()) + ", "
                         + features.dimensions(backbone.spec()) + " values; raw pixels: all of them");
                 out.flush();
@@ -130,7 +139,7 @@ final class EvalCommands implements Runnable {
             }
             out.println();
             out.printf(Locale.ROOT, "%-40s %9s %10s%n", "features (linear probe, frozen)", "dims", "test acc");
-            out.printf(Locale.ROOT, "%-40s %9d %10.4f%n", "SSL backbone (" + options.config().method().id() + ")",
+            out.printf(Locale.ROOT, "%-40s %9d %10.4f%n", "SSL backbone (" + method + ")",
                     report.sslDimensions(), report.ssl());
             out.printf(Locale.ROOT, "%-40s %9d %10.4f%n", "raw pixels", report.rawDimensions(), report.raw());
             out.printf(Locale.ROOT, "%-40s %9d %10.4f%n", "random-init backbone", report.sslDimensions(), report.randomInit());

@@ -2,6 +2,7 @@ package io.gleaner.app;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.gleaner.retrain.ssl.AugmentationConfig;
 import io.gleaner.retrain.ssl.FashionMnistFiles;
 import io.gleaner.retrain.ssl.ImageFolder;
 import io.gleaner.retrain.ssl.ImageSet;
@@ -58,6 +59,11 @@ final class PretrainOptions {
 
     @Option(names = "--temperature", description = "NT-Xent temperature for simclr (default 0.5).")
     Double temperature;
+
+    @Option(names = "--augment", paramLabel = "NAME=VALUE", description = "Change one augmentation, repeatable:"
+            + " crop-scale-min|max, crop-ratio-min|max, flip, jitter, grayscale, blur (probabilities), brightness,"
+            + " contrast, saturation (jitter ranges), blur-sigma-min|max (pixels); e.g. --augment blur=0.")
+    Map<String, Double> augment = new LinkedHashMap<>();
 
     @Option(names = "--width", defaultValue = "8", description = "Backbone width: stem and first-stage filters (default ${DEFAULT-VALUE}).")
     int width;
@@ -122,10 +128,14 @@ final class PretrainOptions {
 
     PretrainConfig config() {
         PretrainConfig d = PretrainConfig.defaults(SslMethod.parse(method), epochs);
+        AugmentationConfig augmentation = d.augmentation();
+        for (Map.Entry<String, Double> change : augment.entrySet()) {
+            augmentation = augmentation.with(change.getKey(), change.getValue());
+        }
         return new PretrainConfig(d.method(), epochs, batch, learningRate == null ? d.learningRate() : learningRate,
                 d.warmupFraction(), d.weightDecay(), temperature == null ? d.temperature() : temperature,
                 d.vicregInvariance(), d.vicregVariance(), d.vicregCovariance(), d.projectorHidden(),
-                d.projectorOutput(), d.augmentation(), d.monitorImages(), d.minEffectiveRank(), d.minStd(), seed);
+                d.projectorOutput(), augmentation, d.monitorImages(), d.minEffectiveRank(), d.minStd(), seed);
     }
 
     Path checkpoints() {
@@ -164,6 +174,7 @@ final class PretrainOptions {
                 spec.stages(), spec.blocksPerStage(), spec.embeddingSize(), config.epochs(), config.batchSize(),
                 budget == null ? "" : String.format(Locale.ROOT, " within %.1f minutes", budget.toMillis() / 60_000.0),
                 checkpoints());
+        out.println("augmentations: " + config.augmentation());
         out.flush();
         return Pretrainer.run(images, spec, config, checkpoints(), new PretrainListener() {
             @Override

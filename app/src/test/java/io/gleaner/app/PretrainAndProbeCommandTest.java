@@ -80,10 +80,11 @@ class PretrainAndProbeCommandTest {
         Files.writeString(frames.resolve("broken.png"), "not a png");
         String output = dir.resolve("bb").toString();
         String[] args = {"pretrain", "--source", frames.toString(), "--size", "32", "--epochs", "2", "--batch", "16",
-                "--width", "8", "--stages", "2", "--output", output};
+                "--width", "8", "--stages", "2", "--augment", "blur=0", "--augment", "flip=1", "--output", output};
 
         assertThat(run(args)).as(err.toString()).isZero();
         assertThat(out.toString()).contains("skipped 1 unreadable files")
+                .contains("flipProbability=1.0").contains("blurProbability=0.0").contains("cropScaleMin=0.25")
                 .contains("40 images of 3x32x32")
                 .containsPattern("simclr epoch 2/2 done: loss \\d+\\.\\d+, embedding std")
                 .containsPattern("RESULT pretrain method=simclr epochs=2 loss=\\S+ effective_rank=\\S+ pretrain_s=\\d+");
@@ -94,5 +95,13 @@ class PretrainAndProbeCommandTest {
 
         assertThat(run(args)).isNotZero();
         assertThat(err.toString()).contains("already holds an artifact");
+    }
+
+    @Test
+    void anUnknownAugmentationIsRefusedWithTheNamesThatExist(@TempDir Path dir) {
+        int exit = run("pretrain", "--augment", "hue=0.1", "--output", dir.resolve("bb").toString());
+        assertThat(exit).isNotZero();
+        assertThat(err.toString()).contains("unknown augmentation 'hue'").contains("crop-scale-min");
+        assertThat(dir.resolve("bb")).doesNotExist();
     }
 }

@@ -1,5 +1,7 @@
 package io.gleaner.retrain.ssl;
 
+import java.util.List;
+
 /**
  * The augmentations pretraining learns invariance to. Each one is a prior about which changes do
  * not change what a frame shows, so each can be tuned or switched off (probability 0).
@@ -55,6 +57,28 @@ public record AugmentationConfig(double cropScaleMin, double cropScaleMax, doubl
     /** Every augmentation off: the view is the image itself. */
     public static AugmentationConfig none() {
         return new AugmentationConfig(1.0, 1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.1);
+    }
+
+    /** The names {@link #with} takes, one per component, in the record's order. */
+    public static final List<String> NAMES = List.of("crop-scale-min", "crop-scale-max", "crop-ratio-min",
+            "crop-ratio-max", "flip", "jitter", "brightness", "contrast", "saturation", "grayscale", "blur",
+            "blur-sigma-min", "blur-sigma-max");
+
+    /**
+     * This config with one component changed, by its name in {@link #NAMES}: the way a user tunes
+     * one prior from the command line ({@code --augment blur=0}) and keeps the others.
+     *
+     * @throws IllegalArgumentException for an unknown name, or a value the component does not take
+     */
+    public AugmentationConfig with(String name, double value) {
+        double[] v = {cropScaleMin, cropScaleMax, cropRatioMin, cropRatioMax, flipProbability, jitterProbability,
+                brightness, contrast, saturation, grayscaleProbability, blurProbability, blurSigmaMin, blurSigmaMax};
+        int index = NAMES.indexOf(name);
+        if (index < 0) {
+            throw new IllegalArgumentException("unknown augmentation '" + name + "'; known: " + String.join(", ", NAMES));
+        }
+        v[index] = value;
+        return new AugmentationConfig(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
     }
 
     private static void probability(String name, double value) {

@@ -20,10 +20,12 @@ import java.util.Locale;
  *
  * <p>Why more than the embedding: a 28 px image ends in a 4×4 last stage, and averaging it away
  * keeps which patterns occur but not where, while a linear classifier tells a shirt from a
- * pullover largely by where they occur. Probing pooled maps of the last stages is the usual remedy
- * for small backbones; the pretrained and the randomly initialised backbone are read the same way,
- * so their difference is still the pretraining's. On Fashion-MNIST the 2×2 maps of the last two
- * stages of a width-8 backbone (384 values) probed 0.846 where its 64-value embedding probed 0.773.
+ * pullover largely by where they occur. Probing pooled maps of several stages is the usual remedy
+ * for small backbones (linear classifiers on pooled maps of each stage are how early
+ * self-supervised work was evaluated); the pretrained and the randomly initialised backbone are
+ * read the same way, so their difference is still the pretraining's. On Fashion-MNIST, for one
+ * width-8 backbone pretrained 10 epochs: its 64-value embedding probed 0.773, the 2×2 maps of
+ * the last two stages (384 values) 0.882, the 4×4 maps of all four stages (1,920 values) 0.901.
  *
  * @param stages how many stages, counted from the last, in 1..the backbone's stages
  * @param grid cells per side each stage's map is averaged to, 1..4
@@ -58,8 +60,9 @@ public record ProbeFeatures(int stages, int grid) {
         if (stages == 1 && grid == 1) {
             return "embedding (global average of the last stage)";
         }
-        return String.format(Locale.ROOT, "last %d stage%s, each averaged to %dx%d cells", stages,
-                stages == 1 ? "" : "s", grid, grid);
+        String which = stages == spec.stages() ? (stages == 1 ? "the one stage" : "all " + stages + " stages")
+                : "last " + stages + " stage" + (stages == 1 ? "" : "s");
+        return String.format(Locale.ROOT, "%s, each averaged to %dx%d cells", which, grid, grid);
     }
 
     /**

@@ -128,4 +128,24 @@ class AugmenterTest {
         assertThatThrownBy(() -> new AugmentationConfig(0.9, 0.5, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.1))
                 .hasMessageContaining("crop scale 0.9..0.5");
     }
+
+    @Test
+    void withChangesOneComponentByItsNameAndKeepsTheRest() {
+        AugmentationConfig defaults = AugmentationConfig.defaults();
+        AugmentationConfig noBlur = defaults.with("blur", 0).with("crop-scale-min", 0.5);
+        assertThat(noBlur.blurProbability()).isEqualTo(0);
+        assertThat(noBlur.cropScaleMin()).isEqualTo(0.5);
+        assertThat(noBlur.with("blur", defaults.blurProbability()).with("crop-scale-min", defaults.cropScaleMin()))
+                .isEqualTo(defaults);
+        for (String name : AugmentationConfig.NAMES) {
+            assertThat(defaults.with(name, 0.9)).as(name).isNotEqualTo(defaults);
+        }
+    }
+
+    @Test
+    void withRejectsAnUnknownNameAndAValueOutOfRange() {
+        assertThatThrownBy(() -> AugmentationConfig.defaults().with("hue", 0.1))
+                .hasMessageContaining("unknown augmentation 'hue'").hasMessageContaining("blur-sigma-max");
+        assertThatThrownBy(() -> AugmentationConfig.defaults().with("flip", 1.5)).hasMessageContaining("flip 1.5");
+    }
 }
