@@ -2,7 +2,6 @@ package io.gleaner.app;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.gleaner.retrain.ssl.AugmentationConfig;
 import io.gleaner.retrain.ssl.FashionMnistFiles;
 import io.gleaner.retrain.ssl.ImageFolder;
 import io.gleaner.retrain.ssl.ImageSet;
@@ -128,14 +127,10 @@ final class PretrainOptions {
 
     PretrainConfig config() {
         PretrainConfig d = PretrainConfig.defaults(SslMethod.parse(method), epochs);
-        AugmentationConfig augmentation = d.augmentation();
-        for (Map.Entry<String, Double> change : augment.entrySet()) {
-            augmentation = augmentation.with(change.getKey(), change.getValue());
-        }
         return new PretrainConfig(d.method(), epochs, batch, learningRate == null ? d.learningRate() : learningRate,
                 d.warmupFraction(), d.weightDecay(), temperature == null ? d.temperature() : temperature,
                 d.vicregInvariance(), d.vicregVariance(), d.vicregCovariance(), d.projectorHidden(),
-                d.projectorOutput(), augmentation, d.monitorImages(), d.minEffectiveRank(), d.minStd(), seed);
+                d.projectorOutput(), d.augmentation().with(augment), d.monitorImages(), d.minEffectiveRank(), d.minStd(), seed);
     }
 
     Path checkpoints() {

@@ -1,6 +1,7 @@
 package io.gleaner.retrain.ssl;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The augmentations pretraining learns invariance to. Each one is a prior about which changes do
@@ -65,19 +66,23 @@ public record AugmentationConfig(double cropScaleMin, double cropScaleMax, doubl
             "blur-sigma-min", "blur-sigma-max");
 
     /**
-     * This config with one component changed, by its name in {@link #NAMES}: the way a user tunes
-     * one prior from the command line ({@code --augment blur=0}) and keeps the others.
+     * This config with some components changed, by their names in {@link #NAMES}: the way a user
+     * tunes a prior from the command line ({@code --augment blur=0}) and keeps the others. The
+     * changes are checked together, so narrowing a range from either end works in any order.
      *
-     * @throws IllegalArgumentException for an unknown name, or a value the component does not take
+     * @throws IllegalArgumentException for an unknown name, or values the components do not take
      */
-    public AugmentationConfig with(String name, double value) {
+    public AugmentationConfig with(Map<String, Double> changes) {
         double[] v = {cropScaleMin, cropScaleMax, cropRatioMin, cropRatioMax, flipProbability, jitterProbability,
                 brightness, contrast, saturation, grayscaleProbability, blurProbability, blurSigmaMin, blurSigmaMax};
-        int index = NAMES.indexOf(name);
-        if (index < 0) {
-            throw new IllegalArgumentException("unknown augmentation '" + name + "'; known: " + String.join(", ", NAMES));
-        }
-        v[index] = value;
+        changes.forEach((name, value) -> {
+            int index = NAMES.indexOf(name);
+            if (index < 0) {
+                throw new IllegalArgumentException("unknown augmentation '" + name + "'; known: "
+                        + String.join(", ", NAMES));
+            }
+            v[index] = value;
+        });
         return new AugmentationConfig(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
     }
 

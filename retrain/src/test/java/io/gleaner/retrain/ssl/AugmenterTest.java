@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -130,22 +132,36 @@ class AugmenterTest {
     }
 
     @Test
-    void withChangesOneComponentByItsNameAndKeepsTheRest() {
+    void withChangesTheNamedComponentsAndKeepsTheRest() {
         AugmentationConfig defaults = AugmentationConfig.defaults();
-        AugmentationConfig noBlur = defaults.with("blur", 0).with("crop-scale-min", 0.5);
-        assertThat(noBlur.blurProbability()).isEqualTo(0);
-        assertThat(noBlur.cropScaleMin()).isEqualTo(0.5);
-        assertThat(noBlur.with("blur", defaults.blurProbability()).with("crop-scale-min", defaults.cropScaleMin()))
+        AugmentationConfig changed = defaults.with(Map.of("blur", 0.0, "crop-scale-min", 0.5));
+        assertThat(changed.blurProbability()).isEqualTo(0);
+        assertThat(changed.cropScaleMin()).isEqualTo(0.5);
+        assertThat(changed.with(Map.of("blur", defaults.blurProbability(), "crop-scale-min", defaults.cropScaleMin())))
                 .isEqualTo(defaults);
         for (String name : AugmentationConfig.NAMES) {
-            assertThat(defaults.with(name, 0.9)).as(name).isNotEqualTo(defaults);
+            assertThat(defaults.with(Map.of(name, 0.9))).as(name).isNotEqualTo(defaults);
         }
     }
 
     @Test
+    void withChecksTheChangesTogetherSoARangeNarrowsFromEitherEndInAnyOrder() {
+        // Alone, a largest crop of 0.2 is below the default smallest (0.25) and is refused.
+        assertThatThrownBy(() -> AugmentationConfig.defaults().with(Map.of("crop-scale-max", 0.2)))
+                .hasMessageContaining("crop scale 0.25..0.2");
+        Map<String, Double> both = new LinkedHashMap<>();
+        both.put("crop-scale-max", 0.2);
+        both.put("crop-scale-min", 0.1);
+        AugmentationConfig narrowed = AugmentationConfig.defaults().with(both);
+        assertThat(narrowed.cropScaleMin()).isEqualTo(0.1);
+        assertThat(narrowed.cropScaleMax()).isEqualTo(0.2);
+    }
+
+    @Test
     void withRejectsAnUnknownNameAndAValueOutOfRange() {
-        assertThatThrownBy(() -> AugmentationConfig.defaults().with("hue", 0.1))
+        assertThatThrownBy(() -> AugmentationConfig.defaults().with(Map.of("hue", 0.1)))
                 .hasMessageContaining("unknown augmentation 'hue'").hasMessageContaining("blur-sigma-max");
-        assertThatThrownBy(() -> AugmentationConfig.defaults().with("flip", 1.5)).hasMessageContaining("flip 1.5");
+        assertThatThrownBy(() -> AugmentationConfig.defaults().with(Map.of("flip", 1.5)))
+                .hasMessageContaining("flip 1.5");
     }
 }
