@@ -104,4 +104,16 @@ class PretrainAndProbeCommandTest {
         assertThat(err.toString()).contains("unknown augmentation 'hue'").contains("crop-scale-min");
         assertThat(dir.resolve("bb")).doesNotExist();
     }
+
+    @Test
+    void evalProbePretrainsEighteenEpochsUnlessToldOtherwise() {
+        assertThat(probeParsedFrom("eval", "probe").pretrainEpochs()).isEqualTo(EvalCommands.Probe.DEFAULT_EPOCHS)
+                .isEqualTo(18);
+        assertThat(probeParsedFrom("eval", "probe", "--epochs", "10").pretrainEpochs()).isEqualTo(10);
+    }
+
+    private static EvalCommands.Probe probeParsedFrom(String... args) {
+        CommandLine.ParseResult parsed = new CommandLine(new GleanerCommand()).parseArgs(args);
+        return (EvalCommands.Probe) parsed.subcommand().subcommand().commandSpec().userObject();
+    }
 }
