@@ -84,11 +84,8 @@ final class EvalCommands implements Runnable {
                         + " drop --source " + options.source + " (pretrain on a folder with `gleaner pretrain`)");
             }
             options.requireDataDir();
-            if (probeStages < 0 || probeGrid < 1 || probeGrid > 4) {
-                // Checked before a pretraining of up to 20 minutes, not after it.
-                throw new IllegalArgumentException("--probe-stages " + probeStages + " must be 0 (all) or positive and"
-                        + " --probe-grid " + probeGrid + " in 1..4");
-            }
+            // Made (and checked) before a pretraining of up to 20 minutes, not after it.
+            ProbeFeatures features = new ProbeFeatures(probeStages, probeGrid);
             options.epochs = pretrainEpochs();
             if (quick) {
                 options.limit = 2048;
@@ -134,8 +131,6 @@ final class EvalCommands implements Runnable {
                 out.printf(Locale.ROOT, "probing: %d training images, %d test images, %d probe epochs, load average %s%n",
                         train.count(), test.count(), probeEpochs, loadAverage());
                 out.flush();
-                ProbeFeatures features = new ProbeFeatures(
-                        probeStages == 0 ? backbone.spec().stages() : probeStages, probeGrid);
                 out.println("probed features of both backbones: " + features.describe(backbone.spec()) + ", "
                         + features.dimensions(backbone.spec()) + " values; raw pixels: all of them");
                 out.flush();

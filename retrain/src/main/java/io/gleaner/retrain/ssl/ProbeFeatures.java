@@ -27,16 +27,19 @@ import java.util.Locale;
  * width-8 backbone pretrained 10 epochs: its 64-value embedding probed 0.773, the 2×2 maps of
  * the last two stages (384 values) 0.882, the 4×4 maps of all four stages (1,920 values) 0.901.
  *
- * @param stages how many stages, counted from the last, in 1..the backbone's stages
+ * @param stages how many stages, counted from the last, in 1..the backbone's stages, or
+ *     {@link #ALL_STAGES}
  * @param grid cells per side each stage's map is averaged to, 1..4
  */
 public record ProbeFeatures(int stages, int grid) {
+    /** {@code stages} for every stage of whichever backbone is probed. */
+    public static final int ALL_STAGES = 0;
     private static final int CHUNK = 512;
 
     public ProbeFeatures {
-        if (stages < 1 || grid < 1 || grid > 4) {
-            throw new IllegalArgumentException("probe features need at least 1 stage and a grid of 1..4 cells per side,"
-                    + " got " + stages + " stages, grid " + grid);
+        if (stages < ALL_STAGES || grid < 1 || grid > 4) {
+            throw new IllegalArgumentException("probe features need at least 1 stage (0 = all) and a grid of 1..4"
+                    + " cells per side, got " + stages + " stages, grid " + grid);
         }
     }
 
@@ -47,9 +50,8 @@ public record ProbeFeatures(int stages, int grid) {
 
     /** Values per image for a backbone of {@code spec}. */
     public int dimensions(BackboneSpec spec) {
-        check(spec);
         int total = 0;
-        for (int stage = spec.stages() - stages; stage < spec.stages(); stage++) {
+        for (int stage = firstStage(spec); stage < spec.stages(); stage++) {
             total += (spec.width() << stage) * grid * grid;
         }
         return total;
@@ -57,11 +59,12 @@ public record ProbeFeatures(int stages, int grid) {
 
     /** What is probed, in words, for the report. */
     public String describe(BackboneSpec spec) {
-        if (stages == 1 && grid == 1) {
+        int read = spec.stages() - firstStage(spec);
+        if (read == 1 && grid == 1) {
             return "embedding (global average of the last stage)";
         }
-        String which = stages == spec.stages() ? (stages == 1 ? "the one stage" : "all " + stages + " stages")
-                : "last " + stages + " stage" + (stages == 1 ? "" : "s");
+        String which = read == spec.stages() ? (read == 1 ? "the one stage" : "all " + read + " stages")
+                : "last " + read + " stage" + (read == 1 ? "" : "s");
         return String.format(Locale.ROOT, "%s, each averaged to %dx%d cells", which, grid, grid);
     }
 
@@ -71,7 +74,7 @@ public record ProbeFeatures(int stages, int grid) {
      */
     public float[] extract(Backbone backbone, ImageSet images) {
         BackboneSpec spec = backbone.spec();
-        check(spec);
+        int firstStage = firstStage(spec);
         if (images.channels() != spec.inputChannels() || images.size() != spec.inputSize()) {
             throw new IllegalArgumentException("images are " + images.channels() + "x" + images.size()
                     + " but the backbone takes " + spec.inputChannels() + "x" + spec.inputSize());
@@ -83,7 +86,6 @@ public record ProbeFeatures(int stages, int grid) {
             throw new IllegalStateException("backbone has " + layers.size() + " layers, expected the stem, "
                     + spec.stages() + "x" + spec.blocksPerStage() + " residual blocks and the pool");
         }
-        int firstStage = spec.stages() - stages;
         int d = dimensions(spec);
         int length = images.imageLength();
         float[] out = new float[images.count() * d];
@@ -122,11 +124,13 @@ public record ProbeFeatures(int stages, int grid) {
         return out;
     }
 
-    private void check(BackboneSpec spec) {
+    /** The first stage read of a backbone of {@code spec}; refuses more stages than it has. */
+    private int firstStage(BackboneSpec spec) {
         if (stages > spec.stages()) {
             throw new IllegalArgumentException("probe reads " + stages + " stages but the backbone has "
                     + spec.stages());
         }
+        return stages == ALL_STAGES ? 0 : spec.stages() - stages;
     }
 
     /**

@@ -38,6 +38,18 @@ class ProbeFeaturesTest {
     }
 
     @Test
+    void allStagesReadsEveryStageOfWhicheverBackboneIsProbed() {
+        BackboneSpec four = new BackboneSpec("b", 1, 28, 8, 4, 1, new float[] {0.3f}, new float[] {0.3f});
+        BackboneSpec three = new BackboneSpec("b", 1, 28, 8, 3, 1, new float[] {0.3f}, new float[] {0.3f});
+        ProbeFeatures all = new ProbeFeatures(ProbeFeatures.ALL_STAGES, 4);
+        assertThat(all.dimensions(four)).isEqualTo((8 + 16 + 32 + 64) * 16);
+        assertThat(all.dimensions(three)).isEqualTo((8 + 16 + 32) * 16);
+        assertThat(all.describe(four)).isEqualTo("all 4 stages, each averaged to 4x4 cells");
+        assertThat(new ProbeFeatures(2, 4).describe(four)).isEqualTo("last 2 stages, each averaged to 4x4 cells");
+        assertThatThrownBy(() -> new ProbeFeatures(-1, 4)).hasMessageContaining("0 = all");
+    }
+
+    @Test
     void oneStageOnOneCellIsTheBackbonesEmbeddingAndAGridKeepsWhereThingsAre() {
         ImageSet images = FashionMnistFiles.images(FashionMnistFiles.DEFAULT_DIR, "t10k").first(600);
         BackboneSpec spec = new BackboneSpec("b", 1, 28, 8, 3, 2, images.channelMean(), images.channelStd());
