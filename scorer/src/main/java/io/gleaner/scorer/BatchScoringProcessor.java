@@ -724,7 +724,6 @@ final class BatchScoringProcessor implements Processor<String, byte[], String, S
             this.details = new String[entries.size()];
             this.decodedAt = new int[entries.size()];
         }
-
     }
 
     /** The model threw on a batch; carries the failure out of {@link #isolateFailures} to the flush. */

@@ -37,17 +37,17 @@ import java.util.concurrent.Executors;
  * tasks of one thread share the predictor, and each collects its own batch's scores.
  *
  * <p>A batch of {@code n} frames runs with {@link #paddedRows paddedRows(n, batchSize)} rows, the
- * next power of two (at most {@code batchSize}), the rows past the frames zero: the network sees a handful of shapes (7 for
- * batches of 64), so a backend that prepares per shape (TorchScript's profiling executor, oneDNN's
- * primitive cache) does so a handful of times, while a flush of one frame costs one row's forward
- * pass, not a full batch's. Rows never mix: the network has no batch normalisation and every output
- * is per row, so a frame's outputs do not depend on the padding or the other frames (MC-dropout
- * samples excepted: their masks are random). One
- * batch is one call of {@link #score}: one pass through the backbone; the heads once without
- * dropout and once per MC-dropout sample (dropout kept on at inference, the samples stacked along
- * the batch so the heads still run once); the L2-normalised embeddings; and the novelty, one
- * matrix product of the batch's embeddings with the reference bank on the model's device. Every
- * NDArray of a batch lives in a sub-manager closed when the batch ends.
+ * next power of two (at most {@code batchSize}), the rows past the frames zero: the network sees a
+ * handful of shapes (7 for batches of 64), so a backend that prepares per shape (TorchScript's
+ * profiling executor, oneDNN's primitive cache) does so a handful of times, while a flush of one
+ * frame costs one row's forward pass, not a full batch's. Rows never mix: the network has no
+ * batch normalisation and every output is per row, so a frame's outputs do not depend on the
+ * padding or the other frames (MC-dropout samples excepted: their masks are random). One batch is
+ * one call of {@link #score}: one pass through the backbone; the heads once without dropout and
+ * once per MC-dropout sample (dropout kept on at inference, the samples stacked along the batch so
+ * the heads still run once); the L2-normalised embeddings; and the novelty, one matrix product of
+ * the batch's embeddings with the reference bank on the model's device. Every NDArray of a batch
+ * lives in a sub-manager closed when the batch ends.
  *
  * <p>The reference bank is a uniform reservoir sample of the embeddings this predictor scored, so
  * novelty measures the distance to what this model has been shown on this thread since it started
