@@ -6,6 +6,7 @@ import io.gleaner.app.ConnectionOptions;
 import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.app.infra.EmbeddedDatabase;
 import io.gleaner.queue.Label;
+import io.gleaner.queue.SinkBatchConfig;
 import io.gleaner.queue.Task;
 import io.gleaner.queue.TaskConflictException;
 import io.gleaner.queue.TaskQueue;
@@ -220,10 +221,10 @@ public final class QueueBenchmark implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), databaseSettings(pool));
         out.printf(Locale.ROOT, "conditions: %s, schema %s (dropped after); %d clients, each claim(1) then submit, for %d s;"
-                        + " pool of %d connections; %d-byte images; feeder inserts %d tasks when under %d are left;"
-                        + " at %d s one more client claims %d tasks with a %d s lease and stops%n",
+                        + " pool of %d connections; %d-byte images; feeder inserts %d tasks when under %d are"
+                        + " left, %d a transaction as the queue sink writes them; at %d s one more client claims %d tasks with a %d s lease and stops%n",
                 where, schema, clients, durationSeconds, connections(), imageBytes, REFILL_BATCH, REFILL_BELOW,
-                durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
+                SinkBatchConfig.defaults().maxEdgeCases(), durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
         out.flush();
 
         ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "bench-feeder"));
@@ -388,13 +389,22 @@ public final class QueueBenchmark implements Callable<Integer> {
                 Latencies.percentileMs(sorted, 50), Latencies.percentileMs(sorted, 99));
     }
 
+    /**
+     * Inserts {@code count} tasks in transactions of the queue sink's default batch size, as the sink
+     * does. One statement for all of them would hold one transaction open for seconds, and while it
+     * runs PostgreSQL can neither prune the task rows that claims update nor mark their index entries
+     * dead, so every claim walks past all of them: the claims' cost grows with the refill's length.
+     */
     private static void seed(HikariDataSource pool, Ledger ledger, byte[] image, int count) {
-        long from = ledger.inserted.get() + 1;
+        int perTransaction = SinkBatchConfig.defaults().maxEdgeCases();
         try (Connection c = pool.getConnection(); PreparedStatement st = c.prepareStatement(SEED)) {
-            st.setBytes(1, image);
-            st.setLong(2, from);
-            st.setLong(3, from + count - 1);
-            ledger.inserted.addAndGet(st.executeUpdate());
+            for (int done = 0; done < count; done += perTransaction) {
+                long from = ledger.inserted.get() + 1;
+                st.setBytes(1, image);
+                st.setLong(2, from);
+                st.setLong(3, from + Math.min(perTransaction, count - done) - 1);
+                ledger.inserted.addAndGet(st.executeUpdate());
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("bench could not insert " + count + " tasks: " + e.getMessage(), e);
         }
