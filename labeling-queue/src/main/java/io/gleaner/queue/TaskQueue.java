@@ -39,7 +39,9 @@ public final class TaskQueue {
 
     /**
      * One statement: lock the best claimable tasks, skipping rows other claimers hold and tasks
-     * the claimer already labeled, and lease them. Under READ COMMITTED a row another claimer
+     * the claimer already labeled, and lease them. Who labeled a task is read from the row itself
+     * ({@code labeled_by}, V6), not from {@code labels}, so a claim's cost does not depend on that
+     * table or on how fresh its statistics are. Under READ COMMITTED a row another claimer
      * leased meanwhile is re-checked against the WHERE clause and dropped, so no task is handed
      * out twice.
      *
@@ -72,18 +74,14 @@ public final class TaskQueue {
             WITH pending AS (
                 SELECT task_id, priority
                 FROM edge_case_tasks
-                WHERE state = 'pending'
-                  AND NOT EXISTS (SELECT 1 FROM labels l
-                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
+                WHERE state = 'pending' AND NOT (? = ANY (labeled_by))
                 ORDER BY priority DESC, task_id
                 FOR UPDATE SKIP LOCKED
                 LIMIT %1$d
             ), lapsed AS (
                 SELECT task_id, priority
                 FROM edge_case_tasks
-                WHERE state = 'leased' AND lease_expires_at <= now()
-                  AND NOT EXISTS (SELECT 1 FROM labels l
-                                  WHERE l.task_id = edge_case_tasks.task_id AND l.labeler_id = ?)
+                WHERE state = 'leased' AND lease_expires_at <= now() AND NOT (? = ANY (labeled_by))
                 ORDER BY priority DESC, task_id
                 FOR UPDATE SKIP LOCKED
                 LIMIT %1$d
@@ -149,7 +147,8 @@ public final class TaskQueue {
 
     /**
      * One round trip for the writes of a submit: take the label-order lock shared (the insert
-     * reads from it, so the lock comes first), insert the label, end the lease.
+     * reads from it, so the lock comes first), insert the label, end the lease and add the
+     * labeler to the task's {@code labeled_by}, which claims read.
      */
     static final String INSERT_LABEL = """
             WITH label_order AS (
@@ -157,11 +156,13 @@ public final class TaskQueue {
             ), label AS (
                 INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
                 SELECT ?, ?, ?, ?, ?, ?, ? FROM label_order
-                RETURNING label_id
+                RETURNING label_id, labeler_id
             ), task AS (
-                UPDATE edge_case_tasks
-                SET state = ?::task_state, lease_owner = NULL, lease_expires_at = NULL
-                WHERE task_id = ?
+                UPDATE edge_case_tasks t
+                SET state = ?::task_state, lease_owner = NULL, lease_expires_at = NULL,
+                    labeled_by = array_append(t.labeled_by, label.labeler_id)
+                FROM label
+                WHERE t.task_id = ?
             )
             SELECT label_id FROM label
             """;
@@ -169,11 +170,12 @@ public final class TaskQueue {
     /**
      * A whole submit in one statement, for a task whose first label completes it (it needs one
      * agreeing label): lock the task, and only if {@code labelerId} holds a live lease on it take
-     * the label-order lock shared, insert the label and mark the task labeled. It returns the task
-     * row as it was locked, and the new label's id or {@code NULL} when nothing was written: the
-     * lease was not held (the caller says why), or the task needs more labels (the caller records
-     * it in a transaction that reads the earlier labels). Bind: task, labeler, the queue's
-     * {@code labels_required}, the lock key, labeler, scene, steering, acceleration, notes.
+     * the label-order lock shared, insert the label and mark the task labeled, its labeler added
+     * to {@code labeled_by}. It returns the task row as it was locked, and the new label's id or
+     * {@code NULL} when nothing was written: the lease was not held (the caller says why), or the
+     * task needs more labels (the caller records it in a transaction that reads the earlier
+     * labels). Bind: task, labeler, the queue's {@code labels_required}, the lock key, labeler,
+     * scene, steering, acceleration, notes.
      *
      * <p>Under READ COMMITTED the lock returns the newest version of the row, so a lease that
      * lapsed and went to someone else between the statement's start and the lock is seen as theirs.
@@ -194,11 +196,12 @@ public final class TaskQueue {
             ), label AS (
                 INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
                 SELECT held.task_id, ?, ?, ?, ?, ?, true FROM held, label_order
-                RETURNING label_id
+                RETURNING label_id, labeler_id
             ), ended AS (
                 UPDATE edge_case_tasks t
-                SET state = 'labeled', lease_owner = NULL, lease_expires_at = NULL
-                FROM held
+                SET state = 'labeled', lease_owner = NULL, lease_expires_at = NULL,
+                    labeled_by = array_append(t.labeled_by, label.labeler_id)
+                FROM held, label
                 WHERE t.task_id = held.task_id
             )
             SELECT task.state, task.lease_owner, task.lease_expires_at, task.lease_live,

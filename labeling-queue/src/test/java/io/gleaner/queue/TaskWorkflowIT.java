@@ -176,5 +176,22 @@ class TaskWorkflowIT {
 
         assertThat(twoOfTwo.claim("alice", 10, LONG_LEASE)).isEmpty();
         assertThat(twoOfTwo.claim("bob", 10, LONG_LEASE)).extracting(Task::taskId).containsExactly(task.taskId());
+        assertThat(db.stringValue("SELECT labeled_by::text FROM edge_case_tasks WHERE task_id = ?", task.taskId()))
+                .isEqualTo("{alice}");
+    }
+
+    @Test
+    void aLabelerNeverClaimsATaskItLabeledWhenTheNextLeaseOnItLapses() {
+        TaskQueue twoOfTwo = new TaskQueue(dataSource, ConsensusConfig.agreeing(2, 2));
+        twoOfTwo.ensureLabeler("carol", "labeler");
+        store.insert(EdgeCases.edgeCase("frame-1", 0.5));
+        Task task = twoOfTwo.claim("alice", 1, LONG_LEASE).get(0);
+        twoOfTwo.submitLabel(task.taskId(), "alice", new Label("clear_road", 0f, 0f));
+        twoOfTwo.claim("bob", 1, SHORT_LEASE);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> twoOfTwo.stats().pending() == 1);
+
+        assertThat(twoOfTwo.claim("alice", 10, LONG_LEASE)).as("a lapsed lease on a task alice labeled").isEmpty();
+        assertThat(twoOfTwo.claim("carol", 10, LONG_LEASE)).extracting(Task::taskId).containsExactly(task.taskId());
     }
 }
