@@ -1,10 +1,14 @@
 package io.gleaner.app.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -66,5 +70,39 @@ final class CpuTimes {
             byGroup.merge(groupOf.apply(names.get(id)), used, Long::sum);
         });
         return byGroup;
+    }
+
+    /**
+     * CPU time this whole process has used, its threads that ended included.
+     *
+     * @throws IllegalStateException if this JVM does not report it
+     */
+    static long processNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        throw new IllegalStateException("this JVM does not report its process CPU time"
+                + " (no com.sun.management.OperatingSystemMXBean); run the benchmark on HotSpot");
+    }
+
+    /**
+     * CPU time the whole machine has spent busy (user, nice, system, irq, softirq and steal in
+     * {@code /proc/stat}), every process together; empty where there is no {@code /proc/stat}. Its
+     * clock ticks are Linux's USER_HZ, 100 a second on every architecture Java runs on.
+     */
+    static OptionalLong machineBusyNanos() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            if (!fields[0].equals("cpu") || fields.length < 9) {
+                return OptionalLong.empty();
+            }
+            long ticks = 0;
+            for (int field : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(fields[field]);
+            }
+            return OptionalLong.of(ticks * 10_000_000L);
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
     }
 }

@@ -245,10 +245,10 @@ public final class IngestBenchmark implements Callable<Integer> {
     /** One timed loop repetition: its rate and the CPU time per frame of its thread and of the rest of the JVM. */
     private LoopRun timeLoop(Sample sample, IngestConfig config) {
         long threadBefore = currentThreadCpuNanos();
-        long processBefore = processCpuNanos();
+        long processBefore = CpuTimes.processNanos();
         double rate = runLoop(sample, config);
         long thread = currentThreadCpuNanos() - threadBefore;
-        long other = Math.max(0, processCpuNanos() - processBefore - thread);
+        long other = Math.max(0, CpuTimes.processNanos() - processBefore - thread);
         System.out.printf(Locale.ROOT, "loop run: %.0f frames/s; CPU µs per frame: its thread %.1f, rest of the JVM %.1f%n",
                 rate, thread / 1e3 / frames, other / 1e3 / frames);
         return new LoopRun(rate, thread / 1e3 / frames, other / 1e3 / frames);
@@ -315,7 +315,7 @@ public final class IngestBenchmark implements Callable<Integer> {
             long started = System.nanoTime();
             long jitMsAtStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
             CpuTimes cpuAtStart = CpuTimes.now();
-            long processCpuAtStart = processCpuNanos();
+            long processCpuAtStart = CpuTimes.processNanos();
             // Asking the broker for committed offsets costs CPU on these same cores: watch the
             // in-memory counter until every frame is processed, and only then the commit.
             while (metrics.received() < count) {
@@ -324,7 +324,7 @@ public final class IngestBenchmark implements Callable<Integer> {
             long elapsed = System.nanoTime() - started;
             double jitFraction = (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMsAtStart)
                     * 1e6 / elapsed;
-            long processCpu = processCpuNanos() - processCpuAtStart;
+            long processCpu = CpuTimes.processNanos() - processCpuAtStart;
             Map<String, Long> cpu = CpuTimes.now().since(cpuAtStart, name -> threadGroup(name, applicationId));
             while (offsets.committed(applicationId, Topics.FRAMES_RAW.name()) < startOffset + count) {
                 awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
@@ -374,14 +374,6 @@ public final class IngestBenchmark implements Callable<Integer> {
         }
         micros.put(CPU_GROUPS.get(CPU_GROUPS.size() - 1), Math.round(Math.max(0, processNanos - javaTotal) / 1e2 / frames) / 10.0);
         return micros;
-    }
-
-    private static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime();
-        }
-        throw new IllegalStateException("this JVM does not report its process CPU time"
-                + " (no com.sun.management.OperatingSystemMXBean); run the benchmark on HotSpot");
     }
 
     private static long currentThreadCpuNanos() {

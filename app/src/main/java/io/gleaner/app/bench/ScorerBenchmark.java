@@ -247,14 +247,6 @@ public final class ScorerBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static long processCpuNanos() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime();
-        }
-        throw new IllegalStateException("this JVM does not report its process CPU time; run the benchmark on HotSpot");
-    }
-
     /**
      * (a) and (b) in {@value #ROUNDS} alternating rounds of {@code n / ROUNDS} frames each. (a): the
      * input buffer is filled from the pool before the clock starts and every batch is a forward
@@ -360,7 +352,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
          */
         void time(int batches, int batchSize, Batch batch, Runnable drain, LongSupplier cpu) throws IOException {
             long thread0 = cpu.getAsLong();
-            long process0 = processCpuNanos();
+            long process0 = CpuTimes.processNanos();
             for (int b = 0; b < batches; b++) {
                 long t0 = System.nanoTime();
                 batch.run(batchSize);
@@ -373,7 +365,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
             drain.run();
             nanos += System.nanoTime() - t0;
             threadCpu += cpu.getAsLong() - thread0;
-            processCpu += processCpuNanos() - process0;
+            processCpu += CpuTimes.processNanos() - process0;
         }
 
         Run run() {
@@ -454,7 +446,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 long started = System.nanoTime();
                 long rssTimedStart = rssBytes();
                 CpuTimes cpuAtStart = CpuTimes.now();
-                long processCpuAtStart = processCpuNanos();
+                long processCpuAtStart = CpuTimes.processNanos();
                 long heapTimedStart = Runtime.getRuntime().totalMemory();
                 while (metrics.framesScored() < n) {
                     await(running, metrics, deadline, n);
@@ -465,7 +457,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 Map<String, Long> groups = CpuTimes.now().since(cpuAtStart, name -> threadGroup(name, applicationId));
                 long scoringThreadsCpu = groups.getOrDefault("stream thread", 0L)
                         + groups.getOrDefault(FORWARD_THREAD_GROUP, 0L);
-                long processNanos = processCpuNanos() - processCpuAtStart;
+                long processNanos = CpuTimes.processNanos() - processCpuAtStart;
                 long heapAfter = Runtime.getRuntime().totalMemory();
                 double[] latencies = metrics.recentBatchLatenciesMillis((int) (metrics.batches() - batchesAtStart));
                 while (offsets.committed(applicationId, Topics.FRAMES_VALID.name()) < startOffset + n) {

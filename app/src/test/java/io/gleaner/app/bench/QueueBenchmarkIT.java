@@ -27,7 +27,7 @@ class QueueBenchmarkIT {
         String text = out.toString();
         assertThat(exit).as(text).isZero();
         assertThat(text).contains("device:", "conditions:", "after the lapse 100/100 were claimable or labeled by others",
-                "0 claimed before it lapsed");
+                "0 claimed before it lapsed", "CPU per pair: this JVM ");
         String last = text.strip().lines().reduce((a, b) -> b).orElseThrow();
         Matcher result = RESULT.matcher(last);
         assertThat(result.matches()).as(last).isTrue();
