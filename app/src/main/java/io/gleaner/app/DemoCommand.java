@@ -67,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
 
         EmbeddedKafka kafka = null;
         EmbeddedDatabase database = null;
+        String result;
         try {
             String bootstrap = bootstrapServers;
             if (bootstrap == null) {
@@ -104,14 +105,14 @@ final class DemoCommand implements Callable<Integer> {
                         : "  the embedded broker and database stop with this command (--keep-running keeps them up)");
             }
             out.printf(Locale.ROOT, "took %.0f s%n", seconds);
-            out.printf(Locale.ROOT, "RESULT demo rounds=%d harvested=%d labeled=%d model_version=%s "
-                            + "rare_error_first=%.4f rare_error_last=%.4f dlq=%d seconds=%.0f%n",
+            result = String.format(Locale.ROOT, "RESULT demo rounds=%d harvested=%d labeled=%d model_version=%s "
+                            + "rare_error_first=%.4f rare_error_last=%.4f dlq=%d seconds=%.0f",
                     summary.rounds().size(), summary.harvested(), summary.labeled(), summary.modelVersion(),
                     summary.rareErrorFirst(), summary.rareErrorLast(), summary.deadLettered(), seconds);
             if (keepRunning) {
+                out.println(result);
                 new CountDownLatch(1).await();
             }
-            return 0;
         } finally {
             if (database != null) {
                 database.close();
@@ -120,6 +121,10 @@ final class DemoCommand implements Callable<Integer> {
                 kafka.close();
             }
         }
+        // After the embedded broker and database have stopped, whose shutdown logs on stderr: the
+        // RESULT line is the last line of the output, whether or not stderr goes with it.
+        out.println(result);
+        return 0;
     }
 
     private static String format(RoundReport r) {
