@@ -79,7 +79,8 @@ class MigrationsIT {
             }
             assertThat(rows).containsExactly("frame-1 {bob,alice}", "frame-2 {}");
         } finally {
-            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            try (Connection connection = dataSource.getConnection();
+                 Statement statement = connection.createStatement()) {
                 statement.execute("DROP SCHEMA " + schema + " CASCADE");
             }
         }

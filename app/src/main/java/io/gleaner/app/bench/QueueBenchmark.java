@@ -252,7 +252,8 @@ public final class QueueBenchmark implements Callable<Integer> {
                 System.getProperty("java.runtime.version"), databaseSettings(pool));
         out.printf(Locale.ROOT, "conditions: %s, schema %s (dropped after); %d clients, each claim(1) then submit, for %d s;"
                         + " pool of %d connections; %d-byte images; feeder inserts %d tasks when under %d are"
-                        + " left, %d a transaction as the queue sink writes them; at %d s one more client claims %d tasks with a %d s lease and stops%n",
+                        + " left, %d a transaction as the queue sink writes them; at %d s one more client claims"
+                        + " %d tasks with a %d s lease and stops%n",
                 where, schema, clients, durationSeconds, connections(), imageBytes, REFILL_BATCH, REFILL_BELOW,
                 SinkBatchConfig.defaults().maxEdgeCases(), durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
         out.flush();
