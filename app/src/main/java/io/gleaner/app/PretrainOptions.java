@@ -131,7 +131,8 @@ final class PretrainOptions {
         return new PretrainConfig(d.method(), epochs, batch, learningRate == null ? d.learningRate() : learningRate,
                 d.warmupFraction(), d.weightDecay(), temperature == null ? d.temperature() : temperature,
                 d.vicregInvariance(), d.vicregVariance(), d.vicregCovariance(), d.projectorHidden(),
-                d.projectorOutput(), d.augmentation().with(augment), d.monitorImages(), d.minEffectiveRank(), d.minStd(), seed);
+                d.projectorOutput(), d.augmentation().with(augment), d.monitorImages(), d.minEffectiveRank(),
+                d.minStd(), seed);
     }
 
     Path checkpoints() {

@@ -157,7 +157,7 @@ public final class QueueBenchmark implements Callable<Integer> {
 
     /** What the clients saw, shared between them. */
     private static final class Ledger {
-        final Map<Long, String> firstClaimer = new ConcurrentHashMap<>();
+        /** When each task's first claim returned, in this JVM's nanoTime. */
         final Map<Long, Long> firstClaimedAtNanos = new ConcurrentHashMap<>();
         final Map<Long, Long> reclaimedAtNanos = new ConcurrentHashMap<>();
         final Set<Long> abandoned = ConcurrentHashMap.newKeySet();
@@ -318,8 +318,7 @@ public final class QueueBenchmark implements Callable<Integer> {
                 continue;
             }
             long taskId = claimed.get(0).taskId();
-            ledger.firstClaimedAtNanos.putIfAbsent(taskId, t1);
-            String before = ledger.firstClaimer.putIfAbsent(taskId, labeler);
+            Long before = ledger.firstClaimedAtNanos.putIfAbsent(taskId, t1);
             if (before != null) {
                 boolean abandonedOne = ledger.abandoned.contains(taskId);
                 if (abandonedOne && t1 < ledger.abandonedExpiryNanos) {
@@ -354,14 +353,13 @@ public final class QueueBenchmark implements Callable<Integer> {
         ledger.abandonedExpiryNanos = nanos + Duration.between(now, expiry).toNanos();
         for (Task task : claimed) {
             ledger.abandoned.add(task.taskId());
-            String first = ledger.firstClaimer.putIfAbsent(task.taskId(), KILLED_CLIENT);
+            Long first = ledger.firstClaimedAtNanos.putIfAbsent(task.taskId(), nanos);
             if (first != null) {
                 // A client got it before this line: right only if the lease had lapsed by then. On a
                 // loaded machine a claim of 100 tasks can outlast a short lease, which runs from the
                 // claim's start.
-                long clientAt = ledger.firstClaimedAtNanos.getOrDefault(task.taskId(), Long.MIN_VALUE);
-                if (clientAt < ledger.abandonedExpiryNanos
-                        || ledger.reclaimedAtNanos.putIfAbsent(task.taskId(), clientAt) != null) {
+                if (first < ledger.abandonedExpiryNanos
+                        || ledger.reclaimedAtNanos.putIfAbsent(task.taskId(), first) != null) {
                     ledger.doubleClaims.increment();
                 }
             }
