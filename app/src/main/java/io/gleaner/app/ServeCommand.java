@@ -6,6 +6,7 @@ import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.app.ops.OpsEndpoint;
 import io.gleaner.app.ops.OpsOptions;
 import io.gleaner.queue.ConsensusConfig;
+import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.api.QueueApiServer;
 import io.gleaner.queue.api.ServeConfig;
 import io.gleaner.queue.feedback.FeedbackRelayConfig;
@@ -68,6 +69,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Request threads, and database connections in the pool (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--batch-slots", defaultValue = "" + TaskQueue.DEFAULT_BATCH_SLOTS,
+            description = "Claims, and submits, that arrive together run as one transaction; this many such batches"
+                    + " run at once, each on one connection; 0 runs every call alone (default ${DEFAULT-VALUE}).")
+    int batchSlots;
+
     @Option(names = "--labels-required", defaultValue = "1",
             description = "Agreeing labels that make a task labeled, unless the task sets its own (default ${DEFAULT-VALUE}).")
     int labelsRequired;
@@ -96,7 +102,7 @@ final class ServeCommand implements Callable<Integer> {
         ServeConfig config = new ServeConfig(host, port, maxRequestBytes, Duration.ofSeconds(leaseSeconds),
                 Duration.ofSeconds(maxLeaseSeconds), threads,
                 new ConsensusConfig(labelsRequired, maxLabels == null ? labelsRequired : maxLabels, tolerance, tolerance),
-                Duration.ofSeconds(leaseSweepSeconds), Duration.ofSeconds(leaseGraceSeconds));
+                Duration.ofSeconds(leaseSweepSeconds), Duration.ofSeconds(leaseGraceSeconds), batchSlots);
         boolean campaigns = spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers")
                 || System.getenv("GLEANER_BOOTSTRAP_SERVERS") != null;
         if (feedbackRelay && !campaigns) {

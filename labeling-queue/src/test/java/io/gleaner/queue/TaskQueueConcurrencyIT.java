@@ -96,6 +96,8 @@ class TaskQueueConcurrencyIT {
                     SELECT count(*) FROM labels l JOIN edge_case_tasks t ON t.task_id = l.task_id
                     WHERE t.state <> 'labeled' OR NOT l.completes_task"""))
                     .as("labels on unlabeled tasks, or not completing them").isZero();
+            assertThat(queue.claimBatching().largest()).as("claims that ran in one batch, at most").isGreaterThan(1);
+            assertThat(queue.submitBatching().largest()).as("submits that ran in one batch, at most").isGreaterThan(1);
         }
     }
 

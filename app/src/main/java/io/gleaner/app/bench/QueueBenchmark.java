@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.gleaner.app.ConnectionOptions;
 import io.gleaner.app.infra.DatabaseEndpoint;
 import io.gleaner.app.infra.EmbeddedDatabase;
+import io.gleaner.queue.CoalescerStats;
+import io.gleaner.queue.ConsensusConfig;
 import io.gleaner.queue.Label;
 import io.gleaner.queue.SinkBatchConfig;
 import io.gleaner.queue.Task;
@@ -110,6 +112,11 @@ public final class QueueBenchmark implements Callable<Integer> {
                     + " plus 3 for the feeder, the killed client and the report (default ${DEFAULT-VALUE}).")
     int poolSize;
 
+    @Option(names = "--batch-slots", defaultValue = "" + TaskQueue.DEFAULT_BATCH_SLOTS,
+            description = "Batched claims, and batched submits, running at once; 0 runs every call alone, as"
+                    + " without batching (default ${DEFAULT-VALUE}, as gleaner serve).")
+    int batchSlots;
+
     @Option(names = "--image-bytes", defaultValue = "4096",
             description = "Bytes of image per task, returned by every claim (default ${DEFAULT-VALUE}).")
     int imageBytes;
@@ -177,6 +184,7 @@ public final class QueueBenchmark implements Callable<Integer> {
         requireRange(abandonedLeaseSeconds, 1, Math.max(1, durationSeconds / 2), "--abandoned-lease-seconds (at most half the duration)");
         requireRange(imageBytes, 1, 1 << 20, "--image-bytes");
         requireRange(poolSize, 0, 512, "--pool-size");
+        requireRange(batchSlots, 0, TaskQueue.MAX_BATCH_SLOTS, "--batch-slots");
         PrintWriter out = spec.commandLine().getOut();
         if (embedded) {
             Path dir = Files.createTempDirectory("gleaner-bench-queue-");
@@ -237,7 +245,7 @@ public final class QueueBenchmark implements Callable<Integer> {
     }
 
     private int measure(HikariDataSource pool, String where, String schema, PrintWriter out) throws Exception {
-        TaskQueue queue = new TaskQueue(pool);
+        TaskQueue queue = new TaskQueue(pool, ConsensusConfig.defaults(), batchSlots);
         for (int i = 0; i < clients; i++) {
             queue.ensureLabeler("bench-" + i, "labeler");
         }
@@ -251,10 +259,12 @@ public final class QueueBenchmark implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), databaseSettings(pool));
         out.printf(Locale.ROOT, "conditions: %s, schema %s (dropped after); %d clients, each claim(1) then submit, for %d s;"
-                        + " pool of %d connections; %d-byte images; feeder inserts %d tasks when under %d are"
+                        + " pool of %d connections; %s; %d-byte images; feeder inserts %d tasks when under %d are"
                         + " left, %d a transaction as the queue sink writes them; at %d s one more client claims"
                         + " %d tasks with a %d s lease and stops%n",
-                where, schema, clients, durationSeconds, connections(), imageBytes, REFILL_BATCH, REFILL_BELOW,
+                where, schema, clients, durationSeconds, connections(), batchSlots == 0 ? "no batching"
+                        : batchSlots + " batch slot" + (batchSlots == 1 ? "" : "s") + " each for claims and submits",
+                imageBytes, REFILL_BATCH, REFILL_BELOW,
                 SinkBatchConfig.defaults().maxEdgeCases(), durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
         out.flush();
 
@@ -305,7 +315,7 @@ public final class QueueBenchmark implements Callable<Integer> {
         }
         // Let the abandoned leases lapse, so that every task not labeled is claimable again.
         awaitNanos(ledger.abandonedExpiryNanos + TimeUnit.MILLISECONDS.toNanos(200));
-        return report(pool, ledger, tallies, elapsedNanos, startedNanos, cpu, out);
+        return report(pool, queue, ledger, tallies, elapsedNanos, startedNanos, cpu, out);
     }
 
     private static void work(TaskQueue queue, String labeler, Client tally, Ledger ledger, long deadline) {
@@ -366,7 +376,7 @@ public final class QueueBenchmark implements Callable<Integer> {
         }
     }
 
-    private int report(HikariDataSource pool, Ledger ledger, List<Client> tallies, long elapsedNanos,
+    private int report(HikariDataSource pool, TaskQueue queue, Ledger ledger, List<Client> tallies, long elapsedNanos,
                        long startedNanos, CpuUse cpu, PrintWriter out) throws SQLException {
         long[] pairs = Latencies.merged(tallies.stream().map(t -> t.pair).toList());
         long[] claims = Latencies.merged(tallies.stream().map(t -> t.claim).toList());
@@ -418,12 +428,19 @@ public final class QueueBenchmark implements Callable<Integer> {
                         + " labeled %d + claimable %d; acknowledged submits %d, label rows %d)%n",
                 doubleClaims, ledger.doubleClaims.sum(), leasedTwiceInDatabase, lost, inserted, labeled, claimable,
                 ledger.submitted.sum(), labels);
+        out.printf(Locale.ROOT, "batching: claims %s; submits %s%n", batching(queue.claimBatching()),
+                batching(queue.submitBatching()));
         out.println(cpu.perPair(pairs.length));
         out.printf(Locale.ROOT, "RESULT bench-queue pairs_per_s=%.0f p99_ms=%.2f double_claims=%d lost=%d%n",
                 pairsPerSecond, Latencies.percentileMs(pairs, 99), doubleClaims, lost);
         out.flush();
         boolean allBack = abandonedBack == abandonedIds.length && abandonedIds.length == abandonedLeases;
         return doubleClaims == 0 && lost == 0 && allBack ? 0 : 1;
+    }
+
+    private static String batching(CoalescerStats stats) {
+        return String.format(Locale.ROOT, "%d in %d transactions (mean %.1f, largest %d)", stats.requests(),
+                stats.batches(), stats.meanBatch(), stats.largest());
     }
 
     private static void row(PrintWriter out, String name, long[] sorted, double seconds) {

@@ -197,7 +197,7 @@ public final class QueueApiServer implements AutoCloseable {
         this.retrainRequests = new RetrainRequests(dataSource);
         this.lineage = new Lineage(dataSource);
         this.config = config;
-        this.queue = new TaskQueue(dataSource, config.consensus());
+        this.queue = new TaskQueue(dataSource, config.consensus(), config.batchSlots());
         this.admin = new QueueAdmin(dataSource);
         this.tokens = new ApiTokens(dataSource);
         this.report = new TeamReport(dataSource, config.consensus());

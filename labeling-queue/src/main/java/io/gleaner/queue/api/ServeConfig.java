@@ -1,6 +1,7 @@
 package io.gleaner.queue.api;
 
 import io.gleaner.queue.ConsensusConfig;
+import io.gleaner.queue.TaskQueue;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,6 +19,8 @@ import java.util.Objects;
  *     the dashboard count them as waiting (a claim takes a lapsed task either way)
  * @param leaseSweepGrace how long a lapsed lease stays leased before a sweep returns it, so a late
  *     submit from its holder still hears "lease expired" rather than "not leased"
+ * @param batchSlots batched claims, and batched submits, that run at once; 0 runs every claim and
+ *     submit alone ({@link TaskQueue#TaskQueue(javax.sql.DataSource, ConsensusConfig, int)})
  */
 public record ServeConfig(
         String host,
@@ -28,7 +31,8 @@ public record ServeConfig(
         int threads,
         ConsensusConfig consensus,
         Duration leaseSweepEvery,
-        Duration leaseSweepGrace) {
+        Duration leaseSweepGrace,
+        int batchSlots) {
     /** A label's JSON with 2,000 characters of notes is under 10 KiB; 64 KiB leaves room and stops abuse. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 
@@ -67,6 +71,10 @@ public record ServeConfig(
             throw new IllegalArgumentException("lease sweep grace is " + leaseSweepGrace
                     + ", must be 0 .. 1 h (--lease-grace-seconds)");
         }
+        if (batchSlots < 0 || batchSlots > TaskQueue.MAX_BATCH_SLOTS) {
+            throw new IllegalArgumentException("batch slots is " + batchSlots + ", must be 0 (no batching) .. "
+                    + TaskQueue.MAX_BATCH_SLOTS + " (--batch-slots)");
+        }
     }
 
     /** The default {@link #leaseSweepEvery}. */
@@ -76,21 +84,30 @@ public record ServeConfig(
 
     /**
      * Local only, port 8080, 64 KiB requests, 5-minute leases (at most 1 hour), 16 threads, one label
-     * final, lapsed leases swept every 30 s after a minute's grace.
+     * final, lapsed leases swept every 30 s after a minute's grace, claims and submits batched in
+     * {@link TaskQueue#DEFAULT_BATCH_SLOTS} slot.
      */
     public static ServeConfig defaults() {
         return new ServeConfig("127.0.0.1", 8080, DEFAULT_MAX_REQUEST_BYTES, Duration.ofMinutes(5),
-                Duration.ofHours(1), 16, ConsensusConfig.defaults(), DEFAULT_LEASE_SWEEP_EVERY, DEFAULT_LEASE_SWEEP_GRACE);
+                Duration.ofHours(1), 16, ConsensusConfig.defaults(), DEFAULT_LEASE_SWEEP_EVERY, DEFAULT_LEASE_SWEEP_GRACE,
+                TaskQueue.DEFAULT_BATCH_SLOTS);
     }
 
     /** These settings on another port. */
     public ServeConfig withPort(int newPort) {
         return new ServeConfig(host, newPort, maxRequestBytes, defaultLease, maxLease, threads, consensus,
-                leaseSweepEvery, leaseSweepGrace);
+                leaseSweepEvery, leaseSweepGrace, batchSlots);
     }
 
     /** These settings with another lease sweep. */
     public ServeConfig withLeaseSweep(Duration every, Duration grace) {
-        return new ServeConfig(host, port, maxRequestBytes, defaultLease, maxLease, threads, consensus, every, grace);
+        return new ServeConfig(host, port, maxRequestBytes, defaultLease, maxLease, threads, consensus, every, grace,
+                batchSlots);
+    }
+
+    /** These settings with another number of batch slots. */
+    public ServeConfig withBatchSlots(int slots) {
+        return new ServeConfig(host, port, maxRequestBytes, defaultLease, maxLease, threads, consensus,
+                leaseSweepEvery, leaseSweepGrace, slots);
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ServeConfigTest {
     private static ServeConfig with(String host, int port, int bytes, Duration lease, Duration max, int threads) {
         return new ServeConfig(host, port, bytes, lease, max, threads, ConsensusConfig.defaults(),
-                ServeConfig.DEFAULT_LEASE_SWEEP_EVERY, ServeConfig.DEFAULT_LEASE_SWEEP_GRACE);
+                ServeConfig.DEFAULT_LEASE_SWEEP_EVERY, ServeConfig.DEFAULT_LEASE_SWEEP_GRACE, 1);
     }
 
     @Test
@@ -37,5 +37,8 @@ class ServeConfigTest {
                 .hasMessageContaining("--lease-sweep-seconds");
         assertThatThrownBy(() -> valid.withLeaseSweep(Duration.ofSeconds(30), Duration.ofSeconds(-1)))
                 .hasMessageContaining("--lease-grace-seconds");
+        assertThatThrownBy(() -> valid.withBatchSlots(-1)).hasMessageContaining("--batch-slots");
+        assertThatThrownBy(() -> valid.withBatchSlots(65)).hasMessageContaining("--batch-slots");
+        assertThat(valid.withBatchSlots(0).batchSlots()).isZero();
     }
 }

@@ -1,0 +1,18 @@
+package io.gleaner.queue;
+
+/**
+ * How concurrent calls were batched: a batch is one transaction for many callers.
+ *
+ * @param batches batches run
+ * @param requests calls they carried; {@code requests / batches} is the mean batch
+ * @param largest the most calls one batch carried
+ */
+public record CoalescerStats(long batches, long requests, long largest) {
+    /** Nothing batched. */
+    public static final CoalescerStats NONE = new CoalescerStats(0, 0, 0);
+
+    /** Calls per batch, or 0 before the first. */
+    public double meanBatch() {
+        return batches == 0 ? 0 : (double) requests / batches;
+    }
+}
