@@ -299,47 +299,45 @@ public final class TaskQueue {
 
     /**
      * {@link #SUBMIT_FIRST_LABEL} for a batch of submits to different tasks, in one statement and
-     * one durable commit (see {@link #submitTogether}). The tasks are locked in task-id order, so
-     * two batches never wait on each other in a cycle. One row per submit, in the order bound: the
-     * task as it was locked ({@code found} false when there is no such task) and the new label's
-     * id, or {@code NULL} when that submit wrote nothing. Bind task ids, labelers, scenes,
-     * steerings, accelerations and notes as arrays, one element per submit, then the queue's
+     * one durable commit (see {@link #submitTogether}). Unlike it, the check is the update's own
+     * condition rather than a lock taken first: a task is labeled only if, in its newest version
+     * (READ COMMITTED re-checks a row that changed under the statement), it is leased to that
+     * submit's labeler, the lease is live and one label completes it. That spares each task a
+     * lock and its WAL record. One row per submit, in the order bound: the task as the statement
+     * found it ({@code found} false when there is no such task) and the new label's id, or
+     * {@code NULL} when that submit wrote nothing. Bind task ids, labelers, scenes, steerings,
+     * accelerations and notes as arrays, one element per submit, then the queue's
      * {@code labels_required} and the label-order lock key.
+     *
+     * <p>Rows are locked in the order the join meets them, so two batches that share tasks (a
+     * task submitted twice at once, through two instances) can deadlock; PostgreSQL then fails
+     * one, and its callers run alone.
      */
     static final String SUBMIT_FIRST_LABELS = """
             WITH request AS (
                 SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::real[], ?::real[], ?::text[])
                     WITH ORDINALITY AS r(task_id, labeler_id, scene, steering, acceleration, notes, ord)
-            ), task AS (
-                SELECT t.task_id, t.state::text AS state, t.lease_owner, t.lease_expires_at,
-                       t.lease_expires_at > now() AS lease_live, t.labels_required, t.max_labels
-                FROM edge_case_tasks t
-                WHERE t.task_id IN (SELECT task_id FROM request)
-                ORDER BY t.task_id
-                FOR UPDATE
-            ), held AS (
-                SELECT request.*
-                FROM request JOIN task ON task.task_id = request.task_id
-                WHERE task.state = 'leased' AND task.lease_owner = request.labeler_id AND task.lease_live
-                  AND coalesce(task.labels_required, ?) = 1
-            ), label_order AS (
-                SELECT pg_advisory_xact_lock_shared(?) FROM (SELECT 1 FROM held LIMIT 1) any_held
-            ), label AS (
-                INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
-                SELECT held.task_id, held.labeler_id, held.scene, held.steering, held.acceleration, held.notes, true
-                FROM held, label_order
-                RETURNING label_id, task_id, labeler_id
             ), ended AS (
                 UPDATE edge_case_tasks t
                 SET state = 'labeled', lease_owner = NULL, lease_expires_at = NULL,
-                    labeled_by = array_append(t.labeled_by, label.labeler_id)
-                FROM label
-                WHERE t.task_id = label.task_id
+                    labeled_by = array_append(t.labeled_by, request.labeler_id)
+                FROM request
+                WHERE t.task_id = request.task_id AND t.state = 'leased' AND t.lease_owner = request.labeler_id
+                  AND t.lease_expires_at > now() AND coalesce(t.labels_required, ?) = 1
+                RETURNING request.*
+            ), label_order AS (
+                SELECT pg_advisory_xact_lock_shared(?) FROM (SELECT 1 FROM ended LIMIT 1) any_ended
+            ), label AS (
+                INSERT INTO labels (task_id, labeler_id, scene, steering, acceleration, notes, completes_task)
+                SELECT ended.task_id, ended.labeler_id, ended.scene, ended.steering, ended.acceleration,
+                       ended.notes, true
+                FROM ended, label_order
+                RETURNING label_id, task_id
             )
-            SELECT task.state, task.lease_owner, task.lease_expires_at, task.lease_live,
-                   task.labels_required, task.max_labels, label.label_id, task.task_id IS NOT NULL AS found
+            SELECT t.state::text, t.lease_owner, t.lease_expires_at, t.lease_expires_at > now(),
+                   t.labels_required, t.max_labels, label.label_id, t.task_id IS NOT NULL AS found
             FROM request
-            LEFT JOIN task ON task.task_id = request.task_id
+            LEFT JOIN edge_case_tasks t ON t.task_id = request.task_id
             LEFT JOIN label ON label.task_id = request.task_id
             ORDER BY request.ord
             """;
