@@ -5,6 +5,7 @@ import io.gleaner.app.ops.DatabaseGauges;
 import io.gleaner.app.ops.KafkaClientSettings;
 import io.gleaner.app.ops.OpsEndpoint;
 import io.gleaner.app.ops.OpsOptions;
+import io.gleaner.app.ops.QueueBatchMeters;
 import io.gleaner.queue.ConsensusConfig;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.api.QueueApiServer;
@@ -120,6 +121,7 @@ final class ServeCommand implements Callable<Integer> {
              KafkaCampaignPublisher publisher = campaigns ? new KafkaCampaignPublisher(kafka) : null;
              QueueApiServer server = publisher != null ? QueueApiServer.start(pool, config, publisher)
                      : QueueApiServer.start(pool, config)) {
+            endpoint.bind(new QueueBatchMeters(server.queue()));
             System.out.println(publisher != null ? "campaigns started from the dashboard go to " + connection.bootstrapServers()
                     : "campaigns cannot be started from the dashboard: give --bootstrap-servers to enable them");
             System.out.printf("serving the labeling queue on http://%s:%d%s (health: /health); Ctrl-C to stop%n",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gleaner.ingest.IngestMetrics;
+import io.gleaner.queue.TaskQueue;
 import io.gleaner.scorer.ModelHolder;
 import io.gleaner.scorer.ScorerMetrics;
 import io.gleaner.uncertainty.SelectionMetrics;
@@ -90,6 +91,7 @@ class MonitoringDefinitionsTest {
             endpoint.bind(new IngestMeters(new IngestMetrics()));
             endpoint.bind(new ScorerMeters(new ScorerMetrics(holder)));
             endpoint.bind(new SelectionMeters(new SelectionMetrics()));
+            endpoint.bind(new QueueBatchMeters(new TaskQueue(nowhere)));
             endpoint.bind(new DatabaseGauges(nowhere, EnumSet.allOf(DatabaseGauges.Reading.class), "driving",
                     Duration.ofHours(1)));
             endpoint.watch(streams);

@@ -268,6 +268,11 @@ public final class QueueApiServer implements AutoCloseable {
         return api;
     }
 
+    /** The queue its requests work on, for its meters. */
+    public TaskQueue queue() {
+        return queue;
+    }
+
     /** The port it listens on (the chosen one when the config asked for 0). */
     public int port() {
         return server.getAddress().getPort();
