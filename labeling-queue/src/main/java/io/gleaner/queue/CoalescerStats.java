@@ -11,6 +11,11 @@ public record CoalescerStats(long batches, long requests, long largest) {
     /** Nothing batched. */
     public static final CoalescerStats NONE = new CoalescerStats(0, 0, 0);
 
+    /** What ran after {@code earlier} was read; {@code largest} stays the largest since the start. */
+    public CoalescerStats since(CoalescerStats earlier) {
+        return new CoalescerStats(batches - earlier.batches, requests - earlier.requests, largest);
+    }
+
     /** Calls per batch, or 0 before the first. */
     public double meanBatch() {
         return batches == 0 ? 0 : (double) requests / batches;

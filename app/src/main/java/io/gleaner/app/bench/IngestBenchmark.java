@@ -145,7 +145,7 @@ public final class IngestBenchmark implements Callable<Integer> {
                 sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
                 sample.bytes() / frames, partitions, tuned ? "tuned " + tuning() : "default");
 
-        JitWarmUp.untilQuiet("loop", maxWarmups, System.out, () -> {
+        JitWarmUp.untilQuiet("loop", maxWarmups, System.out::println, () -> {
             long started = System.nanoTime();
             runLoop(sample, config);
             return System.nanoTime() - started;
@@ -269,7 +269,7 @@ public final class IngestBenchmark implements Callable<Integer> {
             try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
                  Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers())) {
                 int[] warmups = {0};
-                JitWarmUp.untilQuiet("stage", maxWarmups, System.out, () -> {
+                JitWarmUp.untilQuiet("stage", maxWarmups, System.out::println, () -> {
                     long started = System.nanoTime();
                     runStageOnce("stage warm-up", ++warmups[0], sample, config, tuned, kafka, offsets, producer, workDir);
                     return System.nanoTime() - started;

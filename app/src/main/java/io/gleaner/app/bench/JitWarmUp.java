@@ -1,9 +1,9 @@
 package io.gleaner.app.bench;
 
-import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Untimed repetitions of a measurement until the JIT compiler is done with the code it runs. The
@@ -25,9 +25,9 @@ final class JitWarmUp {
 
     /**
      * Runs {@code repetition} until the JIT compiler is quiet during one, or {@code maxWarmups}
-     * times, printing each repetition's compile share to {@code out}.
+     * times, reporting each repetition's compile share as a line to {@code out}.
      */
-    static void untilQuiet(String what, int maxWarmups, PrintStream out, Repetition repetition) throws Exception {
+    static void untilQuiet(String what, int maxWarmups, Consumer<String> out, Repetition repetition) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             throw new IllegalStateException("this JVM does not report JIT compilation time; run the benchmark on HotSpot");
@@ -36,12 +36,13 @@ final class JitWarmUp {
             long jitMsBefore = jit.getTotalCompilationTime();
             long wallNanos = repetition.run();
             double jitFraction = (jit.getTotalCompilationTime() - jitMsBefore) * 1e6 / wallNanos;
-            out.printf(Locale.ROOT, "%s warm-up %d: JIT compiling %.1f%% of the time%n", what, warmup, 100 * jitFraction);
+            out.accept(String.format(Locale.ROOT, "%s warm-up %d: JIT compiling %.1f%% of the time", what, warmup,
+                    100 * jitFraction));
             if (jitFraction < QUIET_FRACTION) {
                 return;
             }
         }
-        out.printf(Locale.ROOT, "%s: the JIT compiler was still busy after %d warm-ups; timing anyway"
-                + " (raise --max-warmups for steadier figures)%n", what, maxWarmups);
+        out.accept(String.format(Locale.ROOT, "%s: the JIT compiler was still busy after %d warm-ups; timing anyway"
+                + " (raise --max-warmups for steadier figures)", what, maxWarmups));
     }
 }

@@ -53,8 +53,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code gleaner bench queue}: claim+submit pairs per second through {@link TaskQueue} on
  * PostgreSQL, with N concurrent clients (threads, each its own labeler, on a pool of connections)
- * that each claim one task and submit a label for it, for a fixed time. A feeder inserts tasks in
- * bulk so the queue never runs dry. A third of the way in, one more client claims 100 tasks with a
+ * that each claim one task and submit a label for it, for a fixed time, after untimed rounds that
+ * let the JIT compiler finish ({@link JitWarmUp}: cold, C2 took 44% of the bench JVM's CPU 15 s
+ * in). The queue batches the clients' concurrent calls as {@code serve}'s does
+ * ({@code --batch-slots}). A feeder inserts tasks in bulk so the queue never runs dry. A third of the way in, one more client claims 100 tasks with a
  * short lease and stops without releasing them, as a killed client would; the bench checks that
  * all of them are claimed again, and none before the lease ran out.
  *
@@ -111,6 +113,15 @@ public final class QueueBenchmark implements Callable<Integer> {
             description = "Database connections the clients share, as a serve process would; 0: one per client"
                     + " plus 3 for the feeder, the killed client and the report (default ${DEFAULT-VALUE}).")
     int poolSize;
+
+    @Option(names = "--warmup-seconds", defaultValue = "5",
+            description = "Length of each untimed warm-up round of the clients (default ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--max-warmups", defaultValue = "6",
+            description = "Most warm-up rounds before the timed run; they stop once the JIT compiler is quiet"
+                    + " during one; 0 times a cold JVM (default ${DEFAULT-VALUE}).")
+    int maxWarmups;
 
     @Option(names = "--batch-slots", defaultValue = "" + TaskQueue.DEFAULT_BATCH_SLOTS,
             description = "Batched claims, and batched submits, running at once; 0 runs every call alone, as"
@@ -185,6 +196,8 @@ public final class QueueBenchmark implements Callable<Integer> {
         requireRange(imageBytes, 1, 1 << 20, "--image-bytes");
         requireRange(poolSize, 0, 512, "--pool-size");
         requireRange(batchSlots, 0, TaskQueue.MAX_BATCH_SLOTS, "--batch-slots");
+        requireRange(warmupSeconds, 1, 600, "--warmup-seconds");
+        requireRange(maxWarmups, 0, 50, "--max-warmups");
         PrintWriter out = spec.commandLine().getOut();
         if (embedded) {
             Path dir = Files.createTempDirectory("gleaner-bench-queue-");
@@ -258,11 +271,12 @@ public final class QueueBenchmark implements Callable<Integer> {
         out.printf(Locale.ROOT, "device:     %s, %d cores, %s %s; %s%n", IngestBenchmark.cpuModel(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), databaseSettings(pool));
-        out.printf(Locale.ROOT, "conditions: %s, schema %s (dropped after); %d clients, each claim(1) then submit, for %d s;"
+        out.printf(Locale.ROOT, "conditions: %s, schema %s (dropped after); %d clients, each claim(1) then submit, for %d s"
+                        + " after up to %d untimed rounds of %d s that end once the JIT compiler is quiet;"
                         + " pool of %d connections; %s; %d-byte images; feeder inserts %d tasks when under %d are"
                         + " left, %d a transaction as the queue sink writes them; at %d s one more client claims"
                         + " %d tasks with a %d s lease and stops%n",
-                where, schema, clients, durationSeconds, connections(), batchSlots == 0 ? "no batching"
+                where, schema, clients, durationSeconds, maxWarmups, warmupSeconds, connections(), batchSlots == 0 ? "no batching"
                         : batchSlots + " batch slot" + (batchSlots == 1 ? "" : "s") + " each for claims and submits",
                 imageBytes, REFILL_BATCH, REFILL_BELOW,
                 SinkBatchConfig.defaults().maxEdgeCases(), durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
@@ -272,8 +286,11 @@ public final class QueueBenchmark implements Callable<Integer> {
         ExecutorService workers = Executors.newFixedThreadPool(clients + 1);
         List<Client> tallies = new ArrayList<>();
         List<Future<?>> running = new ArrayList<>();
-        CountDownLatch start = new CountDownLatch(1);
         CpuUse cpuAtStart;
+        CoalescerStats claimsAtStart;
+        CoalescerStats submitsAtStart;
+        CoalescerStats claimBatches;
+        CoalescerStats submitBatches;
         CpuUse cpu;
         long startedNanos;
         long elapsedNanos;
@@ -283,20 +300,26 @@ public final class QueueBenchmark implements Callable<Integer> {
                     seed(pool, ledger, image, REFILL_BATCH);
                 }
             }, 100, 100, TimeUnit.MILLISECONDS);
+            if (maxWarmups > 0) {
+                JitWarmUp.untilQuiet("clients", maxWarmups, line -> {
+                    out.println(line);
+                    out.flush();
+                }, () -> {
+                    long warmupStart = System.nanoTime();
+                    List<Future<?>> warming = startClients(queue, ledger, workers, new ArrayList<>(),
+                            warmupStart + TimeUnit.SECONDS.toNanos(warmupSeconds));
+                    for (Future<?> client : warming) {
+                        client.get();
+                    }
+                    return System.nanoTime() - warmupStart;
+                });
+            }
+            claimsAtStart = queue.claimBatching();
+            submitsAtStart = queue.submitBatching();
             cpuAtStart = CpuUse.now();
             startedNanos = System.nanoTime();
-            long deadline = startedNanos + TimeUnit.SECONDS.toNanos(durationSeconds);
-            for (int i = 0; i < clients; i++) {
-                Client tally = new Client();
-                tallies.add(tally);
-                String labeler = "bench-" + i;
-                running.add(workers.submit(() -> {
-                    start.await();
-                    work(queue, labeler, tally, ledger, deadline);
-                    return null;
-                }));
-            }
-            start.countDown();
+            running.addAll(startClients(queue, ledger, workers, tallies,
+                    startedNanos + TimeUnit.SECONDS.toNanos(durationSeconds)));
             Future<?> killed = workers.submit(() -> {
                 awaitNanos(startedNanos + TimeUnit.SECONDS.toNanos(durationSeconds) / 3);
                 abandon(queue, ledger);
@@ -306,6 +329,8 @@ public final class QueueBenchmark implements Callable<Integer> {
                 client.get();
             }
             elapsedNanos = System.nanoTime() - startedNanos;
+            claimBatches = queue.claimBatching().since(claimsAtStart);
+            submitBatches = queue.submitBatching().since(submitsAtStart);
             cpu = CpuUse.now().since(cpuAtStart);
             killed.get();
         } finally {
@@ -315,7 +340,26 @@ public final class QueueBenchmark implements Callable<Integer> {
         }
         // Let the abandoned leases lapse, so that every task not labeled is claimable again.
         awaitNanos(ledger.abandonedExpiryNanos + TimeUnit.MILLISECONDS.toNanos(200));
-        return report(pool, queue, ledger, tallies, elapsedNanos, startedNanos, cpu, out);
+        return report(pool, ledger, tallies, elapsedNanos, startedNanos, cpu, claimBatches, submitBatches, out);
+    }
+
+    /** Starts every client together, each adding its tally to {@code tallies}; they stop at {@code deadline}. */
+    private List<Future<?>> startClients(TaskQueue queue, Ledger ledger, ExecutorService workers, List<Client> tallies,
+                                         long deadline) {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> running = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Client tally = new Client();
+            tallies.add(tally);
+            String labeler = "bench-" + i;
+            running.add(workers.submit(() -> {
+                start.await();
+                work(queue, labeler, tally, ledger, deadline);
+                return null;
+            }));
+        }
+        start.countDown();
+        return running;
     }
 
     private static void work(TaskQueue queue, String labeler, Client tally, Ledger ledger, long deadline) {
@@ -376,8 +420,9 @@ public final class QueueBenchmark implements Callable<Integer> {
         }
     }
 
-    private int report(HikariDataSource pool, TaskQueue queue, Ledger ledger, List<Client> tallies, long elapsedNanos,
-                       long startedNanos, CpuUse cpu, PrintWriter out) throws SQLException {
+    private int report(HikariDataSource pool, Ledger ledger, List<Client> tallies, long elapsedNanos,
+                       long startedNanos, CpuUse cpu, CoalescerStats claimBatches, CoalescerStats submitBatches, PrintWriter out)
+            throws SQLException {
         long[] pairs = Latencies.merged(tallies.stream().map(t -> t.pair).toList());
         long[] claims = Latencies.merged(tallies.stream().map(t -> t.claim).toList());
         long[] submits = Latencies.merged(tallies.stream().map(t -> t.submit).toList());
@@ -428,8 +473,11 @@ public final class QueueBenchmark implements Callable<Integer> {
                         + " labeled %d + claimable %d; acknowledged submits %d, label rows %d)%n",
                 doubleClaims, ledger.doubleClaims.sum(), leasedTwiceInDatabase, lost, inserted, labeled, claimable,
                 ledger.submitted.sum(), labels);
-        out.printf(Locale.ROOT, "batching: claims %s; submits %s%n", batching(queue.claimBatching()),
-                batching(queue.submitBatching()));
+        if (batchSlots == 0) {
+            out.println("batching: off (--batch-slots 0), every claim and submit ran alone");
+        } else {
+            out.printf(Locale.ROOT, "batching: claims %s; submits %s%n", batching(claimBatches), batching(submitBatches));
+        }
         out.println(cpu.perPair(pairs.length));
         out.printf(Locale.ROOT, "RESULT bench-queue pairs_per_s=%.0f p99_ms=%.2f double_claims=%d lost=%d%n",
                 pairsPerSecond, Latencies.percentileMs(pairs, 99), doubleClaims, lost);
@@ -439,7 +487,7 @@ public final class QueueBenchmark implements Callable<Integer> {
     }
 
     private static String batching(CoalescerStats stats) {
-        return String.format(Locale.ROOT, "%d in %d transactions (mean %.1f, largest %d)", stats.requests(),
+        return String.format(Locale.ROOT, "%d in %d transactions (mean %.1f, largest %d since the start)", stats.requests(),
                 stats.batches(), stats.meanBatch(), stats.largest());
     }
 

@@ -395,7 +395,7 @@ public final class ScorerBenchmark implements Callable<Integer> {
                 StageContext context = new StageContext(config, pool, kafka, offsets, producer, workDir);
                 int warmFrames = Math.min(n, WARM_UP_FRAMES);
                 int[] warmups = {0};
-                JitWarmUp.untilQuiet("(c) stage", quick ? 1 : maxWarmups, out, () -> {
+                JitWarmUp.untilQuiet("(c) stage", quick ? 1 : maxWarmups, out::println, () -> {
                     long started = System.nanoTime();
                     StageRun run = runStage(context, APPLICATION_ID + "-warm-up-" + ++warmups[0], warmFrames);
                     out.printf(Locale.ROOT, "(c) warm-up %d: %.0f frames/s%n", warmups[0], run.run().framesPerSecond());

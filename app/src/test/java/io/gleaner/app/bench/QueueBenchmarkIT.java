@@ -22,12 +22,13 @@ class QueueBenchmarkIT {
         cli.setOut(new PrintWriter(out));
 
         int exit = cli.execute("bench", "queue", "--embedded", "--duration-seconds", "4", "--clients", "8",
-                "--abandoned-lease-seconds", "1");
+                "--abandoned-lease-seconds", "1", "--warmup-seconds", "1", "--max-warmups", "1");
 
         String text = out.toString();
         assertThat(exit).as(text).isZero();
         assertThat(text).contains("device:", "conditions:", "after the lapse 100/100 were claimable or labeled by others",
-                "0 claimed before it lapsed", "CPU per pair: this JVM ");
+                "0 claimed before it lapsed", "CPU per pair: this JVM ", "clients warm-up 1: JIT compiling",
+                "batching: claims ");
         String last = text.strip().lines().reduce((a, b) -> b).orElseThrow();
         Matcher result = RESULT.matcher(last);
         assertThat(result.matches()).as(last).isTrue();
