@@ -64,11 +64,7 @@ class TaskQueueBatchIT {
     @Test
     void aTaskSomeoneInTheBatchLabeledGoesToNobodyThereAndItsSlotsClaimRunsAlone() {
         TaskQueue queue = new TaskQueue(dataSource, ConsensusConfig.agreeing(2, 2));
-        queue.ensureLabeler("ann", "labeler");
-        store.insert(EdgeCases.edgeCase("frame-best", 0.9));
-        store.insert(EdgeCases.edgeCase("frame-next", 0.5));
-        long best = queue.claim("ann", 1, LEASE).get(0).taskId();
-        assertThat(queue.submit(best, "ann", LABEL).taskState()).isEqualTo("pending");
+        long best = annLabelsTheBestOf(queue, "frame-next");
 
         List<List<Task>> answers = queue.claimTogether(List.of(new ClaimRequest("ben", 1, 60),
                 new ClaimRequest("ann", 1, 60)));
@@ -81,12 +77,7 @@ class TaskQueueBatchIT {
     @Test
     void aTaskEveryoneInTheBatchLabeledIsPassedOver() {
         TaskQueue queue = new TaskQueue(dataSource, ConsensusConfig.agreeing(2, 2));
-        queue.ensureLabeler("ann", "labeler");
-        store.insert(EdgeCases.edgeCase("frame-best", 0.9));
-        store.insert(EdgeCases.edgeCase("frame-a", 0.5));
-        store.insert(EdgeCases.edgeCase("frame-b", 0.4));
-        long best = queue.claim("ann", 1, LEASE).get(0).taskId();
-        queue.submit(best, "ann", LABEL);
+        annLabelsTheBestOf(queue, "frame-a", "frame-b");
 
         List<List<Task>> answers = queue.claimTogether(List.of(new ClaimRequest("ann", 1, 60),
                 new ClaimRequest("ann", 1, 60)));
@@ -153,5 +144,20 @@ class TaskQueueBatchIT {
         assertThat(answers.get(0).labelId()).isNotNull();
         assertThat(answers.get(1)).isNull();
         assertThat(db.longValue("SELECT count(*) FROM labels")).isOne();
+    }
+
+    /**
+     * Inserts frame-best and {@code others} (with falling priorities), and has ann claim and label
+     * frame-best, which then waits for a second label; returns its task id.
+     */
+    private long annLabelsTheBestOf(TaskQueue queue, String... others) {
+        queue.ensureLabeler("ann", "labeler");
+        store.insert(EdgeCases.edgeCase("frame-best", 0.9));
+        for (int i = 0; i < others.length; i++) {
+            store.insert(EdgeCases.edgeCase(others[i], 0.5 - i / 10.0));
+        }
+        long best = queue.claim("ann", 1, LEASE).get(0).taskId();
+        assertThat(queue.submit(best, "ann", LABEL).taskState()).isEqualTo("pending");
+        return best;
     }
 }
