@@ -120,8 +120,11 @@ final class Coalescer<Q, A> {
                 used += w;
             }
         }
-        // Another slot may be free for what is still waiting.
-        wakeNext();
+        if (slots.availablePermits() > 0) {
+            // Another slot is free for what is still waiting. (With every slot taken, a wake-up
+            // here would only cost the head a futile trip: whoever releases a slot wakes it.)
+            wakeNext();
+        }
         return batch;
     }
 

@@ -33,9 +33,10 @@ import javax.sql.DataSource;
  * <p>Admin operations (re-prioritise, purge, export) are in {@link QueueAdmin}.
  *
  * <p>Thread-safe. Claims and submits that arrive while others are running are batched
- * ({@link Coalescer}): the next batch runs all of them in one transaction, so under load a claim
- * or a submit costs the database a fraction of a statement and a commit, and a lone caller waits
- * for nobody. Every other call takes its own connection from the {@link DataSource}.
+ * ({@link Coalescer}; unless the queue was made with no batch slots): the next batch runs all of
+ * them in one statement, so under load a claim or a submit costs the database a fraction of a
+ * statement and a commit, and a lone caller waits for nobody. Every other call takes its own
+ * connection from the {@link DataSource}.
  */
 public final class TaskQueue {
     /** Roles a labeler may have, as in the {@code labeler_role} enum. */
