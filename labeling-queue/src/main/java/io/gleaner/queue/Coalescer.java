@@ -41,6 +41,7 @@ final class Coalescer<Q, A> {
         }
     }
 
+    private final int slotCount;
     private final Semaphore slots;
     private final int capacity;
     private final ToIntFunction<Q> weight;
@@ -52,17 +53,19 @@ final class Coalescer<Q, A> {
     private final LongAccumulator largest = new LongAccumulator(Math::max, 0);
 
     /**
-     * @param slots how many batches may run at once (each holds one database connection)
+     * @param slots how many batches may run at once (each holds one database connection); 0 runs
+     *     every call at once, alone, in its caller's thread, and counts no batches
      * @param capacity the most weight one batch carries; a request heavier than this runs alone
      * @param weight what one request counts against {@code capacity}
      * @param work runs a batch and returns one answer per request, in the requests' order; what it
      *     throws is thrown to every caller in the batch
      */
     Coalescer(int slots, int capacity, ToIntFunction<Q> weight, Function<List<Q>, List<A>> work) {
-        if (slots < 1 || capacity < 1) {
-            throw new IllegalArgumentException("a coalescer needs at least 1 slot and capacity 1, got slots "
+        if (slots < 0 || capacity < 1) {
+            throw new IllegalArgumentException("a coalescer needs 0 or more slots and capacity 1, got slots "
                     + slots + " and capacity " + capacity);
         }
+        this.slotCount = slots;
         this.slots = new Semaphore(slots);
         this.capacity = capacity;
         this.weight = Objects.requireNonNull(weight, "weight");
@@ -71,6 +74,9 @@ final class Coalescer<Q, A> {
 
     /** Runs {@code request} in the next batch and returns its answer; blocks until it has one. */
     A call(Q request) {
+        if (slotCount == 0) {
+            return answerTo(List.of(request)).get(0);
+        }
         Waiting<Q, A> mine = new Waiting<>(request);
         waiting.add(mine);
         boolean interrupted = false;
@@ -133,11 +139,7 @@ final class Coalescer<Q, A> {
         requests.add(batch.size());
         largest.accumulate(batch.size());
         try {
-            List<A> answers = work.apply(batch.stream().map(w -> w.request).toList());
-            if (answers.size() != batch.size()) {
-                throw new IllegalStateException("a batch of " + batch.size() + " requests got "
-                        + answers.size() + " answers");
-            }
+            List<A> answers = answerTo(batch.stream().map(w -> w.request).toList());
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).answer = answers.get(i);
             }
@@ -149,6 +151,15 @@ final class Coalescer<Q, A> {
                 LockSupport.unpark(w.caller);
             }
         }
+    }
+
+    private List<A> answerTo(List<Q> requests) {
+        List<A> answers = work.apply(requests);
+        if (answers.size() != requests.size()) {
+            throw new IllegalStateException("a batch of " + requests.size() + " requests got "
+                    + answers.size() + " answers");
+        }
+        return answers;
     }
 
     private void wakeNext() {

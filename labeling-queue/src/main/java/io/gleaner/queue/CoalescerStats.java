@@ -8,9 +8,6 @@ package io.gleaner.queue;
  * @param largest the most calls one batch carried
  */
 public record CoalescerStats(long batches, long requests, long largest) {
-    /** Nothing batched. */
-    public static final CoalescerStats NONE = new CoalescerStats(0, 0, 0);
-
     /** What ran after {@code earlier} was read; {@code largest} stays the largest since the start. */
     public CoalescerStats since(CoalescerStats earlier) {
         return new CoalescerStats(batches - earlier.batches, requests - earlier.requests, largest);

@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -431,9 +431,9 @@ public final class TaskQueue {
     /**
      * Batched claims, and batched submits, that run at once unless the queue is told otherwise.
      * One of each: under load a batch then carries everything that queued behind the one before.
-     * Alternating 30 s runs of {@code bench queue} (32 clients, 2 cores) gave 1,859 and 2,076
-     * pairs/s with 1, 1,800 and 1,567 with 2, whose batches were half the size (4.5 claims against
-     * 8.7), and 744 and 726 with none.
+     * Alternating warmed-up 30 s runs of {@code bench queue} (32 clients, 2 cores) gave 2,717 and
+     * 2,592 pairs/s with 1 against 2,077 and 1,949 with 2, whose batches were half the size (4.5
+     * claims against 8.7); 60 s runs gave 2,307 and 2,181 with 1 against 841 and 805 with none.
      */
     public static final int DEFAULT_BATCH_SLOTS = 1;
 
@@ -471,20 +471,18 @@ public final class TaskQueue {
         }
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.consensus = Objects.requireNonNull(consensus, "consensus");
-        this.claims = batchSlots == 0 ? null
-                : new Coalescer<>(batchSlots, MAX_CLAIM, ClaimRequest::max, this::claimTogether);
-        this.submits = batchSlots == 0 ? null
-                : new Coalescer<>(batchSlots, MAX_SUBMIT_BATCH, request -> 1, this::submitTogether);
+        this.claims = new Coalescer<>(batchSlots, MAX_CLAIM, ClaimRequest::max, this::claimTogether);
+        this.submits = new Coalescer<>(batchSlots, MAX_SUBMIT_BATCH, request -> 1, this::submitTogether);
     }
 
     /** How concurrent claims were batched so far by this instance; all zero when it does not batch. */
     public CoalescerStats claimBatching() {
-        return claims == null ? CoalescerStats.NONE : claims.stats();
+        return claims.stats();
     }
 
     /** How concurrent submits were batched so far by this instance; all zero when it does not batch. */
     public CoalescerStats submitBatching() {
-        return submits == null ? CoalescerStats.NONE : submits.stats();
+        return submits.stats();
     }
 
     /** The consensus rule this queue applies to tasks that do not set their own. */
@@ -534,7 +532,7 @@ public final class TaskQueue {
                     + ": at most " + MAX_CLAIM + " per claim; claim again after labeling or releasing these");
         }
         ClaimRequest request = new ClaimRequest(labelerId, max, leaseSeconds(lease, labelerId));
-        List<Task> tasks = claims == null ? null : claims.call(request);
+        List<Task> tasks = claims.call(request);
         return tasks != null ? tasks : claimAlone(request);
     }
 
@@ -647,7 +645,7 @@ public final class TaskQueue {
         requireLabelerId(labelerId);
         Objects.requireNonNull(label, "label");
         SubmitRequest request = new SubmitRequest(taskId, labelerId, label);
-        FirstLabel first = submits == null ? null : submits.call(request);
+        FirstLabel first = submits.call(request);
         if (first == null) {
             first = submitAlone(request);
         }
@@ -669,13 +667,22 @@ public final class TaskQueue {
     record SubmitRequest(long taskId, String labelerId, Label label) {}
 
     /**
-     * What a first-label submit found under the task's row lock, and the label it wrote.
+     * What a first-label submit found of the task (under its row lock when alone, as the batch's
+     * statement saw it when batched), and the label it wrote.
      *
-     * @param task the task as locked, or {@code null} when there is no such task
+     * @param task the task, or {@code null} when there is no such task
      * @param labelId the new label, or {@code null} when nothing was written: the lease was not
      *     held, or one label does not complete the task
      */
-    record FirstLabel(LockedTask task, Long labelId) {}
+    record FirstLabel(LockedTask task, Long labelId) {
+        /** The answer for a task that does not exist. */
+        static final FirstLabel MISSING = new FirstLabel(null, null);
+
+        /** Reads the task from the first six columns, as {@link LockedTask#read}, and the label from the seventh. */
+        static FirstLabel read(ResultSet rs) throws SQLException {
+            return new FirstLabel(LockedTask.read(rs), rs.getObject(7, Long.class));
+        }
+    }
 
     /** {@link #SUBMIT_FIRST_LABEL} for one submit. */
     private FirstLabel submitAlone(SubmitRequest request) {
@@ -687,8 +694,7 @@ public final class TaskQueue {
             st.setLong(4, LABEL_ORDER_LOCK_KEY);
             bindLabel(st, 5, request.labelerId(), request.label());
             try (ResultSet rs = st.executeQuery()) {
-                return rs.next() ? new FirstLabel(LockedTask.read(rs), rs.getObject(7, Long.class))
-                        : new FirstLabel(null, null);
+                return rs.next() ? FirstLabel.read(rs) : FirstLabel.MISSING;
             }
         } catch (SQLException e) {
             RuntimeException refusal = labelRefusal(e, request.taskId(), request.labelerId());
@@ -708,14 +714,16 @@ public final class TaskQueue {
         if (requests.size() == 1) {
             return List.of(submitAlone(requests.get(0)));
         }
+        // A task's first submit goes in the batch; a repeat keeps its null answer and runs alone.
         Set<Long> tasks = new HashSet<>();
-        List<SubmitRequest> batch = new ArrayList<>();
-        for (SubmitRequest request : requests) {
-            if (tasks.add(request.taskId())) {
-                batch.add(request);
+        List<Integer> inBatch = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            if (tasks.add(requests.get(i).taskId())) {
+                inBatch.add(i);
             }
         }
-        Map<SubmitRequest, FirstLabel> done = new IdentityHashMap<>();
+        List<SubmitRequest> batch = inBatch.stream().map(requests::get).toList();
+        FirstLabel[] answers = new FirstLabel[requests.size()];
         try (Connection c = dataSource.getConnection();
                 PreparedStatement st = c.prepareStatement(SUBMIT_FIRST_LABELS)) {
             st.setArray(1, c.createArrayOf("bigint", batch.stream().map(SubmitRequest::taskId).toArray()));
@@ -727,21 +735,15 @@ public final class TaskQueue {
             st.setInt(7, consensus.labelsRequired());
             st.setLong(8, LABEL_ORDER_LOCK_KEY);
             try (ResultSet rs = st.executeQuery()) {
-                for (SubmitRequest request : batch) {
+                for (int position : inBatch) {
                     rs.next();
-                    done.put(request, rs.getBoolean(8)
-                            ? new FirstLabel(LockedTask.read(rs), rs.getObject(7, Long.class))
-                            : new FirstLabel(null, null));
+                    answers[position] = rs.getBoolean(8) ? FirstLabel.read(rs) : FirstLabel.MISSING;
                 }
             }
         } catch (SQLException e) {
             return Collections.nCopies(requests.size(), null);
         }
-        List<FirstLabel> answers = new ArrayList<>();
-        for (SubmitRequest request : requests) {
-            answers.add(done.remove(request));
-        }
-        return answers;
+        return Arrays.asList(answers);
     }
 
     /**
@@ -851,9 +853,9 @@ public final class TaskQueue {
         }
     }
 
-    /** The lease-relevant columns of a task, read under its row lock. */
-    record LockedTask(String state, String owner, OffsetDateTime expires, boolean live,
-                              Integer labelsRequired, Integer maxLabels) {
+    /** The lease-relevant columns of a task, as a submit read them (under the row lock, unless batched). */
+    record LockedTask(String state, String owner, OffsetDateTime expires, boolean live, Integer labelsRequired,
+                      Integer maxLabels) {
         /** Reads a row whose first six columns are those of {@link #LOCK_TASK}. */
         static LockedTask read(ResultSet rs) throws SQLException {
             return new LockedTask(rs.getString(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class),

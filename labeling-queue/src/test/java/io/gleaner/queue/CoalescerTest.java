@@ -37,6 +37,24 @@ class CoalescerTest {
         assertThat(coalescer.stats()).isEqualTo(new CoalescerStats(2, 2, 1));
     }
 
+    @Test
+    void withNoSlotsEveryCallRunsAloneInItsOwnThreadAndNoBatchIsCounted() throws Exception {
+        List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> ranIn = Collections.synchronizedList(new ArrayList<>());
+        Coalescer<Integer, Integer> coalescer = new Coalescer<>(0, 10, r -> 1, recording(batches, r -> {
+            ranIn.add(Thread.currentThread());
+            return r + 1;
+        }));
+
+        Future<Integer> elsewhere = callers.submit(() -> coalescer.call(7));
+        assertThat(coalescer.call(1)).isEqualTo(2);
+        assertThat(elsewhere.get(10, TimeUnit.SECONDS)).isEqualTo(8);
+
+        assertThat(batches).containsExactlyInAnyOrder(List.of(1), List.of(7));
+        assertThat(ranIn).contains(Thread.currentThread()).hasSize(2).doesNotHaveDuplicates();
+        assertThat(coalescer.stats()).isEqualTo(new CoalescerStats(0, 0, 0));
+    }
+
     /** Callers that arrive while the only slot is busy run together in the next batch, each getting its own answer. */
     @Test
     void callersArrivingWhileTheSlotIsBusyRunInOneBatch() throws Exception {

@@ -56,9 +56,10 @@ import picocli.CommandLine.Spec;
  * that each claim one task and submit a label for it, for a fixed time, after untimed rounds that
  * let the JIT compiler finish ({@link JitWarmUp}: cold, C2 took 44% of the bench JVM's CPU 15 s
  * in). The queue batches the clients' concurrent calls as {@code serve}'s does
- * ({@code --batch-slots}). A feeder inserts tasks in bulk so the queue never runs dry. A third of the way in, one more client claims 100 tasks with a
- * short lease and stops without releasing them, as a killed client would; the bench checks that
- * all of them are claimed again, and none before the lease ran out.
+ * ({@code --batch-slots}). A feeder inserts tasks in bulk so the queue never runs dry. A third of
+ * the way in, one more client claims 100 tasks with a short lease and stops without releasing
+ * them, as a killed client would; the bench checks that all of them are claimed again, and none
+ * before the lease ran out.
  *
  * <p>Counted: a double claim is a task leased twice outside that abandonment (seen by the clients,
  * and by the database's {@code attempts}); a lost task is one that ends neither labeled nor
@@ -276,7 +277,8 @@ public final class QueueBenchmark implements Callable<Integer> {
                         + " pool of %d connections; %s; %d-byte images; feeder inserts %d tasks when under %d are"
                         + " left, %d a transaction as the queue sink writes them; at %d s one more client claims"
                         + " %d tasks with a %d s lease and stops%n",
-                where, schema, clients, durationSeconds, maxWarmups, warmupSeconds, connections(), batchSlots == 0 ? "no batching"
+                where, schema, clients, durationSeconds, maxWarmups, warmupSeconds, connections(),
+                batchSlots == 0 ? "no batching"
                         : batchSlots + " batch slot" + (batchSlots == 1 ? "" : "s") + " each for claims and submits",
                 imageBytes, REFILL_BATCH, REFILL_BELOW,
                 SinkBatchConfig.defaults().maxEdgeCases(), durationSeconds / 3, abandonedLeases, abandonedLeaseSeconds);
@@ -421,8 +423,8 @@ public final class QueueBenchmark implements Callable<Integer> {
     }
 
     private int report(HikariDataSource pool, Ledger ledger, List<Client> tallies, long elapsedNanos,
-                       long startedNanos, CpuUse cpu, CoalescerStats claimBatches, CoalescerStats submitBatches, PrintWriter out)
-            throws SQLException {
+                       long startedNanos, CpuUse cpu, CoalescerStats claimBatches, CoalescerStats submitBatches,
+                       PrintWriter out) throws SQLException {
         long[] pairs = Latencies.merged(tallies.stream().map(t -> t.pair).toList());
         long[] claims = Latencies.merged(tallies.stream().map(t -> t.claim).toList());
         long[] submits = Latencies.merged(tallies.stream().map(t -> t.submit).toList());
@@ -487,8 +489,8 @@ public final class QueueBenchmark implements Callable<Integer> {
     }
 
     private static String batching(CoalescerStats stats) {
-        return String.format(Locale.ROOT, "%d in %d transactions (mean %.1f, largest %d since the start)", stats.requests(),
-                stats.batches(), stats.meanBatch(), stats.largest());
+        return String.format(Locale.ROOT, "%d in %d transactions (mean %.1f, largest %d since the start)",
+                stats.requests(), stats.batches(), stats.meanBatch(), stats.largest());
     }
 
     private static void row(PrintWriter out, String name, long[] sorted, double seconds) {
