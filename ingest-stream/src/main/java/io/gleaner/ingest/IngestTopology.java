@@ -31,8 +31,9 @@ public final class IngestTopology {
     /** The Kafka Streams {@code application.id} of this stage. */
     public static final String APPLICATION_ID = "gleaner-ingest";
     /**
-     * Frame ids accepted within the dedup retention: a window store keyed by frame id, each entry at
-     * the wall-clock time the id was first seen, with retention = {@code ingest.dedup-retention}.
+     * Frame ids accepted within the dedup retention: a window store keyed by frame id, valued with the
+     * wall-clock time the id was first seen, each entry in the window of {@link #dedupBucketStart}
+     * (one {@code ingest.dedup-retention} wide), kept for two windows.
      */
     public static final String SEEN_FRAME_IDS_STORE = "ingest-seen-frame-ids";
 
@@ -41,6 +42,14 @@ public final class IngestTopology {
     private static final String REJECTED_BRANCH = "rejected";
 
     private IngestTopology() {}
+
+    /**
+     * The window of {@link #SEEN_FRAME_IDS_STORE} an id first seen at {@code wallClockMs} is filed
+     * under: the start of its bucket, buckets being {@code retentionMs} wide from the epoch.
+     */
+    static long dedupBucketStart(long wallClockMs, long retentionMs) {
+        return Math.floorDiv(wallClockMs, retentionMs) * retentionMs;
+    }
 
     /** Adds the stage to {@code builder}, counting into a metrics object nobody reads. */
     public static void build(StreamsBuilder builder, IngestConfig config) {
@@ -63,10 +72,11 @@ public final class IngestTopology {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(clock, "clock");
-        // Window size = retention, no duplicates: the kafka-streams-examples dedup store. Expired ids
-        // go with their whole segment, so forgetting costs no scan.
+        // Windows one retention wide, kept for two, so that the bucket before now is still there to be
+        // read; no duplicates. Expired ids go with their whole segment, so forgetting costs no scan.
         StoreBuilder<WindowStore<String, Long>> seenFrameIds = Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(SEEN_FRAME_IDS_STORE, config.dedupRetention(), config.dedupRetention(), false),
+                Stores.persistentWindowStore(SEEN_FRAME_IDS_STORE, config.dedupRetention().multipliedBy(2),
+                        config.dedupRetention(), false),
                 Serdes.String(), Serdes.Long());
         builder.addStateStore(seenFrameIds);
 

@@ -57,6 +57,11 @@ class IngestTopologyTest {
     }
 
     private Topology start(IngestConfig config, Clock clock) {
+        return start(config, clock, Instant.now());
+    }
+
+    /** Starts the driver with its wall clock (the dedup store's clock) at {@code wallClock}. */
+    private Topology start(IngestConfig config, Clock clock, Instant wallClock) {
         StreamsBuilder builder = new StreamsBuilder();
         IngestTopology.build(builder, config, metrics, clock);
         Topology topology = builder.build();
@@ -65,7 +70,7 @@ class IngestTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(topology, props);
+        driver = new TopologyTestDriver(topology, props, wallClock);
         raw = driver.createInputTopic(Topics.FRAMES_RAW.name(), new ByteArraySerializer(), new ByteArraySerializer());
         valid = driver.createOutputTopic(Topics.FRAMES_VALID.name(), new StringDeserializer(),
                 Topics.FRAMES_VALID.valueSerde().deserializer());
@@ -186,14 +191,28 @@ class IngestTopologyTest {
 
     @Test
     void frameIdIsForgottenAfterTheRetention() {
-        start();
+        // Early in a bucket, so that the second sighting lands in the next one, where the first is still stored.
+        start(CONFIG, TestFrames.CLOCK, bucketStart().plusSeconds(1));
         byte[] frame = TestFrames.pngFrame("again", "v").build().toByteArray();
         raw.pipeInput(key("v"), frame);
         driver.advanceWallClockTime(CONFIG.dedupRetention().plusMinutes(1));
         raw.pipeInput(key("v"), frame);
+        raw.pipeInput(key("v"), frame);
 
-        assertThat(valid.readValuesToList()).hasSize(2);
-        assertThat(seenIds()).containsExactly("again"); // remembered anew; the first sighting expired
+        assertThat(valid.readValuesToList()).hasSize(2); // the third is a duplicate: remembered anew
+        assertThat(metrics.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void aResendInTheNextBucketIsStillADuplicate() {
+        start(CONFIG, TestFrames.CLOCK, bucketStart().plus(CONFIG.dedupRetention()).minusSeconds(1));
+        byte[] frame = TestFrames.pngFrame("edge", "v").build().toByteArray();
+        raw.pipeInput(key("v"), frame);
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        raw.pipeInput(key("v"), frame);
+
+        assertThat(valid.readValuesToList()).hasSize(1);
+        assertThat(metrics.duplicates()).isEqualTo(1);
     }
 
     @Test
@@ -351,6 +370,12 @@ class IngestTopologyTest {
                 .containsExactlyElementsOf(simulated.stream().map(FrameEvent::getFrameId).toList());
         assertThat(dlq.readRecordsToList()).hasSize(simulated.size());
         assertThat(metrics.duplicates()).isEqualTo(simulated.size());
+    }
+
+    /** The start of a dedup bucket of {@link #CONFIG} an hour ago. */
+    private static Instant bucketStart() {
+        long retentionMs = CONFIG.dedupRetention().toMillis();
+        return Instant.ofEpochMilli(IngestTopology.dedupBucketStart(System.currentTimeMillis() - 3_600_000L, retentionMs));
     }
 
     private List<String> seenIds() {

@@ -30,13 +30,17 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,9 +60,11 @@ import picocli.CommandLine.Option;
  * repetitions of 2.4 to 6.4 s on the quiet machine, noise of up to a fifth of the figure. The benchmark
  * still waits for the consumer group to commit all N (with exactly-once, that is when their
  * transaction, and so their output on {@code frames.valid}, is committed) and prints that rate as
- * well, so no frame counts that did not make it out. Each
- * repetition is a fresh application (its own group and dedup store) that starts at the end of
- * {@code frames.raw}, so it sees exactly the N records. Loop figure: the same N keys and values
+ * well, so no frame counts that did not make it out. One stage
+ * application runs through every repetition, as a stage runs for days: it is paused while a
+ * repetition's N records go to {@code frames.raw} and resumed to take them in. Each repetition's
+ * frame ids carry a suffix of their own, so the dedup store, which keeps every earlier
+ * repetition's ids as a running stage's store is never empty, passes them. Loop figure: the same N keys and values
  * through {@link FrameValidator#validate(byte[], byte[])} on one thread, as the stage's one stream
  * thread runs them. The timed repetitions alternate, loop then stage, with the broker up (idle
  * during the loop), so that a change in load from other jobs on the machine's cores weighs on
@@ -98,6 +104,10 @@ public final class IngestBenchmark implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "2", description = "Partitions of frames.raw (default ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--vehicles", defaultValue = "16", description = "Vehicles of the simulated fleet the frames come"
+            + " from; frames are keyed by vehicle, so too few leave partitions empty (default ${DEFAULT-VALUE}).")
+    int vehicles;
+
     @Option(names = "--stage-config", defaultValue = "tuned", paramLabel = "tuned|default",
             description = "The stage's Streams settings: 'default' = what every role runs with, 'tuned' = with the"
                     + " throughput settings below (default ${DEFAULT-VALUE}).")
@@ -116,15 +126,19 @@ public final class IngestBenchmark implements Callable<Integer> {
     /** One plain-loop repetition: its rate, and the CPU µs per frame of its thread and of every other thread. */
     private record LoopRun(double framesPerSecond, double threadCpuMicros, double otherCpuMicros) {}
 
-    /** One stage repetition: its rate, the CPU time per frame of each thread group, and its JIT time. */
+    /**
+     * One stage repetition: its rate, the CPU time per frame of each thread group, its JIT time, and
+     * the share of the time its stream thread was blocked on Kafka.
+     */
     private record StageRun(double framesPerSecond, double committedFramesPerSecond, Map<String, Double> cpuMicrosPerFrame,
-                            double jitFraction) {}
+                            double jitFraction, double blockedFraction) {}
 
     @Override
     public Integer call() throws Exception {
         requirePositive(frames, "--frames");
         requirePositive(repeats, "--repeats");
         requirePositive(partitions, "--partitions");
+        requirePositive(vehicles, "--vehicles");
         requirePositive(maxWarmups, "--max-warmups");
         boolean tuned = switch (stageConfig) {
             case "tuned" -> true;
@@ -132,18 +146,20 @@ public final class IngestBenchmark implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--stage-config is '" + stageConfig + "'; use tuned or default");
         };
         IngestConfig config = IngestConfig.defaults();
-        Sample sample = buildSample(frames);
+        Sample sample = buildSample(frames, vehicles);
 
         System.out.println("device:     " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
         System.out.printf(Locale.ROOT, "conditions: %d frames per repetition, %d repetitions (median) after warm-up"
                         + " until the JIT is quiet (at most %d);"
-                        + " %dx%d %s, %d channels, mean %d bytes per record; frames.raw %d partitions, embedded broker"
+                        + " %dx%d %s, %d channels, mean %d bytes per record, from %d vehicles; frames.raw %d partitions"
+                        + " (frames in each: %s), embedded broker"
                         + " in this JVM; guarantee exactly_once_v2, 1 stream thread; stage settings: %s%n",
                 frames, repeats, maxWarmups, sample.first().getImage().getWidth(), sample.first().getImage().getHeight(),
                 sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
-                sample.bytes() / frames, partitions, tuned ? "tuned " + tuning() : "default");
+                sample.bytes() / frames, vehicles, partitions, framesPerPartition(sample, partitions),
+                tuned ? "tuned " + tuning() : "default");
 
         JitWarmUp.untilQuiet("loop", maxWarmups, System.out::println, () -> {
             long started = System.nanoTime();
@@ -189,6 +205,9 @@ public final class IngestBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-40s %12.1f%n", "stage: all threads (sum of medians)", stageCpuTotal);
         double[] jit = runs.stream().mapToDouble(r -> 100 * r.jitFraction()).toArray();
         System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: JIT compiling, % of wall time", median(jit), format(jit, 1));
+        double[] blocked = runs.stream().mapToDouble(r -> 100 * r.blockedFraction()).toArray();
+        System.out.printf(Locale.ROOT, "%-40s %12.1f   %s%n", "stage: stream thread blocked on Kafka, %", median(blocked),
+                format(blocked, 1));
         System.out.printf(Locale.ROOT, "%-40s %12.3f   %s%n", "ratio stage / loop of each pair", median(pairRatios),
                 format(pairRatios, 3));
         System.out.printf(Locale.ROOT, "ratio stage / plain loop: %.3f (target >= 0.8)%n", ratio);
@@ -212,9 +231,9 @@ public final class IngestBenchmark implements Callable<Integer> {
         return props;
     }
 
-    private static Sample buildSample(int count) {
+    private static Sample buildSample(int count, int vehicles) {
         // Seeded: the same frames on every run, so runs compare.
-        List<SimulatedFrame> made = new FleetSimulator(SimulatorConfig.defaults()).next(count);
+        List<SimulatedFrame> made = new FleetSimulator(SimulatorConfig.defaults().withVehicles(vehicles)).next(count);
         byte[][] keys = new byte[count][];
         byte[][] values = new byte[count][];
         long bytes = 0;
@@ -228,6 +247,15 @@ public final class IngestBenchmark implements Callable<Integer> {
     }
 
     /** Frames/s of {@link FrameValidator} over the sample, on this thread. */
+    /** How many of the sample's frames land on each partition, as the producer's default partitioner puts them. */
+    private static String framesPerPartition(Sample sample, int partitions) {
+        int[] counts = new int[partitions];
+        for (byte[] key : sample.keys()) {
+            counts[Utils.toPositive(Utils.murmur2(key)) % partitions]++;
+        }
+        return Arrays.toString(counts);
+    }
+
     private static double runLoop(Sample sample, IngestConfig config) {
         FrameValidator validator = new FrameValidator(config);
         int valid = 0;
@@ -265,18 +293,28 @@ public final class IngestBenchmark implements Callable<Integer> {
         Path workDir = Files.createTempDirectory("gleaner-bench-ingest-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
             TopicAdmin.createMissing(kafka.bootstrapServers(), partitions, (short) 1);
+            String applicationId = APPLICATION_ID_PREFIX + "stage";
+            Properties props = StreamsStage.properties(applicationId, kafka.bootstrapServers(), workDir.resolve("state"), true);
+            if (tuned) {
+                props.putAll(tuning());
+            }
+            IngestMetrics metrics = new IngestMetrics();
+            AtomicReference<KafkaStreams> streams = new AtomicReference<>();
             List<StageRun> runs = new ArrayList<>(repeats);
             try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
-                 Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers())) {
+                 Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers());
+                 StreamsStage stage = StreamsStage.start(applicationId, props,
+                         b -> IngestTopology.build(b, config, metrics), Duration.ofMinutes(2), streams::set)) {
+                RunningStage running = new RunningStage(stage, streams.get(), metrics, offsets, producer);
                 int[] warmups = {0};
                 JitWarmUp.untilQuiet("stage", maxWarmups, System.out::println, () -> {
                     long started = System.nanoTime();
-                    runStageOnce("stage warm-up", ++warmups[0], sample, config, tuned, kafka, offsets, producer, workDir);
+                    runStageOnce("stage warm-up", ++warmups[0], sample, running);
                     return System.nanoTime() - started;
                 });
                 for (int run = 1; run <= repeats; run++) {
                     loops.add(timeLoop(sample, config));
-                    runs.add(runStageOnce("stage run", run, sample, config, tuned, kafka, offsets, producer, workDir));
+                    runs.add(runStageOnce("stage run", run, sample, running));
                 }
             }
             return runs;
@@ -285,62 +323,79 @@ public final class IngestBenchmark implements Callable<Integer> {
         }
     }
 
-    private StageRun runStageOnce(String label, int run, Sample sample, IngestConfig config, boolean tuned,
-                                  EmbeddedKafka kafka, GroupOffsets offsets, Producer<byte[], byte[]> producer,
-                                  Path workDir) throws InterruptedException {
-        String applicationId = APPLICATION_ID_PREFIX + label.replace(' ', '-') + "-" + run;
-        long startOffset = offsets.startAtEnd(applicationId, Topics.FRAMES_RAW.name());
-        Properties props = StreamsStage.properties(applicationId, kafka.bootstrapServers(), workDir.resolve("state"), true);
-        if (tuned) {
-            props.putAll(tuning());
+    /** The one stage application every repetition runs through, and what feeds and watches it. */
+    private record RunningStage(StreamsStage stage, KafkaStreams streams, IngestMetrics metrics, GroupOffsets offsets,
+                                Producer<byte[], byte[]> producer) {
+        String applicationId() {
+            return stage.applicationId();
         }
-        IngestMetrics metrics = new IngestMetrics();
+    }
+
+    private StageRun runStageOnce(String label, int run, Sample sample, RunningStage running) throws InterruptedException {
+        IngestMetrics metrics = running.metrics();
+        String applicationId = running.applicationId();
         int count = sample.values().length;
-        // The input is in frames.raw before the stage starts, as a backlog: the producer is the
+        long startOffset = running.offsets().end(Topics.FRAMES_RAW.name());
+        long receivedBefore = metrics.received();
+        long acceptedBefore = metrics.accepted();
+        // The input is in frames.raw before the stage goes on, as a backlog: the producer is the
         // fleet's cost, not the stage's, and on 2 cores it would otherwise compete with the stage.
+        // Each repetition's frame ids are its own, or the dedup store would drop them as re-sends.
+        String idSuffix = "~" + label.replace(' ', '-') + "-" + run;
+        running.streams().pause();
         for (int i = 0; i < count; i++) {
-            producer.send(new ProducerRecord<>(Topics.FRAMES_RAW.name(), sample.keys()[i], sample.values()[i]));
+            running.producer().send(new ProducerRecord<>(Topics.FRAMES_RAW.name(), sample.keys()[i],
+                    withFrameIdSuffix(sample.values()[i], idSuffix)));
         }
-        producer.flush();
-        try (StreamsStage stage = StreamsStage.start(applicationId, props,
-                b -> IngestTopology.build(b, config, metrics), Duration.ofMinutes(2))) {
-            // The clock starts when the stage has taken in the first tenth of the backlog (it may
-            // begin before start() returns, and startup is not throughput) and stops when all N are
-            // committed, the last commit included: the rate is over the other nine tenths.
-            long deadline = System.nanoTime() + timeout.toNanos();
-            int warmFrames = Math.max(1, count / 10);
-            while (metrics.received() < warmFrames) {
-                awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
-            }
-            long started = System.nanoTime();
-            long jitMsAtStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-            CpuTimes cpuAtStart = CpuTimes.now();
-            long processCpuAtStart = CpuTimes.processNanos();
-            // Asking the broker for committed offsets costs CPU on these same cores: watch the
-            // in-memory counter until every frame is processed, and only then the commit.
-            while (metrics.received() < count) {
-                awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
-            }
-            long elapsed = System.nanoTime() - started;
-            double jitFraction = (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMsAtStart)
-                    * 1e6 / elapsed;
-            long processCpu = CpuTimes.processNanos() - processCpuAtStart;
-            Map<String, Long> cpu = CpuTimes.now().since(cpuAtStart, name -> threadGroup(name, applicationId));
-            while (offsets.committed(applicationId, Topics.FRAMES_RAW.name()) < startOffset + count) {
-                awaitProgress(stage, applicationId, deadline, metrics, count, startOffset, offsets);
-            }
-            long untilCommitted = System.nanoTime() - started;
-            requireAllValid(metrics.accepted(), count, applicationId);
-            int timed = count - Math.max(1, count / 10);
-            double rate = timed / (elapsed / 1e9);
-            double committedRate = timed / (untilCommitted / 1e9);
-            Map<String, Double> micros = cpuMicrosPerFrame(cpu, processCpu, timed);
-            System.out.printf(Locale.ROOT, "%s %d: %d of %d frames processed in %.2f s (%.0f frames/s), all committed"
-                            + " %.2f s later (%.0f frames/s to the last commit); JIT compiling %.1f%% of the time;"
-                            + " CPU µs per frame: %s%n",
-                    label, run, timed, count, elapsed / 1e9, rate, (untilCommitted - elapsed) / 1e9, committedRate,
-                    100 * jitFraction, micros);
-            return new StageRun(rate, committedRate, micros, jitFraction);
+        running.producer().flush();
+        running.streams().resume();
+        // The clock starts when the stage has taken in the first tenth of the backlog (what it
+        // buffered while paused, and the catching up after) and stops when it has taken in all N.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int warmFrames = Math.max(1, count / 10);
+        while (metrics.received() - receivedBefore < warmFrames) {
+            awaitProgress(running, deadline, count, startOffset);
+        }
+        long started = System.nanoTime();
+        long jitMsAtStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+        CpuTimes cpuAtStart = CpuTimes.now();
+        long processCpuAtStart = CpuTimes.processNanos();
+        double blockedNanosAtStart = blockedNanos(running.streams());
+        // Asking the broker for committed offsets costs CPU on these same cores: watch the
+        // in-memory counter until every frame is processed, and only then the commit.
+        while (metrics.received() - receivedBefore < count) {
+            awaitProgress(running, deadline, count, startOffset);
+        }
+        long elapsed = System.nanoTime() - started;
+        double blockedFraction = (blockedNanos(running.streams()) - blockedNanosAtStart) / elapsed;
+        double jitFraction = (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMsAtStart)
+                * 1e6 / elapsed;
+        long processCpu = CpuTimes.processNanos() - processCpuAtStart;
+        Map<String, Long> cpu = CpuTimes.now().since(cpuAtStart, name -> threadGroup(name, applicationId));
+        while (running.offsets().committed(applicationId, Topics.FRAMES_RAW.name()) < startOffset + count) {
+            awaitProgress(running, deadline, count, startOffset);
+        }
+        long untilCommitted = System.nanoTime() - started;
+        requireAllValid(metrics.accepted() - acceptedBefore, count, label + " " + run);
+        int timed = count - warmFrames;
+        double rate = timed / (elapsed / 1e9);
+        double committedRate = timed / (untilCommitted / 1e9);
+        Map<String, Double> micros = cpuMicrosPerFrame(cpu, processCpu, timed);
+        System.out.printf(Locale.ROOT, "%s %d: %d of %d frames processed in %.2f s (%.0f frames/s), all committed"
+                        + " %.2f s later (%.0f frames/s to the last commit); JIT compiling %.1f%% of the time;"
+                        + " stream thread blocked on Kafka %.1f%% of the time; CPU µs per frame: %s%n",
+                label, run, timed, count, elapsed / 1e9, rate, (untilCommitted - elapsed) / 1e9, committedRate,
+                100 * jitFraction, 100 * blockedFraction, micros);
+        return new StageRun(rate, committedRate, micros, jitFraction, blockedFraction);
+    }
+
+    /** {@code value}, a FrameEvent, with {@code suffix} appended to its frame id. */
+    private static byte[] withFrameIdSuffix(byte[] value, String suffix) {
+        try {
+            FrameEvent frame = FrameEvent.parseFrom(value);
+            return frame.toBuilder().setFrameId(frame.getFrameId() + suffix).build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the benchmark's own sample frame does not parse", e);
         }
     }
 
@@ -350,7 +405,7 @@ public final class IngestBenchmark implements Callable<Integer> {
      * ids, and every other Java thread in this JVM is the broker's.
      */
     static String threadGroup(String threadName, String applicationId) {
-        // Followed by "-": run 1's id is a prefix of run 10's.
+        // Followed by "-": one application's id may be a prefix of another's.
         if (threadName.contains(applicationId + "-")) {
             // The stream thread is named <client id>-StreamThread-<n>; its producer's network
             // thread carries the same text after "kafka-producer-network-thread | ".
@@ -376,17 +431,29 @@ public final class IngestBenchmark implements Callable<Integer> {
         return micros;
     }
 
+    /**
+     * Nanoseconds the stage's stream thread has spent blocked on Kafka since it started: waiting in
+     * the consumer's poll for records, and in the producer's flush and transaction calls when it
+     * commits (Kafka Streams' {@code blocked-time-ns-total}, KIP-761).
+     */
+    private static double blockedNanos(KafkaStreams streams) {
+        return streams.metrics().entrySet().stream()
+                .filter(m -> m.getKey().group().equals("stream-thread-metrics") && m.getKey().name().equals("blocked-time-ns-total"))
+                .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue())
+                .sum();
+    }
+
     private static long currentThreadCpuNanos() {
         return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
-    private void awaitProgress(StreamsStage stage, String applicationId, long deadline, IngestMetrics metrics,
-                               int count, long startOffset, GroupOffsets offsets) throws InterruptedException {
+    private void awaitProgress(RunningStage running, long deadline, int count, long startOffset)
+            throws InterruptedException {
         if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(applicationId + " committed "
-                    + (offsets.committed(applicationId, Topics.FRAMES_RAW.name()) - startOffset) + " of " + count
-                    + " records within " + timeout + " (state " + stage.state() + ", " + metrics
-                    + "); raise --timeout or look for errors above");
+            throw new IllegalStateException(running.applicationId() + " committed "
+                    + (running.offsets().committed(running.applicationId(), Topics.FRAMES_RAW.name()) - startOffset)
+                    + " of " + count + " records within " + timeout + " (state " + running.stage().state() + ", "
+                    + running.metrics() + "); raise --timeout or look for errors above");
         }
         // Progress is only seen by asking the broker or the counters: poll, briefly.
         TimeUnit.MILLISECONDS.sleep(COMMIT_POLL_MS);

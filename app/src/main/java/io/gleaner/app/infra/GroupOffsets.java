@@ -59,6 +59,11 @@ public final class GroupOffsets implements AutoCloseable {
         return ends.values().stream().mapToLong(Long::longValue).sum();
     }
 
+    /** The summed end offsets of {@code topic}'s partitions (of committed records). */
+    public long end(String topic) throws InterruptedException {
+        return ends(topic).values().stream().mapToLong(Long::longValue).sum();
+    }
+
     private Map<TopicPartition, Long> ends(String topic) throws InterruptedException {
         return call("list the end offsets of " + topic, () -> {
             List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic)

@@ -17,8 +17,8 @@ class IngestBenchmarkTest {
     }
 
     @Test
-    void anotherRepetitionsThreadsAreNotThisStages() {
-        // run 1's threads may still be winding down while run 2 is timed
+    void anotherApplicationsThreadsAreNotThisStages() {
+        // an application whose id starts with this stage's is another application
         assertThat(IngestBenchmark.threadGroup("gleaner-ingest-bench-stage-run-1-9f-StreamThread-1", APP))
                 .isEqualTo("broker");
         assertThat(IngestBenchmark.threadGroup("gleaner-ingest-bench-stage-run-1-9f-StreamThread-1",
