@@ -1,5 +1,6 @@
 package io.gleaner.app.bench;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.gleaner.app.StreamsStage;
 import io.gleaner.app.infra.EmbeddedKafka;
 import io.gleaner.app.infra.GroupOffsets;
@@ -32,7 +33,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -246,7 +246,6 @@ public final class IngestBenchmark implements Callable<Integer> {
         return new Sample(keys, values, made.get(0).event(), bytes);
     }
 
-    /** Frames/s of {@link FrameValidator} over the sample, on this thread. */
     /** How many of the sample's frames land on each partition, as the producer's default partitioner puts them. */
     private static String framesPerPartition(Sample sample, int partitions) {
         int[] counts = new int[partitions];
@@ -256,6 +255,7 @@ public final class IngestBenchmark implements Callable<Integer> {
         return Arrays.toString(counts);
     }
 
+    /** Frames/s of {@link FrameValidator} over the sample, on this thread. */
     private static double runLoop(Sample sample, IngestConfig config) {
         FrameValidator validator = new FrameValidator(config);
         int valid = 0;
