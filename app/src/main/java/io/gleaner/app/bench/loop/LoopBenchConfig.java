@@ -35,7 +35,7 @@ public record LoopBenchConfig(int rounds, int framesPerRound, int seedFrames, in
         }
     }
 
-    /** The demo's loop: 5 rounds of 1,500 frames at 10% rare, seed model on 2,000 frames × 4 epochs. */
+    /** The demo's loop: 5 rounds of 1,500 frames at 10% rare, seed model on 2,000 frames × 16 epochs. */
     public static LoopBenchConfig defaults() {
         LoopConfig demo = LoopConfig.defaults(Path.of("."));
         return new LoopBenchConfig(demo.rounds(), demo.framesPerRound(), demo.seedFrames(), demo.seedEpochs(),
@@ -64,6 +64,16 @@ public record LoopBenchConfig(int rounds, int framesPerRound, int seedFrames, in
 
     public LoopBenchConfig withFramesPerRound(int newFramesPerRound) {
         return new LoopBenchConfig(rounds, newFramesPerRound, seedFrames, seedEpochs, evalFramesPerScenario,
+                minNewLabels, goldenFrames, rareRate, seed);
+    }
+
+    public LoopBenchConfig withSeedFrames(int newSeedFrames) {
+        return new LoopBenchConfig(rounds, framesPerRound, newSeedFrames, seedEpochs, evalFramesPerScenario,
+                minNewLabels, goldenFrames, rareRate, seed);
+    }
+
+    public LoopBenchConfig withSeedEpochs(int newSeedEpochs) {
+        return new LoopBenchConfig(rounds, framesPerRound, seedFrames, newSeedEpochs, evalFramesPerScenario,
                 minNewLabels, goldenFrames, rareRate, seed);
     }
 

@@ -49,6 +49,13 @@ public final class LoopBenchmark implements Callable<Integer> {
     @Option(names = "--frames-per-round", description = "Fleet frames per round (default 1500, --quick 800).")
     Integer framesPerRound;
 
+    @Option(names = "--seed-frames",
+            description = "Unlabeled frames the seed model is cloned from (default 2000, --quick 1000).")
+    Integer seedFrames;
+
+    @Option(names = "--seed-epochs", description = "Epochs of the seed model's training (default 16).")
+    Integer seedEpochs;
+
     @Option(names = "--out", defaultValue = "gleaner-data/bench-loop",
             description = "Folder for rounds.csv, errors.png and each arm's data (default ${DEFAULT-VALUE}).")
     Path out;
@@ -64,6 +71,12 @@ public final class LoopBenchmark implements Callable<Integer> {
         }
         if (framesPerRound != null) {
             config = config.withFramesPerRound(framesPerRound);
+        }
+        if (seedFrames != null) {
+            config = config.withSeedFrames(seedFrames);
+        }
+        if (seedEpochs != null) {
+            config = config.withSeedEpochs(seedEpochs);
         }
         run(config, out, System.out);
         return 0;
