@@ -39,9 +39,10 @@ import picocli.CommandLine.Option;
  * exemplar frames of one rare scenario finds that scenario in the fleet's next frames.
  *
  * <p>Offline, without Kafka: the seed model is trained the way the demo trains it
- * ({@link SeedTrainer}, behaviour cloning on unlabeled simulated frames) and used as is; the
- * exemplars are {@code --exemplars} frames of {@code --scenario} the simulator renders on another
- * seed, embedded by that model; then the next {@code --frames} fleet frames are embedded in
+ * ({@link SeedTrainer}, behaviour cloning on unlabeled simulated frames; 4 epochs to the demo's 16
+ * unless {@code --seed-epochs} says otherwise) and used as is; the exemplars are
+ * {@code --exemplars} frames of {@code --scenario} the simulator renders on another seed, embedded
+ * by that model; then the next {@code --frames} fleet frames are embedded in
  * batches and each is put to the campaign through {@link CampaignSpec#evaluate}, the very call the
  * selection stage makes per frame. The campaign's budget is left unlimited here, so the figures
  * are the trigger's own. Precision: the share of frames it fired on that show the scenario (the
@@ -77,7 +78,7 @@ public final class CampaignBenchmark implements Callable<Integer> {
     @Option(names = "--seed-frames", defaultValue = "2000", description = "Frames the seed model is cloned on (default ${DEFAULT-VALUE}, the demo's).")
     int seedFrames;
 
-    @Option(names = "--seed-epochs", defaultValue = "4", description = "Seed training epochs (default ${DEFAULT-VALUE}, the demo's).")
+    @Option(names = "--seed-epochs", defaultValue = "4", description = "Seed training epochs (default ${DEFAULT-VALUE}; the demo trains 16).")
     int seedEpochs;
 
     @Option(names = "--seed", defaultValue = "42", description = "Simulator and training seed (default ${DEFAULT-VALUE}).")

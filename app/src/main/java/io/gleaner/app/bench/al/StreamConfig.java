@@ -39,7 +39,10 @@ record StreamConfig(int seedFrames, int seedEpochs, int streamFrames, double rar
         }
     }
 
-    /** The demo's seed model (2,000 frames, 4 epochs) on a 20,000-frame stream of the fleet's default 2% rare. */
+    /**
+     * A seed model of 2,000 frames and 4 epochs (the demo now trains 16) on a 20,000-frame stream of
+     * the fleet's default 2% rare.
+     */
     static StreamConfig defaults() {
         return new StreamConfig(2_000, 4, 20_000, 0.02, List.of(0.5, 1.0, 2.0, 4.0), 42L);
     }
