@@ -21,12 +21,15 @@ import io.gleaner.ingest.sim.Scenario;
 import io.gleaner.ingest.sim.SimulatedFrame;
 import io.gleaner.ingest.sim.SimulatorConfig;
 import io.gleaner.ingest.sim.TruthLog;
+import io.gleaner.queue.LabeledExample;
 import io.gleaner.queue.TaskQueue;
 import io.gleaner.queue.TaskSinkTopology;
 import io.gleaner.queue.TaskStore;
 import io.gleaner.queue.feedback.FeedbackRelayConfig;
 import io.gleaner.queue.feedback.ModelErrorRule;
 import io.gleaner.retrain.DriftAlarm;
+import io.gleaner.retrain.EvaluationGate;
+import io.gleaner.retrain.GoldenSet;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
 import io.gleaner.retrain.RetrainConfig;
@@ -475,8 +478,38 @@ final class RoleCommands {
                         + " when no model is live (default ${DEFAULT-VALUE}).")
         int seedFrames;
 
+        @Option(names = "--seed-epochs", defaultValue = "16",
+                description = "Epochs of the seed's training when no model is live (default ${DEFAULT-VALUE}: on 2,000"
+                        + " simulated frames the seed's own error stopped falling there).")
+        int seedEpochs;
+
+        @Option(names = "--golden-set", paramLabel = "FILE",
+                description = "Label Studio JSON export of frames drawn from the fleet at random, each labeled once:"
+                        + " every candidate is measured on it and rejected if more than --gate-golden-tolerance worse"
+                        + " than the live model; its frames are never trained on. Default: none (held-out labels only).")
+        Path goldenSet;
+
+        @Option(names = "--gate-margin", defaultValue = "0",
+                description = "How much lower the candidate's action error on held-out labels must be than the live"
+                        + " model's, absolute (default ${DEFAULT-VALUE}: not worse).")
+        double gateMargin;
+
+        @Option(names = "--gate-golden-tolerance", defaultValue = "0.05",
+                description = "How much worse, relative, the candidate's action error on the golden set may be"
+                        + " (default ${DEFAULT-VALUE}).")
+        double gateGoldenTolerance;
+
+        @Option(names = "--gate-min-held-out", defaultValue = "5",
+                description = "Held-out labels the gate needs before a run starts (default ${DEFAULT-VALUE}).")
+        int gateMinHeldOut;
+
         @Override
         public Integer call() throws InterruptedException {
+            // Bad gate settings and a bad golden set fail here, before anything connects.
+            RetrainConfig config = RetrainConfig.defaults().withTriggers(triggers()).withModelsDir(modelsDir)
+                    .withGate(EvaluationGate.defaults().withMinHeldOut(gateMinHeldOut).withMargin(gateMargin)
+                            .withGoldenTolerance(gateGoldenTolerance));
+            List<LabeledExample> golden = goldenSet();
             var dataSource = connection.database().dataSource();
             ModelRegistry registry = new ModelRegistry(dataSource, ModelSpec.DEFAULT_MODEL_NAME);
             Properties props = connection.kafka().properties();
@@ -489,11 +522,10 @@ final class RoleCommands {
                 // Ordinary driving to replay in every fine-tune (and to clone the seed from, when none is live).
                 List<FrameEvent> frames = readValidFrames(seedFrames, registry.live().isPresent());
                 RetrainService service = new RetrainService(dataSource, new TaskQueue(dataSource), registry,
-                        new ModelPublisher(producer),
-                        RetrainConfig.defaults().withTriggers(triggers()).withModelsDir(modelsDir), frames);
+                        new ModelPublisher(producer), config, frames, golden);
                 if (registry.live().isEmpty()) {
                     try (DrivingModel seed = SeedTrainer.train(ModelSpec.defaults(Scenario.labels()), frames,
-                            TrainingConfig.defaults())) {
+                            TrainingConfig.defaults().withEpochs(seedEpochs))) {
                         service.bootstrap(seed);
                     }
                 }
@@ -504,6 +536,18 @@ final class RoleCommands {
                 }
             }
             return 0;
+        }
+
+        private List<LabeledExample> goldenSet() {
+            if (goldenSet == null) {
+                LOG.info("no --golden-set: candidates are judged on held-out labels only");
+                return List.of();
+            }
+            GoldenSet set = GoldenSet.load(goldenSet);
+            LOG.info("golden set {}: {} labeled frames (SHA-256 {}), {} tasks refused", set.source(),
+                    set.examples().size(), set.sha256(), set.refused().size());
+            set.refused().forEach(reason -> LOG.warn("golden set {}: refused {}", set.source(), reason));
+            return set.examples();
         }
 
         private RetrainTriggers triggers() {

@@ -150,10 +150,7 @@ public final class LabelStudioFormat {
      * @throws IllegalArgumentException if {@code export} is not a list of tasks
      */
     public static Parsed annotations(JsonNode export) {
-        if (export == null || !export.isArray()) {
-            throw new IllegalArgumentException("a Label Studio export is a JSON list of tasks (Export > JSON in"
-                    + " Label Studio); this is " + (export == null ? "empty" : export.getNodeType().toString().toLowerCase()));
-        }
+        requireTaskList(export);
         List<Annotation> annotations = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         int cancelled = 0;
@@ -185,6 +182,97 @@ public final class LabelStudioFormat {
             }
         }
         return new Parsed(annotations, cancelled, refused);
+    }
+
+    /**
+     * One labeled frame of a Label Studio export with its image inline, as a golden set holds it.
+     *
+     * @param frameId {@code data.frame_id}, or {@code task <id>} for a task made outside Gleaner
+     * @param imageEncoding the {@code ImageEncoding} name of the data URI's media type
+     * @param image the encoded image bytes
+     */
+    public record LabeledFrame(String frameId, String imageEncoding, byte[] image, Label label) {}
+
+    /** What an export file held as labeled frames, and the tasks refused, each with what was wrong. */
+    public record LabeledFrames(List<LabeledFrame> frames, List<String> refused) {}
+
+    /**
+     * Every task of a Label Studio JSON export as one labeled frame: its image from {@code data.image},
+     * which must be an inline {@code data:} URI of a PNG or JPEG (Gleaner's export writes them so),
+     * and its label from the annotation marked {@code ground_truth}, else the first one that reads
+     * as a label. A task with no such annotation or no inline image is refused with the reason.
+     *
+     * @throws IllegalArgumentException if {@code export} is not a list of tasks
+     */
+    public static LabeledFrames labeledFrames(JsonNode export) {
+        requireTaskList(export);
+        List<LabeledFrame> frames = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        int index = 0;
+        for (JsonNode task : export) {
+            String where = "task " + (task.hasNonNull("id") ? task.get("id").asText() : "#" + index);
+            index++;
+            try {
+                JsonNode frame = task.path("data").path(FRAME_ID);
+                String frameId = frame.isTextual() && !frame.asText().isBlank() ? frame.asText() : where;
+                InlineImage image = inlineImage(task.path("data").path(IMAGE));
+                frames.add(new LabeledFrame(frameId, image.encoding(), image.bytes(), chosenLabel(task)));
+            } catch (IllegalArgumentException e) {
+                refused.add(where + ": " + e.getMessage());
+            }
+        }
+        return new LabeledFrames(frames, refused);
+    }
+
+    private record InlineImage(String encoding, byte[] bytes) {}
+
+    private static InlineImage inlineImage(JsonNode image) {
+        String uri = image.asText("");
+        int comma = uri.indexOf(',');
+        String header = comma < 0 ? "" : uri.substring(0, comma);
+        String encoding = switch (header) {
+            case "data:image/png;base64" -> "IMAGE_ENCODING_PNG";
+            case "data:image/jpeg;base64" -> "IMAGE_ENCODING_JPEG";
+            default -> throw new IllegalArgumentException("data.image must be an inline data:image/png;base64 or"
+                    + " data:image/jpeg;base64 URI (Gleaner's export writes them so), not "
+                    + (uri.isEmpty() ? "nothing" : "'" + uri.substring(0, Math.min(uri.length(), 40)) + "'"));
+        };
+        try {
+            return new InlineImage(encoding, Base64.getDecoder().decode(uri.substring(comma + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("data.image is not valid base64: " + e.getMessage(), e);
+        }
+    }
+
+    /** The annotation marked {@code ground_truth}, else the first that reads as a label. */
+    private static Label chosenLabel(JsonNode task) {
+        Label first = null;
+        String firstProblem = "the task has none that is not cancelled";
+        for (JsonNode annotation : task.path("annotations")) {
+            if (annotation.path("was_cancelled").asBoolean(false)) {
+                continue;
+            }
+            try {
+                Label label = label(annotation.path("result"));
+                if (annotation.path("ground_truth").asBoolean(false)) {
+                    return label;
+                }
+                first = first == null ? label : first;
+            } catch (IllegalArgumentException e) {
+                firstProblem = e.getMessage();
+            }
+        }
+        if (first == null) {
+            throw new IllegalArgumentException("no annotation reads as a label: " + firstProblem);
+        }
+        return first;
+    }
+
+    private static void requireTaskList(JsonNode export) {
+        if (export == null || !export.isArray()) {
+            throw new IllegalArgumentException("a Label Studio export is a JSON list of tasks (Export > JSON in"
+                    + " Label Studio); this is " + (export == null ? "empty" : export.getNodeType().toString().toLowerCase()));
+        }
     }
 
     private static Label label(JsonNode result) {

@@ -60,6 +60,65 @@ class LabelStudioFormatTest {
     }
 
     @Test
+    void labeledFramesTakeTheGroundTruthAnnotationAndTheInlineImage() throws IOException {
+        JsonNode export = JSON.readTree("""
+                [{"id": 1, "data": {"frame_id": "f-1", "image": "data:image/png;base64,AQID"}, "annotations": [
+                   {"id": 7, "was_cancelled": true, "result": []},
+                   {"id": 8, "result": [
+                     {"from_name": "scene", "value": {"choices": ["clear_road"]}},
+                     {"from_name": "steering", "value": {"number": 0.1}},
+                     {"from_name": "acceleration", "value": {"number": 0.2}}]},
+                   {"id": 9, "ground_truth": true, "result": [
+                     {"from_name": "scene", "value": {"choices": ["debris"]}},
+                     {"from_name": "steering", "value": {"number": -0.5}},
+                     {"from_name": "acceleration", "value": {"number": -1}}]}]},
+                 {"id": 2, "data": {"image": "data:image/jpeg;base64,BAU="}, "annotations": [
+                   {"id": 10, "result": [
+                     {"from_name": "scene", "value": {"choices": ["clear_road"]}},
+                     {"from_name": "steering", "value": {"number": 0}},
+                     {"from_name": "acceleration", "value": {"number": 0.3}}]}]}]
+                """);
+
+        LabelStudioFormat.LabeledFrames parsed = LabelStudioFormat.labeledFrames(export);
+
+        assertThat(parsed.refused()).isEmpty();
+        assertThat(parsed.frames()).hasSize(2);
+        LabelStudioFormat.LabeledFrame first = parsed.frames().get(0);
+        assertThat(first.frameId()).isEqualTo("f-1");
+        assertThat(first.imageEncoding()).isEqualTo("IMAGE_ENCODING_PNG");
+        assertThat(first.image()).containsExactly(1, 2, 3);
+        assertThat(first.label()).isEqualTo(new Label("debris", -0.5f, -1f));
+        LabelStudioFormat.LabeledFrame second = parsed.frames().get(1);
+        assertThat(second.frameId()).as("a task made outside Gleaner").isEqualTo("task 2");
+        assertThat(second.imageEncoding()).isEqualTo("IMAGE_ENCODING_JPEG");
+        assertThat(second.label()).isEqualTo(new Label("clear_road", 0f, 0.3f));
+    }
+
+    @Test
+    void aLabeledFrameWithoutAnInlineImageOrAUsableAnnotationIsRefusedWithTheReason() throws IOException {
+        String labeled = """
+                "annotations": [{"result": [
+                  {"from_name": "scene", "value": {"choices": ["clear_road"]}},
+                  {"from_name": "steering", "value": {"number": 0}},
+                  {"from_name": "acceleration", "value": {"number": 0}}]}]""";
+        JsonNode export = JSON.readTree("[{\"id\": 1, \"data\": {\"image\": \"s3://fleet/f.png\"}, " + labeled + "},"
+                + " {\"id\": 2, \"data\": {\"image\": \"data:image/png;base64,***\"}, " + labeled + "},"
+                + " {\"id\": 3, \"data\": {\"image\": \"data:image/png;base64,AQID\"}, \"annotations\": []},"
+                + " {\"id\": 4, \"data\": {\"image\": \"data:image/png;base64,AQID\"}, \"annotations\": [{\"result\": []}]}]");
+
+        LabelStudioFormat.LabeledFrames parsed = LabelStudioFormat.labeledFrames(export);
+
+        assertThat(parsed.frames()).isEmpty();
+        assertThat(parsed.refused()).hasSize(4);
+        assertThat(parsed.refused().get(0)).startsWith("task 1: data.image must be an inline data:image/png;base64")
+                .endsWith("not 's3://fleet/f.png'");
+        assertThat(parsed.refused().get(1)).startsWith("task 2: data.image is not valid base64");
+        assertThat(parsed.refused().get(2))
+                .isEqualTo("task 3: no annotation reads as a label: the task has none that is not cancelled");
+        assertThat(parsed.refused().get(3)).startsWith("task 4: no annotation reads as a label: needs a scene choice");
+    }
+
+    @Test
     void theLabelingConfigEscapesSceneNames() {
         assertThat(LabelStudioFormat.labelingConfig(List.of("a\"<b>&c")))
                 .contains("<Choice value=\"a&quot;&lt;b&gt;&amp;c\"/>");

@@ -6,14 +6,15 @@ import io.gleaner.scorer.model.Prediction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether a candidate model may replace the live one. Both are measured on the same
- * held-out labels; the candidate goes live only if its action error is not worse than the live
- * model's (within {@code tolerance}), so a worse candidate never goes live.
+ * held-out labels; the candidate goes live only if its action error is lower than the live
+ * model's by at least {@code margin} (0: not worse), so a worse candidate never goes live.
  *
  * <p>Held-out labels are harvested frames, by design not what the fleet usually sees: a candidate
  * can do better on them and drive ordinary frames worse (seen in the demo: the common-scenario
@@ -28,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * {@link RetrainService} does not start a run until enough labels are held out, so this is a last guard.
  *
  * @param minHeldOut fewest held-out examples the gate trusts, at least 1
- * @param tolerance how much larger the candidate's action MAE may be and still count as not worse, ≥ 0
+ * @param margin how much lower (absolute) the candidate's held-out action MAE must be than the live
+ *     model's, in [0, 1); 0 promotes a candidate that is not worse
  * @param goldenTolerance how much larger, relative, the candidate's action MAE on the golden set
  *     may be than the live model's, ≥ 0
  */
-public record EvaluationGate(int minHeldOut, double tolerance, double goldenTolerance) {
+public record EvaluationGate(int minHeldOut, double margin, double goldenTolerance) {
 
     /** Mean over examples of (|Δsteering| + |Δacceleration|) / 2. */
     public static final String ACTION_MAE = "action_mae";
@@ -50,8 +52,9 @@ public record EvaluationGate(int minHeldOut, double tolerance, double goldenTole
         if (minHeldOut < 1) {
             throw new IllegalArgumentException("gate.min-held-out is " + minHeldOut + "; it must be at least 1");
         }
-        if (!(tolerance >= 0 && tolerance < 1)) {
-            throw new IllegalArgumentException("gate.tolerance is " + tolerance + "; it must be in [0, 1), e.g. 1e-4");
+        if (!(margin >= 0 && margin < 1)) {
+            throw new IllegalArgumentException("gate.margin is " + margin
+                    + "; it must be in [0, 1), e.g. 0.005 for a held-out action MAE at least 0.005 lower");
         }
         if (!(goldenTolerance >= 0 && goldenTolerance < 10)) {
             throw new IllegalArgumentException("gate.golden-tolerance is " + goldenTolerance
@@ -59,9 +62,21 @@ public record EvaluationGate(int minHeldOut, double tolerance, double goldenTole
         }
     }
 
-    /** At least 5 held-out examples, tolerance 1e-4, at most 5% worse on the golden set. */
+    /** At least 5 held-out examples, not worse on them (margin 0), at most 5% worse on the golden set. */
     public static EvaluationGate defaults() {
-        return new EvaluationGate(5, 1e-4, 0.05);
+        return new EvaluationGate(5, 0, 0.05);
+    }
+
+    public EvaluationGate withMinHeldOut(int newMinHeldOut) {
+        return new EvaluationGate(newMinHeldOut, margin, goldenTolerance);
+    }
+
+    public EvaluationGate withMargin(double newMargin) {
+        return new EvaluationGate(minHeldOut, newMargin, goldenTolerance);
+    }
+
+    public EvaluationGate withGoldenTolerance(double newGoldenTolerance) {
+        return new EvaluationGate(minHeldOut, margin, newGoldenTolerance);
     }
 
     /**
@@ -90,7 +105,7 @@ public record EvaluationGate(int minHeldOut, double tolerance, double goldenTole
         candidateMetrics.put(GOLDEN_ACTION_MAE, candidateGolden);
         Map<String, Double> liveMetrics = new LinkedHashMap<>(onHeldOut.liveMetrics());
         liveMetrics.put(GOLDEN_ACTION_MAE, liveGolden);
-        boolean promote = candidateGolden <= liveGolden * (1 + goldenTolerance) + tolerance;
+        boolean promote = candidateGolden <= liveGolden * (1 + goldenTolerance);
         String reason = onHeldOut.reason() + String.format("; on the %d-frame golden set its action MAE %.4f %s"
                         + " the live model's %.4f (at most %.0f%% worse allowed)",
                 golden.size(), candidateGolden, promote ? "is within" : "regresses from", liveGolden,
@@ -110,7 +125,7 @@ public record EvaluationGate(int minHeldOut, double tolerance, double goldenTole
         }
         double liveMae = liveMetrics.get(ACTION_MAE);
         double candidateMae = candidateMetrics.get(ACTION_MAE);
-        boolean promote = candidateMae <= liveMae + tolerance;
+        boolean promote = candidateMae <= liveMae - margin;
         String reason = String.format("candidate action MAE %.4f %s the live model's %.4f on %d held-out labels"
                         + " (scene accuracy %.3f vs %.3f)",
                 candidateMae, verdict(candidateMae, liveMae, promote), liveMae, measured,
@@ -119,10 +134,13 @@ public record EvaluationGate(int minHeldOut, double tolerance, double goldenTole
     }
 
     private String verdict(double candidateMae, double liveMae, boolean promote) {
-        if (candidateMae < liveMae) {
-            return "beats";
+        if (candidateMae > liveMae) {
+            return "is worse than";
         }
-        return promote ? String.format("is within the tolerance %.4f of", tolerance) : "is worse than";
+        if (margin == 0) {
+            return candidateMae < liveMae ? "beats" : "equals";
+        }
+        return String.format(Locale.ROOT, "beats by %s the margin %.4f", promote ? "at least" : "less than", margin);
     }
 
     private GateDecision tooFew(int heldOut) {

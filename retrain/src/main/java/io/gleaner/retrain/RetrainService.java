@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +64,7 @@ public final class RetrainService {
     private final RetrainConfig config;
     private final List<FrameEvent> replay;
     private final List<LabeledExample> golden;
+    private final Set<String> goldenFrameIds;
     private final int labelPageSize;
     private final RetrainLock runLock;
     private final ArtifactStore artifacts;
@@ -124,6 +127,7 @@ public final class RetrainService {
         this.config = Objects.requireNonNull(config, "config");
         this.replay = List.copyOf(replay);
         this.golden = List.copyOf(golden);
+        this.goldenFrameIds = this.golden.stream().map(LabeledExample::frameId).collect(Collectors.toUnmodifiableSet());
         this.runLock = new RetrainLock(dataSource, config.modelName());
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         if (!registry.modelName().equals(config.modelName())) {
@@ -258,7 +262,8 @@ public final class RetrainService {
             return Optional.empty();
         }
         TriggerDecision decision = fired.get();
-        List<LabeledExample> examples = recentLabels();
+        List<LabeledExample> recent = recentLabels();
+        List<LabeledExample> examples = withoutFrames(recent, goldenFrameIds);
         HeldOutSplit split = HeldOutSplit.of(examples, config.fineTune().heldOutEvery());
         if (split.heldOut().size() < config.gate().minHeldOut()) {
             LOG.info("{}: {} ({}), but only {} of the {} labels are held out and the gate needs {}"
@@ -267,7 +272,8 @@ public final class RetrainService {
                     split.heldOut().size(), examples.size(), config.gate().minHeldOut());
             return Optional.empty();
         }
-        long maxLabelId = examples.stream().mapToLong(LabeledExample::labelId).max().orElse(trainedUpTo);
+        // Over the labels read, golden ones too: the next run counts new labels from here.
+        long maxLabelId = recent.stream().mapToLong(LabeledExample::labelId).max().orElse(trainedUpTo);
         String why = decision.reason();
         RegisteredModel base = live.get();
         long runId = insertRun(base.version(), decision, split.training().size(), Math.max(maxLabelId, trainedUpTo));
@@ -290,6 +296,23 @@ public final class RetrainService {
             }
             throw e;
         }
+    }
+
+    /**
+     * {@code labels} less those of the given frames, with an INFO line when there were any: a
+     * golden frame that was also harvested and labeled must be neither trained on nor held out, or
+     * the golden set would judge a candidate on what it learned.
+     */
+    static List<LabeledExample> withoutFrames(List<LabeledExample> labels, Set<String> frameIds) {
+        if (frameIds.isEmpty()) {
+            return labels;
+        }
+        List<LabeledExample> kept = labels.stream().filter(label -> !frameIds.contains(label.frameId())).toList();
+        if (kept.size() < labels.size()) {
+            LOG.info("left out {} labels of golden-set frames: the golden set is never trained on",
+                    labels.size() - kept.size());
+        }
+        return kept;
     }
 
     /** What a run has done so far that its row must record even when it fails. */

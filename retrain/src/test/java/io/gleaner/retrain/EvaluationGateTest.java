@@ -1,6 +1,7 @@
 package io.gleaner.retrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.gleaner.queue.LabeledExample;
@@ -85,7 +86,29 @@ class EvaluationGateTest {
 
     @Test
     void anEqualCandidateIsPromoted() {
-        assertThat(GATE.decide(good, good, HELD_OUT).promote()).isTrue();
+        GateDecision decision = GATE.decide(good, good, HELD_OUT);
+
+        assertThat(decision.promote()).isTrue();
+        assertThat(decision.reason()).contains("equals");
+    }
+
+    @Test
+    void aCandidateMustBeatTheLiveModelByTheMargin() {
+        GateDecision plain = GATE.decide(untrained, good, HELD_OUT);
+        double gain = plain.liveMetrics().get(EvaluationGate.ACTION_MAE)
+                - plain.candidateMetrics().get(EvaluationGate.ACTION_MAE);
+
+        GateDecision underTheMargin = GATE.withMargin(gain + 0.01).decide(untrained, good, HELD_OUT);
+        GateDecision overTheMargin = GATE.withMargin(gain / 2).decide(untrained, good, HELD_OUT);
+
+        assertThat(gain).isPositive();
+        assertThat(underTheMargin.promote()).isFalse();
+        assertThat(underTheMargin.reason()).contains("beats by less than the margin");
+        assertThat(overTheMargin.promote()).isTrue();
+        assertThat(overTheMargin.reason()).contains("beats by at least the margin");
+        assertThat(GATE.withMargin(0.001).decide(good, good, HELD_OUT).promote()).as("an equal one").isFalse();
+        assertThatThrownBy(() -> GATE.withMargin(-0.01)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("gate.margin is -0.01; it must be in [0, 1)");
     }
 
     /**
