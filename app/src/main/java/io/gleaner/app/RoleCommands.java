@@ -29,6 +29,7 @@ import io.gleaner.queue.feedback.FeedbackRelayConfig;
 import io.gleaner.queue.feedback.ModelErrorRule;
 import io.gleaner.retrain.DriftAlarm;
 import io.gleaner.retrain.EvaluationGate;
+import io.gleaner.retrain.FineTuneScope;
 import io.gleaner.retrain.GoldenSet;
 import io.gleaner.retrain.ModelPublisher;
 import io.gleaner.retrain.ModelRegistry;
@@ -499,6 +500,12 @@ final class RoleCommands {
                         + " (default ${DEFAULT-VALUE}).")
         double gateGoldenTolerance;
 
+        @Option(names = "--fine-tune-scope", defaultValue = "all",
+                description = "Which weights a fine-tune trains: all, last-stage (the backbone's last convolution and"
+                        + " its embedding layer, and the heads) or heads (default ${DEFAULT-VALUE}: on the fleet"
+                        + " simulator a frozen backbone learned less from the labels).")
+        String fineTuneScope;
+
         @Option(names = "--gate-min-held-out", defaultValue = "5",
                 description = "Held-out labels the gate needs before a run starts (default ${DEFAULT-VALUE}).")
         int gateMinHeldOut;
@@ -507,6 +514,7 @@ final class RoleCommands {
         public Integer call() throws InterruptedException {
             // Bad gate settings and a bad golden set fail here, before anything connects.
             RetrainConfig config = RetrainConfig.defaults().withTriggers(triggers()).withModelsDir(modelsDir)
+                    .withFineTune(TrainingConfig.fineTuneDefaults().withScope(FineTuneScope.fromOptionValue(fineTuneScope)))
                     .withGate(EvaluationGate.defaults().withMinHeldOut(gateMinHeldOut).withMargin(gateMargin)
                             .withGoldenTolerance(gateGoldenTolerance));
             List<LabeledExample> golden = goldenSet();

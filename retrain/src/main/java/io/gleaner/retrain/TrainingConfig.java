@@ -1,5 +1,7 @@
 package io.gleaner.retrain;
 
+import java.util.Objects;
+
 /**
  * How one training run goes: epochs, batch size, learning rate, seed and the held-out split.
  *
@@ -17,9 +19,10 @@ package io.gleaner.retrain;
  *     training for the evaluation gate; at least 2
  * @param sceneLossWeight weight of the scene cross-entropy against the action error in the loss;
  *     the action is what the fleet needs, so the scene head must not pull the backbone away from it
+ * @param scope which weights training updates ({@link FineTuneScope#ALL} unless a fine-tune says otherwise)
  */
 public record TrainingConfig(int epochs, int batchSize, float learningRate, long seed, int heldOutEvery,
-        float sceneLossWeight) {
+        float sceneLossWeight, FineTuneScope scope) {
 
     /** The scene head helps pick frames; the action is what the fleet needs, so it dominates the loss. */
     public static final float SCENE_LOSS_WEIGHT = 0.1f;
@@ -39,10 +42,17 @@ public record TrainingConfig(int epochs, int batchSize, float learningRate, long
             throw new IllegalArgumentException("training.scene-loss-weight is " + sceneLossWeight
                     + "; it must be a finite number >= 0, e.g. 0.1");
         }
+        Objects.requireNonNull(scope, "scope");
         if (heldOutEvery < 2) {
             throw new IllegalArgumentException("training.held-out-every is " + heldOutEvery
                     + "; it must be at least 2 (2 holds out half the frames, 5 one in five)");
         }
+    }
+
+    /** As the canonical constructor, training every weight. */
+    public TrainingConfig(int epochs, int batchSize, float learningRate, long seed, int heldOutEvery,
+            float sceneLossWeight) {
+        this(epochs, batchSize, learningRate, seed, heldOutEvery, sceneLossWeight, FineTuneScope.ALL);
     }
 
     /** For a model trained from scratch: 5 epochs, batch 32, learning rate 1e-3, seed 42, one in 5 held out. */
@@ -66,22 +76,26 @@ public record TrainingConfig(int epochs, int batchSize, float learningRate, long
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
-        return new TrainingConfig(newEpochs, batchSize, learningRate, seed, heldOutEvery, sceneLossWeight);
+        return new TrainingConfig(newEpochs, batchSize, learningRate, seed, heldOutEvery, sceneLossWeight, scope);
     }
 
     public TrainingConfig withBatchSize(int newBatchSize) {
-        return new TrainingConfig(epochs, newBatchSize, learningRate, seed, heldOutEvery, sceneLossWeight);
+        return new TrainingConfig(epochs, newBatchSize, learningRate, seed, heldOutEvery, sceneLossWeight, scope);
     }
 
     public TrainingConfig withLearningRate(float newLearningRate) {
-        return new TrainingConfig(epochs, batchSize, newLearningRate, seed, heldOutEvery, sceneLossWeight);
+        return new TrainingConfig(epochs, batchSize, newLearningRate, seed, heldOutEvery, sceneLossWeight, scope);
     }
 
     public TrainingConfig withSceneLossWeight(float newSceneLossWeight) {
-        return new TrainingConfig(epochs, batchSize, learningRate, seed, heldOutEvery, newSceneLossWeight);
+        return new TrainingConfig(epochs, batchSize, learningRate, seed, heldOutEvery, newSceneLossWeight, scope);
     }
 
     public TrainingConfig withSeed(long newSeed) {
-        return new TrainingConfig(epochs, batchSize, learningRate, newSeed, heldOutEvery, sceneLossWeight);
+        return new TrainingConfig(epochs, batchSize, learningRate, newSeed, heldOutEvery, sceneLossWeight, scope);
+    }
+
+    public TrainingConfig withScope(FineTuneScope newScope) {
+        return new TrainingConfig(epochs, batchSize, learningRate, seed, heldOutEvery, sceneLossWeight, newScope);
     }
 }

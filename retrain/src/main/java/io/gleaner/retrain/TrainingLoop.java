@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,7 +126,7 @@ public final class TrainingLoop {
         try (NDManager optimizerState = djlModel.getNDManager().newSubManager()) {
             ResumableAdam optimizer = new ResumableAdam(optimizerState, new LearningRateSchedule(config.learningRate(),
                     FINAL_LEARNING_RATE_SHARE, 0, (long) config.epochs() * stepsPerEpoch), 0f, Float.POSITIVE_INFINITY);
-            List<String> trainableIds = trainableIds(djlModel);
+            List<String> trainableIds = unfreeze(djlModel, config.scope());
             Optional<Progress> previous = previousRun(checkpoints);
             if (previous.isPresent()) {
                 Progress progress = previous.get();
@@ -137,9 +138,8 @@ public final class TrainingLoop {
                 LOG.info("model {}: resuming training after epoch {} of {} from {}", manifest.modelName(),
                         progress.completedEpochs(), config.epochs(), checkpoints.dir());
             }
-            // After a restore too: loaded parameters do not record gradients; BatchNorm statistics never should.
-            djlModel.getBlock().freezeParameters(false, parameter -> parameter.getType() != Parameter.Type.RUNNING_MEAN
-                    && parameter.getType() != Parameter.Type.RUNNING_VAR);
+            // Again after a restore: loaded parameters do not record gradients.
+            unfreeze(djlModel, config.scope());
             DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(new DrivingLoss(config.sceneLossWeight()))
                     .optDevices(new Device[] {djlModel.getNDManager().getDevice()})
                     .optOptimizer(optimizer);
@@ -197,11 +197,18 @@ public final class TrainingLoop {
         return found;
     }
 
-    private static List<String> trainableIds(Model djlModel) {
+    /**
+     * Lets the parameters in {@code scope} record gradients and freezes the rest (BatchNorm's running
+     * statistics always); returns the ids of those that train, which the optimizer keeps moments for.
+     */
+    private static List<String> unfreeze(Model djlModel, FineTuneScope scope) {
+        Predicate<Parameter> learned = parameter -> parameter.getType() != Parameter.Type.RUNNING_MEAN
+                && parameter.getType() != Parameter.Type.RUNNING_VAR;
+        djlModel.getBlock().freezeParameters(false, learned);
+        scope.freezeOutside(djlModel.getBlock());
         List<String> ids = new ArrayList<>();
         djlModel.getBlock().getParameters().forEach(pair -> {
-            Parameter.Type type = pair.getValue().getType();
-            if (type != Parameter.Type.RUNNING_MEAN && type != Parameter.Type.RUNNING_VAR) {
+            if (learned.test(pair.getValue()) && pair.getValue().requiresGradient()) {
                 ids.add(pair.getValue().getId());
             }
         });

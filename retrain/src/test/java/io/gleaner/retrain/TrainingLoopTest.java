@@ -3,6 +3,9 @@ package io.gleaner.retrain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
 import io.gleaner.queue.LabeledExample;
 import io.gleaner.scorer.model.DrivingModel;
 import java.nio.file.Path;
@@ -86,6 +89,59 @@ class TrainingLoopTest {
 
             assertThat(epochsRun).containsExactly(1, 2);
         }
+    }
+
+    /**
+     * A scope trains its own layers and leaves the others bit for bit as they were: heads only, the
+     * backbone's last stage from its last convolution on, or everything.
+     */
+    @Test
+    void aScopeTrainsItsLayersAndNoOther() {
+        for (FineTuneScope scope : FineTuneScope.values()) {
+            try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
+                List<Block> layers = ((SequentialBlock) model.djlModel().getBlock()).getChildren().values();
+                int lastConvolution = 0;
+                for (int i = 0; i < layers.size(); i++) {
+                    lastConvolution = layers.get(i) instanceof Conv2d ? i : lastConvolution;
+                }
+                int firstTrained = switch (scope) {
+                    case ALL -> 0;
+                    case LAST_STAGE -> lastConvolution;
+                    case HEADS -> layers.size() - 1;
+                };
+                List<float[]> before = layers.stream().map(TrainingLoopTest::weights).toList();
+
+                TrainingLoop.fit(model, examples(model, 32), QUICK.withEpochs(1).withScope(scope));
+
+                for (int i = 0; i < layers.size(); i++) {
+                    float[] after = weights(layers.get(i));
+                    if (after.length == 0) {
+                        continue;
+                    }
+                    if (i < firstTrained) {
+                        assertThat(after).as("%s: frozen layer %d", scope, i).containsExactly(before.get(i));
+                    } else {
+                        assertThat(after).as("%s: trained layer %d", scope, i).isNotEqualTo(before.get(i));
+                    }
+                }
+            }
+        }
+        assertThat(FineTuneScope.fromOptionValue("last-stage")).isEqualTo(FineTuneScope.LAST_STAGE);
+        assertThatThrownBy(() -> FineTuneScope.fromOptionValue("backbone"))
+                .hasMessage("fine-tune scope 'backbone' is not one of all, last-stage, heads");
+    }
+
+    /** Every weight of a layer, in order, as one array. */
+    private static float[] weights(Block layer) {
+        List<float[]> arrays = new ArrayList<>();
+        layer.getParameters().forEach(pair -> arrays.add(pair.getValue().getArray().toFloatArray()));
+        float[] all = new float[arrays.stream().mapToInt(a -> a.length).sum()];
+        int at = 0;
+        for (float[] array : arrays) {
+            System.arraycopy(array, 0, all, at, array.length);
+            at += array.length;
+        }
+        return all;
     }
 
     private static List<float[]> parameters(DrivingModel model) {
