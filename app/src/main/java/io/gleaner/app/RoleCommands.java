@@ -487,7 +487,8 @@ final class RoleCommands {
         @Option(names = "--golden-set", paramLabel = "FILE",
                 description = "Label Studio JSON export of frames drawn from the fleet at random, each labeled once:"
                         + " every candidate is measured on it and rejected if more than --gate-golden-tolerance worse"
-                        + " than the live model; its frames are never trained on. Default: none (held-out labels only).")
+                        + " than the live model; its frames are never trained on. Default: none (held-out labels"
+                        + " only).")
         Path goldenSet;
 
         @Option(names = "--gate-margin", defaultValue = "0",
@@ -514,7 +515,8 @@ final class RoleCommands {
         public Integer call() throws InterruptedException {
             // Bad gate settings and a bad golden set fail here, before anything connects.
             RetrainConfig config = RetrainConfig.defaults().withTriggers(triggers()).withModelsDir(modelsDir)
-                    .withFineTune(TrainingConfig.fineTuneDefaults().withScope(FineTuneScope.fromOptionValue(fineTuneScope)))
+                    .withFineTune(TrainingConfig.fineTuneDefaults()
+                            .withScope(FineTuneScope.fromOptionValue(fineTuneScope)))
                     .withGate(EvaluationGate.defaults().withMinHeldOut(gateMinHeldOut).withMargin(gateMargin)
                             .withGoldenTolerance(gateGoldenTolerance));
             List<LabeledExample> golden = goldenSet();

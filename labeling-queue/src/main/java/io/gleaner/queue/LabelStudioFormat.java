@@ -271,7 +271,8 @@ public final class LabelStudioFormat {
     private static void requireTaskList(JsonNode export) {
         if (export == null || !export.isArray()) {
             throw new IllegalArgumentException("a Label Studio export is a JSON list of tasks (Export > JSON in"
-                    + " Label Studio); this is " + (export == null ? "empty" : export.getNodeType().toString().toLowerCase()));
+                    + " Label Studio); this is "
+                    + (export == null ? "empty" : export.getNodeType().toString().toLowerCase(Locale.ROOT)));
         }
     }
 

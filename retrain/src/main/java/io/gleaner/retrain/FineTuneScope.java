@@ -52,8 +52,8 @@ public enum FineTuneScope {
             return;
         }
         if (!(network instanceof SequentialBlock sequence)) {
-            throw new IllegalArgumentException("fine-tune scope " + optionValue() + " needs DrivingModel's layer sequence;"
-                    + " this network is a " + network.getClass().getSimpleName() + ": use scope all");
+            throw new IllegalArgumentException("fine-tune scope " + optionValue()
+                    + " needs DrivingModel's layer sequence; this network is a " + network.getClass().getSimpleName() + ": use scope all");
         }
         List<Block> layers = sequence.getChildren().values();
         int lastConvolution = -1;

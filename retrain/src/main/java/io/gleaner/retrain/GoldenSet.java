@@ -81,8 +81,9 @@ public record GoldenSet(Path source, String sha256, List<LabeledExample> example
                     frame.label().acceleration()));
         }
         if (examples.isEmpty()) {
+            String reasons = String.join("; ", refused.subList(0, Math.min(3, refused.size())));
             throw new IllegalArgumentException("golden set " + file + " has no usable labeled frame"
-                    + (refused.isEmpty() ? "" : ": " + String.join("; ", refused.subList(0, Math.min(3, refused.size())))));
+                    + (refused.isEmpty() ? "" : ": " + reasons));
         }
         return new GoldenSet(file, sha256(content), examples, refused);
     }

@@ -78,7 +78,8 @@ public final class CampaignBenchmark implements Callable<Integer> {
     @Option(names = "--seed-frames", defaultValue = "2000", description = "Frames the seed model is cloned on (default ${DEFAULT-VALUE}, the demo's).")
     int seedFrames;
 
-    @Option(names = "--seed-epochs", defaultValue = "4", description = "Seed training epochs (default ${DEFAULT-VALUE}; the demo trains 16).")
+    @Option(names = "--seed-epochs", defaultValue = "4",
+            description = "Seed training epochs (default ${DEFAULT-VALUE}; the demo trains 16).")
     int seedEpochs;
 
     @Option(names = "--seed", defaultValue = "42", description = "Simulator and training seed (default ${DEFAULT-VALUE}).")
