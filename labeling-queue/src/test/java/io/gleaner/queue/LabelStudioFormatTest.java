@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LabelStudioFormatTest {
@@ -92,6 +94,27 @@ class LabelStudioFormatTest {
         assertThat(second.frameId()).as("a task made outside Gleaner").isEqualTo("task 2");
         assertThat(second.imageEncoding()).isEqualTo("IMAGE_ENCODING_JPEG");
         assertThat(second.label()).isEqualTo(new Label("clear_road", 0f, 0.3f));
+    }
+
+    /** What {@code gleaner labels export} writes of a labeled task reads back as a golden-set frame. */
+    @Test
+    void gleanersOwnExportOfALabeledTaskReadsBackAsALabeledFrame() {
+        Instant at = Instant.parse("2026-11-29T10:00:00Z");
+        TaskDetail detail = new TaskDetail(7, "frame-7", "vehicle-1", at, "IMAGE_ENCODING_PNG", 64, 64, null, 0.1f, 0.2f,
+                "3", Map.of("clear_road", 0.9), 0.1f, 0.2f, List.of(), 1.0, "labeled", 1, null, null, at, 1, 1,
+                List.of(new RecordedLabel(42, "ann", new Label("debris", -0.5f, -1f), true, at)), List.of());
+        byte[] image = {1, 2, 3};
+
+        LabelStudioFormat.LabeledFrames parsed = LabelStudioFormat.labeledFrames(JSON.createArrayNode()
+                .add(LabelStudioFormat.task(detail, new TaskImage("IMAGE_ENCODING_PNG", image, null))));
+
+        assertThat(parsed.refused()).isEmpty();
+        assertThat(parsed.frames()).singleElement().satisfies(frame -> {
+            assertThat(frame.frameId()).isEqualTo("frame-7");
+            assertThat(frame.imageEncoding()).isEqualTo("IMAGE_ENCODING_PNG");
+            assertThat(frame.image()).containsExactly(image);
+            assertThat(frame.label()).isEqualTo(new Label("debris", -0.5f, -1f));
+        });
     }
 
     @Test
