@@ -137,6 +137,7 @@ public final class GleanerLoop {
                     .next(config.seedFrames()).stream().map(SimulatedFrame::event).toList();
             RetrainService retrain = new RetrainService(dataSource, queue, registry, new ModelPublisher(updateProducer),
                     RetrainConfig.defaults()
+                            .withFineTune(TrainingConfig.fineTuneDefaults().withScope(config.fineTuneScope()))
                             .withMinNewLabels(config.minNewLabels())
                             .withModelsDir(config.workDir().resolve("models")),
                     unlabeled, goldenSet(seed + GOLDEN_SET_SEED_OFFSET));

@@ -1,6 +1,7 @@
 package io.gleaner.app.demo;
 
 import io.gleaner.ingest.sim.SimulatorConfig;
+import io.gleaner.retrain.FineTuneScope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,10 +22,11 @@ import java.util.Objects;
  * @param goldenFrames fleet frames (another seed of the simulator) labeled once by the truth, as a
  *     labeling team would label a random sample, that the retrain gate measures every candidate on
  *     and that nothing trains on; 0 for no golden set
+ * @param fineTuneScope which weights each retrain's fine-tune trains
  */
 public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int seedEpochs, int evalFramesPerScenario,
                          int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
-                         Duration drainTimeout, int goldenFrames) {
+                         Duration drainTimeout, int goldenFrames, FineTuneScope fineTuneScope) {
 
     /** The golden set's size by default: enough that the gate's 5% tolerance is above its noise. */
     public static final int DEFAULT_GOLDEN_FRAMES = 400;
@@ -33,6 +35,7 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
         Objects.requireNonNull(simulator, "simulator");
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(fineTuneScope, "fineTuneScope");
         positive("rounds", rounds);
         positive("frames-per-round", framesPerRound);
         positive("seed-frames", seedFrames);
@@ -57,6 +60,14 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
                       Duration drainTimeout) {
         this(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels, simulator,
                 poisonRecords, workDir, drainTimeout, 0);
+    }
+
+    /** As the canonical constructor, fine-tuning every weight. */
+    public LoopConfig(int rounds, int framesPerRound, int seedFrames, int seedEpochs, int evalFramesPerScenario,
+                      int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
+                      Duration drainTimeout, int goldenFrames) {
+        this(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels, simulator,
+                poisonRecords, workDir, drainTimeout, goldenFrames, FineTuneScope.ALL);
     }
 
     /**
@@ -87,17 +98,17 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
 
     public LoopConfig withRounds(int newRounds) {
         return new LoopConfig(newRounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
-                simulator, poisonRecords, workDir, drainTimeout, goldenFrames);
+                simulator, poisonRecords, workDir, drainTimeout, goldenFrames, fineTuneScope);
     }
 
     public LoopConfig withFramesPerRound(int newFramesPerRound) {
         return new LoopConfig(rounds, newFramesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
-                simulator, poisonRecords, workDir, drainTimeout, goldenFrames);
+                simulator, poisonRecords, workDir, drainTimeout, goldenFrames, fineTuneScope);
     }
 
     public LoopConfig withWorkDir(Path newWorkDir) {
         return new LoopConfig(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels,
-                simulator, poisonRecords, newWorkDir, drainTimeout, goldenFrames);
+                simulator, poisonRecords, newWorkDir, drainTimeout, goldenFrames, fineTuneScope);
     }
 
     private static void positive(String name, int value) {

@@ -9,6 +9,7 @@ import io.gleaner.app.demo.LoopSummary;
 import io.gleaner.app.demo.RoundReport;
 import io.gleaner.app.infra.EmbeddedDatabase;
 import io.gleaner.app.infra.EmbeddedKafka;
+import io.gleaner.retrain.FineTuneScope;
 import io.gleaner.retrain.RetrainConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,6 +57,11 @@ public final class LoopBenchmark implements Callable<Integer> {
     @Option(names = "--seed-epochs", description = "Epochs of the seed model's training (default 16).")
     Integer seedEpochs;
 
+    @Option(names = "--fine-tune-scope", defaultValue = "all",
+            description = "Which weights each retrain's fine-tune trains, in both arms: all, last-stage or heads"
+                    + " (default ${DEFAULT-VALUE}, as gleaner retrain).")
+    String fineTuneScope;
+
     @Option(names = "--out", defaultValue = "gleaner-data/bench-loop",
             description = "Folder for rounds.csv, errors.png and each arm's data (default ${DEFAULT-VALUE}).")
     Path out;
@@ -78,6 +84,7 @@ public final class LoopBenchmark implements Callable<Integer> {
         if (seedEpochs != null) {
             config = config.withSeedEpochs(seedEpochs);
         }
+        config = config.withFineTuneScope(FineTuneScope.fromOptionValue(fineTuneScope));
         run(config, out, System.out);
         return 0;
     }
@@ -87,12 +94,13 @@ public final class LoopBenchmark implements Callable<Integer> {
         Files.createDirectories(out);
         print.println(BenchConditions.describe());
         print.printf(Locale.ROOT, "fleet simulator: %d rounds x %d frames, %.0f%% rare scenarios, 1%% human mistakes;"
-                        + " seed model behaviour-cloned on %d frames x %d epochs; retrain at %d new labels; gate: held-out"
-                        + " labels and a %d-frame golden set; errors on %d frames of each scenario (both from a %d-vehicle"
-                        + " fleet); each arm on its own embedded Kafka broker and PostgreSQL%n",
+                        + " seed model behaviour-cloned on %d frames x %d epochs; retrain at %d new labels, fine-tuning"
+                        + " %s weights; gate: held-out labels and a %d-frame golden set; errors on %d frames of each"
+                        + " scenario (both from a %d-vehicle fleet); each arm on its own embedded Kafka broker and"
+                        + " PostgreSQL%n",
                 config.rounds(), config.framesPerRound(), 100 * config.rareRate(), config.seedFrames(),
-                config.seedEpochs(), config.minNewLabels(), config.goldenFrames(), config.evalFramesPerScenario(),
-                EvaluationFleet.VEHICLES);
+                config.seedEpochs(), config.minNewLabels(), config.fineTuneScope().optionValue(), config.goldenFrames(),
+                config.evalFramesPerScenario(), EvaluationFleet.VEHICLES);
         long started = System.nanoTime();
         Path engineDir = out.resolve("engine");
         print.println("arm 1: the engine's triggers");
