@@ -63,24 +63,24 @@ final class ValidateAndDedupProcessor implements Processor<byte[], byte[], byte[
         // Wall-clock time, not record time: record timestamps come from the fleet, and one far-future
         // timestamp must not be able to expire every remembered id.
         long nowMs = context.currentSystemTimeMs();
-        if (seenWithinRetention(frame.getFrameId(), nowMs)) {
+        long bucket = IngestTopology.dedupBucketStart(nowMs, retentionMs);
+        if (seenWithinRetention(frame.getFrameId(), bucket, nowMs)) {
             metrics.recordDuplicate();
             return;
         }
-        seenFrameIds.put(frame.getFrameId(), nowMs, IngestTopology.dedupBucketStart(nowMs, retentionMs));
+        seenFrameIds.put(frame.getFrameId(), nowMs, bucket);
         metrics.recordAccepted();
         context.forward(record.withValue(Verdict.accept(record.value())));
     }
 
-    private boolean seenWithinRetention(String frameId, long nowMs) {
-        long bucket = IngestTopology.dedupBucketStart(nowMs, retentionMs);
+    /** Whether {@code frameId} was seen within the retention: in now's bucket or one beside it. */
+    private boolean seenWithinRetention(String frameId, long bucket, long nowMs) {
         // The next bucket too, so that an id stays remembered if the clock steps back.
-        return seenWithinRetention(frameId, bucket, nowMs)
-                || seenWithinRetention(frameId, bucket - retentionMs, nowMs)
-                || seenWithinRetention(frameId, bucket + retentionMs, nowMs);
+        return seenIn(frameId, bucket, nowMs) || seenIn(frameId, bucket - retentionMs, nowMs)
+                || seenIn(frameId, bucket + retentionMs, nowMs);
     }
 
-    private boolean seenWithinRetention(String frameId, long bucketStart, long nowMs) {
+    private boolean seenIn(String frameId, long bucketStart, long nowMs) {
         Long seenMs = seenFrameIds.fetch(frameId, bucketStart);
         return seenMs != null && Math.abs(nowMs - seenMs) <= retentionMs;
     }

@@ -44,31 +44,31 @@ public enum FineTuneScope {
      * Freezes the layers of {@code network} before this scope's first; the caller has unfrozen the
      * trainable parameters before.
      *
-     * @throws IllegalArgumentException when this is not {@link #ALL} and the network is not a
-     *     sequence with a convolution layer, as {@code DrivingModel}'s is
+     * @throws IllegalArgumentException when this is not {@link #ALL} and the network is not a layer
+     *     sequence as {@code DrivingModel}'s is, or, for {@link #LAST_STAGE}, has no convolution layer
      */
     void freezeOutside(Block network) {
         if (this == ALL) {
             return;
         }
         if (!(network instanceof SequentialBlock sequence)) {
-            throw new IllegalArgumentException("fine-tune scope " + optionValue()
-                    + " needs DrivingModel's layer sequence; this network is a " + network.getClass().getSimpleName() + ": use scope all");
+            throw new IllegalArgumentException("fine-tune scope " + optionValue() + " needs DrivingModel's layer"
+                    + " sequence; this network is a " + network.getClass().getSimpleName() + ": use scope all");
         }
         List<Block> layers = sequence.getChildren().values();
-        int lastConvolution = -1;
-        for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) instanceof Conv2d) {
-                lastConvolution = i;
-            }
-        }
-        if (lastConvolution < 0) {
-            throw new IllegalArgumentException("fine-tune scope " + optionValue() + " found no convolution layer to"
-                    + " start from; use scope all");
-        }
-        int firstTrained = this == LAST_STAGE ? lastConvolution : layers.size() - 1;
+        int firstTrained = this == HEADS ? layers.size() - 1 : lastConvolution(layers);
         for (int i = 0; i < firstTrained; i++) {
             layers.get(i).freezeParameters(true);
         }
+    }
+
+    private int lastConvolution(List<Block> layers) {
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            if (layers.get(i) instanceof Conv2d) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("fine-tune scope " + optionValue() + " found no convolution layer to"
+                + " start from; use scope all");
     }
 }

@@ -438,7 +438,8 @@ public final class IngestBenchmark implements Callable<Integer> {
      */
     private static double blockedNanos(KafkaStreams streams) {
         return streams.metrics().entrySet().stream()
-                .filter(m -> m.getKey().group().equals("stream-thread-metrics") && m.getKey().name().equals("blocked-time-ns-total"))
+                .filter(m -> m.getKey().group().equals("stream-thread-metrics")
+                        && m.getKey().name().equals("blocked-time-ns-total"))
                 .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue())
                 .sum();
     }
