@@ -13,6 +13,7 @@ import io.gleaner.ingest.ValidationResult;
 import io.gleaner.ingest.sim.FleetSimulator;
 import io.gleaner.ingest.sim.SimulatedFrame;
 import io.gleaner.ingest.sim.SimulatorConfig;
+import io.gleaner.schema.Topic;
 import io.gleaner.schema.Topics;
 import io.gleaner.schema.v1.FrameEvent;
 import java.io.IOException;
@@ -29,10 +30,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -83,6 +89,12 @@ import picocli.CommandLine.Option;
  * group of threads over the timed nine tenths ({@link CpuTimes}): the stage's stream thread (what
  * the loop does, plus Kafka Streams' own work), the stage's client threads, the broker, this
  * benchmark's progress polling, and the JVM's native threads (GC, JIT).
+ *
+ * <p>{@code --bootstrap-servers} runs the stage against a broker outside this JVM instead, as
+ * production does: with the broker in another process on cores of its own (on one machine,
+ * {@code taskset}), the stage and the loop share only what is theirs, and the broker's CPU drops
+ * out of the figures. The benchmark refuses a broker holding any of Gleaner's topics, since it fills
+ * them with simulated frames, and deletes what it made when it ends.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Frames/s of the ingest stage on an embedded broker against its validation in a plain loop.")
@@ -112,6 +124,11 @@ public final class IngestBenchmark implements Callable<Integer> {
             description = "The stage's Streams settings: 'default' = what every role runs with, 'tuned' = with the"
                     + " throughput settings below (default ${DEFAULT-VALUE}).")
     String stageConfig;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Run the stage against this broker"
+            + " instead of one in this JVM, e.g. one on cores of its own, as in production. It must hold none of"
+            + " Gleaner's topics: the benchmark creates them, fills them and deletes them, with the stage's own.")
+    String bootstrapServers;
 
     @Option(names = "--timeout", defaultValue = "PT5M", description = "Longest wait for one repetition (default ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -154,11 +171,11 @@ public final class IngestBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "conditions: %d frames per repetition, %d repetitions (median) after warm-up"
                         + " until the JIT is quiet (at most %d);"
                         + " %dx%d %s, %d channels, mean %d bytes per record, from %d vehicles; frames.raw %d partitions"
-                        + " (frames in each: %s), embedded broker"
-                        + " in this JVM; guarantee exactly_once_v2, 1 stream thread; stage settings: %s%n",
+                        + " (frames in each: %s), %s; guarantee exactly_once_v2, 1 stream thread; stage settings: %s%n",
                 frames, repeats, maxWarmups, sample.first().getImage().getWidth(), sample.first().getImage().getHeight(),
                 sample.first().getImage().getEncoding(), sample.first().getImage().getChannels(),
                 sample.bytes() / frames, vehicles, partitions, framesPerPartition(sample, partitions),
+                bootstrapServers == null ? "embedded broker in this JVM" : "the broker at " + bootstrapServers,
                 tuned ? "tuned " + tuning() : "default");
 
         JitWarmUp.untilQuiet("loop", maxWarmups, System.out::println, () -> {
@@ -291,35 +308,85 @@ public final class IngestBenchmark implements Callable<Integer> {
     private List<StageRun> runPairs(Sample sample, IngestConfig config, boolean tuned, List<LoopRun> loops)
             throws Exception {
         Path workDir = Files.createTempDirectory("gleaner-bench-ingest-");
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
-            TopicAdmin.createMissing(kafka.bootstrapServers(), partitions, (short) 1);
-            String applicationId = APPLICATION_ID_PREFIX + "stage";
-            Properties props = StreamsStage.properties(applicationId, kafka.bootstrapServers(), workDir.resolve("state"), true);
-            if (tuned) {
-                props.putAll(tuning());
-            }
-            IngestMetrics metrics = new IngestMetrics();
-            AtomicReference<KafkaStreams> streams = new AtomicReference<>();
-            List<StageRun> runs = new ArrayList<>(repeats);
-            try (GroupOffsets offsets = new GroupOffsets(kafka.bootstrapServers());
-                 Producer<byte[], byte[]> producer = benchProducer(kafka.bootstrapServers());
-                 StreamsStage stage = StreamsStage.start(applicationId, props,
-                         b -> IngestTopology.build(b, config, metrics), Duration.ofMinutes(2), streams::set)) {
-                RunningStage running = new RunningStage(stage, streams.get(), metrics, offsets, producer);
-                int[] warmups = {0};
-                JitWarmUp.untilQuiet("stage", maxWarmups, System.out::println, () -> {
-                    long started = System.nanoTime();
-                    runStageOnce("stage warm-up", ++warmups[0], sample, running);
-                    return System.nanoTime() - started;
-                });
-                for (int run = 1; run <= repeats; run++) {
-                    loops.add(timeLoop(sample, config));
-                    runs.add(runStageOnce("stage run", run, sample, running));
+        String applicationId = APPLICATION_ID_PREFIX + "stage";
+        // A null resource is not closed: with --bootstrap-servers there is no broker of our own.
+        try (EmbeddedKafka kafka = bootstrapServers == null ? EmbeddedKafka.start(workDir.resolve("kafka")) : null) {
+            if (kafka == null) {
+                requireNoGleanerTopics(bootstrapServers);
+                try {
+                    return runPairsOn(bootstrapServers, sample, config, tuned, loops, applicationId, workDir);
+                } finally {
+                    deleteBenchTopics(bootstrapServers, applicationId);
                 }
             }
-            return runs;
+            return runPairsOn(kafka.bootstrapServers(), sample, config, tuned, loops, applicationId, workDir);
         } finally {
             deleteQuietly(workDir);
+        }
+    }
+
+    /** {@link #runPairs} on the broker at {@code servers}, through a stage whose state lives under {@code workDir}. */
+    private List<StageRun> runPairsOn(String servers, Sample sample, IngestConfig config, boolean tuned,
+                                      List<LoopRun> loops, String applicationId, Path workDir) throws Exception {
+        TopicAdmin.createMissing(servers, partitions, (short) 1);
+        Properties props = StreamsStage.properties(applicationId, servers, workDir.resolve("state"), true);
+        if (tuned) {
+            props.putAll(tuning());
+        }
+        IngestMetrics metrics = new IngestMetrics();
+        AtomicReference<KafkaStreams> streams = new AtomicReference<>();
+        List<StageRun> runs = new ArrayList<>(repeats);
+        try (GroupOffsets offsets = new GroupOffsets(servers);
+             Producer<byte[], byte[]> producer = benchProducer(servers);
+             StreamsStage stage = StreamsStage.start(applicationId, props,
+                     b -> IngestTopology.build(b, config, metrics), Duration.ofMinutes(2), streams::set)) {
+            RunningStage running = new RunningStage(stage, streams.get(), metrics, offsets, producer);
+            int[] warmups = {0};
+            JitWarmUp.untilQuiet("stage", maxWarmups, System.out::println, () -> {
+                long started = System.nanoTime();
+                runStageOnce("stage warm-up", ++warmups[0], sample, running);
+                return System.nanoTime() - started;
+            });
+            for (int run = 1; run <= repeats; run++) {
+                loops.add(timeLoop(sample, config));
+                runs.add(runStageOnce("stage run", run, sample, running));
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * Refuses a broker that holds any of Gleaner's topics: the benchmark fills {@code frames.raw}
+     * and {@code frames.valid} with simulated frames and deletes them after, which on a broker that
+     * a running Gleaner uses would feed its stages and then take their data away.
+     */
+    private static void requireNoGleanerTopics(String servers) throws InterruptedException, ExecutionException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<String> gleaner = Topics.all().stream().map(Topic::name).filter(existing::contains).toList();
+            if (!gleaner.isEmpty()) {
+                throw new IllegalArgumentException("--bootstrap-servers " + servers + " already has Gleaner's topics "
+                        + gleaner + "; bench ingest writes frames to them and deletes them after, so give it a"
+                        + " broker of its own");
+            }
+        }
+    }
+
+    /** Deletes the topics the benchmark made on an outside broker (Gleaner's and the stage's own) and the stage's group. */
+    private static void deleteBenchTopics(String servers, String applicationId) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+            Set<String> gleaner = Topics.all().stream().map(Topic::name).collect(Collectors.toSet());
+            List<String> made = admin.listTopics().names().get().stream()
+                    .filter(name -> gleaner.contains(name) || name.startsWith(applicationId + "-"))
+                    .toList();
+            admin.deleteTopics(made).all().get();
+            admin.deleteConsumerGroups(List.of(applicationId)).all().get();
+            System.out.println("deleted from " + servers + ": topics " + made + " and the group " + applicationId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // The figures are printed; what is left behind makes the next run refuse, with a reason.
+            System.out.println("could not delete the benchmark's topics from " + servers + ": " + e.getCause().getMessage());
         }
     }
 
