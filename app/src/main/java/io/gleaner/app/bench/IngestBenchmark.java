@@ -11,6 +11,7 @@ import io.gleaner.ingest.IngestMetrics;
 import io.gleaner.ingest.IngestTopology;
 import io.gleaner.ingest.ValidationResult;
 import io.gleaner.ingest.sim.FleetSimulator;
+import io.gleaner.ingest.sim.FrameEncoding;
 import io.gleaner.ingest.sim.SimulatedFrame;
 import io.gleaner.ingest.sim.SimulatorConfig;
 import io.gleaner.schema.Topic;
@@ -120,6 +121,13 @@ public final class IngestBenchmark implements Callable<Integer> {
             + " from; frames are keyed by vehicle, so too few leave partitions empty (default ${DEFAULT-VALUE}).")
     int vehicles;
 
+    @Option(names = "--size", defaultValue = "64", description = "Frame width and height in pixels, "
+            + SimulatorConfig.MIN_SIDE + ".." + SimulatorConfig.MAX_SIDE + " (default ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--encoding", defaultValue = "PNG", description = "PNG or JPEG (default ${DEFAULT-VALUE}).")
+    FrameEncoding encoding;
+
     @Option(names = "--stage-config", defaultValue = "tuned", paramLabel = "tuned|default",
             description = "The stage's Streams settings: 'default' = what every role runs with, 'tuned' = with the"
                     + " throughput settings below (default ${DEFAULT-VALUE}).")
@@ -163,7 +171,8 @@ public final class IngestBenchmark implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--stage-config is '" + stageConfig + "'; use tuned or default");
         };
         IngestConfig config = IngestConfig.defaults();
-        Sample sample = buildSample(frames, vehicles);
+        Sample sample = buildSample(frames,
+                SimulatorConfig.defaults().withVehicles(vehicles).withSize(size).withEncoding(encoding));
 
         System.out.println("device:     " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
@@ -248,9 +257,9 @@ public final class IngestBenchmark implements Callable<Integer> {
         return props;
     }
 
-    private static Sample buildSample(int count, int vehicles) {
+    private static Sample buildSample(int count, SimulatorConfig fleet) {
         // Seeded: the same frames on every run, so runs compare.
-        List<SimulatedFrame> made = new FleetSimulator(SimulatorConfig.defaults().withVehicles(vehicles)).next(count);
+        List<SimulatedFrame> made = new FleetSimulator(fleet).next(count);
         byte[][] keys = new byte[count][];
         byte[][] values = new byte[count][];
         long bytes = 0;

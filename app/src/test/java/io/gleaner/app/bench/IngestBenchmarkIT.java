@@ -21,9 +21,9 @@ import picocli.CommandLine;
 
 /**
  * A short {@code gleaner bench ingest} on the embedded broker: the stage, paused and resumed for
- * each repetition, takes in every frame, and the run ends with the RESULT line. And one against a
- * broker of its own ({@code --bootstrap-servers}), which the run leaves as it found it, and which
- * is refused once it holds a Gleaner topic.
+ * each repetition, takes in every frame, and the run ends with the RESULT line. And one of other
+ * frames against a broker of its own ({@code --bootstrap-servers}), which the run leaves as it
+ * found it, and which is refused once it holds a Gleaner topic.
  */
 class IngestBenchmarkIT {
     @Test
@@ -57,8 +57,8 @@ class IngestBenchmarkIT {
     void aBrokerOfItsOwnIsLeftAsItWasFoundAndOneWithGleanerTopicsIsRefused(@TempDir Path dir) throws Exception {
         try (EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka"));
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            String[] args = {"--frames", "2000", "--repeats", "1", "--max-warmups", "1",
-                             "--bootstrap-servers", broker.bootstrapServers()};
+            String[] args = {"--frames", "2000", "--repeats", "1", "--max-warmups", "1", "--size", "96",
+                             "--encoding", "JPEG", "--bootstrap-servers", broker.bootstrapServers()};
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             PrintStream original = System.out;
             int exit;
@@ -71,7 +71,8 @@ class IngestBenchmarkIT {
             String printed = bytes.toString(StandardCharsets.UTF_8);
             System.out.print(printed);
             assertThat(exit).isZero();
-            assertThat(printed).contains("the broker at " + broker.bootstrapServers(), "RESULT bench-ingest ratio=");
+            assertThat(printed).contains("96x96 IMAGE_ENCODING_JPEG", "the broker at " + broker.bootstrapServers(),
+                    "RESULT bench-ingest ratio=");
             assertThat(admin.listTopics().names().get()).as("the benchmark deleted what it made")
                     .noneMatch(name -> name.startsWith("frames.") || name.startsWith("gleaner-ingest-bench-"));
             assertThat(admin.listConsumerGroups().all().get()).isEmpty();
