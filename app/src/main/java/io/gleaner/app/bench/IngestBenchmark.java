@@ -98,7 +98,8 @@ import picocli.CommandLine.Option;
  * them with simulated frames, and deletes what it made when it ends.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
-        description = "Frames/s of the ingest stage on an embedded broker against its validation in a plain loop.")
+        description = "Frames/s of the ingest stage (on an embedded broker, or --bootstrap-servers) against its"
+                + " validation in a plain loop.")
 public final class IngestBenchmark implements Callable<Integer> {
     private static final String APPLICATION_ID_PREFIX = IngestTopology.APPLICATION_ID + "-bench-";
     private static final long COMMIT_POLL_MS = 10;
@@ -170,6 +171,9 @@ public final class IngestBenchmark implements Callable<Integer> {
             case "default" -> false;
             default -> throw new IllegalArgumentException("--stage-config is '" + stageConfig + "'; use tuned or default");
         };
+        if (bootstrapServers != null) {
+            requireNoGleanerTopics(bootstrapServers);
+        }
         IngestConfig config = IngestConfig.defaults();
         Sample sample = buildSample(frames,
                 SimulatorConfig.defaults().withVehicles(vehicles).withSize(size).withEncoding(encoding));
@@ -321,7 +325,6 @@ public final class IngestBenchmark implements Callable<Integer> {
         // A null resource is not closed: with --bootstrap-servers there is no broker of our own.
         try (EmbeddedKafka kafka = bootstrapServers == null ? EmbeddedKafka.start(workDir.resolve("kafka")) : null) {
             if (kafka == null) {
-                requireNoGleanerTopics(bootstrapServers);
                 try {
                     return runPairsOn(bootstrapServers, sample, config, tuned, loops, applicationId, workDir);
                 } finally {
