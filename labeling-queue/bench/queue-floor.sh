@@ -21,7 +21,7 @@ while (($#)); do
     --seconds) seconds="$2"; shift 2 ;;
     --batch) batch="$2"; shift 2 ;;
     --tasks) tasks="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "queue-floor.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
