@@ -1,6 +1,7 @@
 package io.gleaner.app;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.gleaner.app.demo.LoopConfig;
 import io.gleaner.app.demo.TruthOracleLabeler;
 import io.gleaner.app.infra.TopicAdmin;
 import io.gleaner.app.ops.DatabaseGauges;
@@ -479,7 +480,7 @@ final class RoleCommands {
                         + " when no model is live (default ${DEFAULT-VALUE}).")
         int seedFrames;
 
-        @Option(names = "--seed-epochs", defaultValue = "16",
+        @Option(names = "--seed-epochs", defaultValue = "" + LoopConfig.DEMO_SEED_EPOCHS,
                 description = "Epochs of the seed's training when no model is live (default ${DEFAULT-VALUE}: on 2,000"
                         + " simulated frames the seed's own error stopped falling there).")
         int seedEpochs;

@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -86,11 +84,6 @@ public record GoldenSet(Path source, String sha256, List<LabeledExample> example
                     + (refused.isEmpty() ? "" : ": " + reasons));
         }
         return new GoldenSet(file, sha256(content), examples, refused);
-    }
-
-    /** The frame ids of its examples. */
-    public Set<String> frameIds() {
-        return examples.stream().map(LabeledExample::frameId).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Width and height from the image's header, or null when no reader knows it. */

@@ -47,7 +47,7 @@ class GoldenSetTest {
                 "frame not-an-image: its image cannot be read as IMAGE_ENCODING_PNG");
         assertThat(golden.sha256()).isEqualTo(HexFormat.of().formatHex(
                 MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
-        assertThat(golden.frameIds()).containsExactlyInAnyOrder("golden-1", "golden-2");
+        assertThat(golden.examples()).extracting(LabeledExample::frameId).containsExactly("golden-1", "golden-2");
         try (DrivingModel model = DrivingModel.create(DrivingScenes.spec(), 3L)) {
             assertThat(EvaluationGate.evaluate(model, golden.examples()).get(EvaluationGate.EXAMPLES)).isEqualTo(2.0);
         }

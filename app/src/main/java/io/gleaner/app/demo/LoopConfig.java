@@ -59,15 +59,7 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
                       int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
                       Duration drainTimeout) {
         this(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels, simulator,
-                poisonRecords, workDir, drainTimeout, 0);
-    }
-
-    /** As the canonical constructor, fine-tuning every weight. */
-    public LoopConfig(int rounds, int framesPerRound, int seedFrames, int seedEpochs, int evalFramesPerScenario,
-                      int minNewLabels, SimulatorConfig simulator, int poisonRecords, Path workDir,
-                      Duration drainTimeout, int goldenFrames) {
-        this(rounds, framesPerRound, seedFrames, seedEpochs, evalFramesPerScenario, minNewLabels, simulator,
-                poisonRecords, workDir, drainTimeout, goldenFrames, FineTuneScope.ALL);
+                poisonRecords, workDir, drainTimeout, 0, FineTuneScope.ALL);
     }
 
     /**
@@ -93,7 +85,7 @@ public record LoopConfig(int rounds, int framesPerRound, int seedFrames, int see
     public static LoopConfig defaults(Path workDir) {
         return new LoopConfig(5, 1500, 2000, DEMO_SEED_EPOCHS, 150, 40,
                 SimulatorConfig.defaults().withRareRate(DEMO_RARE_RATE), 3, workDir, Duration.ofMinutes(3),
-                DEFAULT_GOLDEN_FRAMES);
+                DEFAULT_GOLDEN_FRAMES, FineTuneScope.ALL);
     }
 
     public LoopConfig withRounds(int newRounds) {

@@ -3,6 +3,7 @@ package io.gleaner.app.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gleaner.retrain.FineTuneScope;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class LoopConfigTest {
         LoopConfig config = LoopConfig.defaults(Path.of("work"));
         assertThat(config.goldenFrames()).isEqualTo(LoopConfig.DEFAULT_GOLDEN_FRAMES);
         assertThatThrownBy(() -> new LoopConfig(1, 100, 100, 1, 10, 1, config.simulator(), 0, Path.of("work"),
-                config.drainTimeout(), -1))
+                config.drainTimeout(), -1, FineTuneScope.ALL))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("demo.golden-frames is -1; it must be >= 0 (0: no golden set)");
     }

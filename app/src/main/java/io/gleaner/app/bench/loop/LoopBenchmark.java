@@ -5,6 +5,7 @@ import io.gleaner.app.bench.al.CurvePlot;
 import io.gleaner.app.demo.EvaluationFleet;
 import io.gleaner.app.demo.GleanerLoop;
 import io.gleaner.app.demo.Harvesting;
+import io.gleaner.app.demo.LoopConfig;
 import io.gleaner.app.demo.LoopSummary;
 import io.gleaner.app.demo.RoundReport;
 import io.gleaner.app.infra.EmbeddedDatabase;
@@ -54,7 +55,8 @@ public final class LoopBenchmark implements Callable<Integer> {
             description = "Unlabeled frames the seed model is cloned from (default 2000, --quick 1000).")
     Integer seedFrames;
 
-    @Option(names = "--seed-epochs", description = "Epochs of the seed model's training (default 16).")
+    @Option(names = "--seed-epochs", description = "Epochs of the seed model's training (default "
+            + LoopConfig.DEMO_SEED_EPOCHS + ").")
     Integer seedEpochs;
 
     @Option(names = "--fine-tune-scope", defaultValue = "all",
